@@ -168,3 +168,13 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return obj
+
+
+def visual_track_from_json(data: dict[str, Any]) -> VisualTrack:
+    """Rebuild a VisualTrack from its checkpointed JSON."""
+    return VisualTrack(
+        events=tuple(VisualEvent(**e) for e in data.get("events") or ()),
+        skipped_reason=data.get("skipped_reason"),
+        ocr_calls=int(data.get("ocr_calls", 0)),
+        frames_sampled=int(data.get("frames_sampled", 0)),
+    )

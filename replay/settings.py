@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _fill_db_path(self) -> "Settings":
+    def _fill_db_path(self) -> Settings:
         if self.db_path is None:
             object.__setattr__(self, "db_path", self.data_dir / "replay.db")
         return self
