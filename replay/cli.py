@@ -1,0 +1,241 @@
+"""The `replay` command line: a thin layer over the library.
+
+Errors are turned into one-line messages and a non-zero exit code here, and only here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from replay.errors import ReplayError
+from replay.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Index recorded live-commerce streams into per-product 看点 and serve them.\n\n"
+    "Settings come from REPLAY_* environment variables (see `replay config`).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console(stderr=True)
+out = Console()
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO_ROOT / "samples" / "demo"
+
+
+def _settings(**overrides: object) -> Settings:
+    return load_settings(**overrides)
+
+
+def _progress_bar() -> Progress:
+    return Progress(TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeRemainingColumn(), console=console, transient=False)
+
+
+def _print_highlights(index_json: dict) -> None:
+    table = Table(title=f"看点 of {index_json['stream_id']} ({index_json['duration']:.0f} s)")
+    for col in ("#", "sku", "title", "start", "end", "conf"):
+        table.add_column(col)
+    for n, h in enumerate(index_json["highlights"], 1):
+        table.add_row(str(n), h["sku_id"], h["title"][:28], _clock(h["start"]), _clock(h["end"]),
+                      f"{h['confidence']:.2f}")
+    out.print(table)
+
+
+def _clock(t: float) -> str:
+    m, s = divmod(int(t), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@app.command("index")
+def index_cmd(
+    video: Annotated[Path, typer.Argument(help="The recording (mp4, mkv, flv, ts, m4a, wav, ...).")],
+    catalog: Annotated[Path, typer.Option("--catalog", "-c", help="Product list: JSON, JSONL or CSV.")],
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the 看点 JSON here.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every stage, ignoring checkpoints.")] = False,
+    no_visual: Annotated[bool, typer.Option("--no-visual", help="Skip the visual stage.")] = False,
+    title: Annotated[str | None, typer.Option(help="Display title of the stream.")] = None,
+    workers: Annotated[int | None, typer.Option(help="ASR worker processes (REPLAY_WORKERS).")] = None,
+    model: Annotated[str | None, typer.Option(help="ASR model name or directory (REPLAY_MODEL).")] = None,
+) -> None:
+    """Index one recording: transcribe, detect 看点, store them, optionally write JSON.
+
+    A re-run resumes: finished stages and transcribed chunks are skipped.
+
+    Example: replay index samples/demo/stream.mp4 --catalog samples/demo/catalog.json --out highlights.json
+    """
+    from replay.catalog import load_catalog
+    from replay.pipeline import PipelineOptions, index_stream
+
+    settings = _settings(workers=workers, model=model)
+    cat = load_catalog(catalog)
+    with _progress_bar() as bar:
+        task = bar.add_task("index", total=1.0, stage="probe")
+        result = index_stream(video, cat, settings, PipelineOptions(force=force, visual=not no_visual, title=title),
+                              progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
+        bar.update(task, completed=1.0, stage="done")
+    data = result.index.to_json()
+    _print_highlights(data)
+    if out_file:
+        out_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        console.print(f"wrote {out_file}")
+    for t in result.timings:
+        console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  peak RSS {t.peak_rss_mb:6.0f} MB"
+                      + ("  (resumed)" if t.resumed else ""))
+    console.print(f"stream id: {result.stream_id}  ·  `replay serve` then open /streams/{result.stream_id}")
+
+
+@app.command("show")
+def show_cmd(
+    stream: Annotated[str, typer.Argument(help="Stream id (see `replay list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the highlight JSON instead of a table.")] = False,
+) -> None:
+    """Print the 看点 table of an indexed stream.
+
+    Example: replay show s1a2b3c4d5e6
+    """
+    from replay.index import Index
+
+    data = Index(_settings().database).highlights(stream).to_json()
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False))
+    else:
+        _print_highlights(data)
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """List indexed streams.
+
+    Example: replay list
+    """
+    from replay.index import Index
+
+    table = Table(title="streams")
+    for col in ("id", "title", "duration", "看点"):
+        table.add_column(col)
+    for s in Index(_settings().database).streams():
+        table.add_row(s["id"], s["title"], _clock(s["duration"] or 0), str(s["n_highlights"]))
+    out.print(table)
+
+
+@app.command("detect")
+def detect_cmd(
+    transcript: Annotated[Path, typer.Argument(help="Transcript from any ASR: .srt, .vtt or .json with times.")],
+    catalog: Annotated[Path, typer.Option("--catalog", "-c", help="Product list: JSON, JSONL or CSV.")],
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the 看点 JSON here.")] = None,
+) -> None:
+    """Run only the detector on an existing transcript (no audio, no model needed).
+
+    Example: replay detect show.srt --catalog products.csv --out highlights.json
+    """
+    from replay.catalog import load_catalog
+    from replay.contracts import HighlightIndex
+    from replay.detect import detect
+    from replay.transcript_io import read_transcript
+
+    tr = read_transcript(transcript)
+    found = detect(tr, load_catalog(catalog))
+    found = [h if h.id else _with_id(h, n) for n, h in enumerate(found)]
+    data = HighlightIndex(stream_id=transcript.stem, duration=tr.duration, highlights=tuple(found)).to_json()
+    if out_file:
+        out_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    _print_highlights(data)
+
+
+def _with_id(h, n):  # noqa: ANN001, ANN202 - tiny helper for dataclasses.replace
+    from dataclasses import replace
+
+    return replace(h, id=f"h{n}")
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str | None, typer.Option(help="Listen address (REPLAY_HOST, default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (REPLAY_PORT, default 8000).")] = None,
+) -> None:
+    """Serve the API, the player pages and the OpenAPI docs (/docs).
+
+    Example: replay serve --port 8000   then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+
+    from replay.api import create_app
+
+    settings = _settings(host=host, port=port)
+    console.print(f"serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command("demo")
+def demo_cmd(
+    port: Annotated[int | None, typer.Option(help="Port (REPLAY_PORT, default 8000).")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Index the sample and stop.")] = False,
+) -> None:
+    """Index the bundled sample stream (samples/demo) and serve its player.
+
+    Example: replay demo   then open the printed URL
+    """
+    from replay.catalog import load_catalog
+    from replay.pipeline import PipelineOptions, index_stream
+
+    video = SAMPLE_DIR / "stream.mp4"
+    if not video.is_file():
+        raise ReplayError(f"the bundled sample is missing: {video}", hint="run from a full checkout of replay")
+    settings = _settings(port=port, media_root=str(SAMPLE_DIR.parent))
+    with _progress_bar() as bar:
+        task = bar.add_task("index", total=1.0, stage="probe")
+        result = index_stream(video, load_catalog(SAMPLE_DIR / "catalog.json"), settings,
+                              PipelineOptions(title="示例直播间 · 回放"),
+                              progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
+        bar.update(task, completed=1.0, stage="done")
+    _print_highlights(result.index.to_json())
+    if no_serve:
+        return
+    import uvicorn
+
+    from replay.api import create_app
+
+    console.print(f"player: http://{settings.host}:{settings.port}/streams/{result.stream_id}")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command("config")
+def config_cmd() -> None:
+    """Print every setting with its current value, default and help.
+
+    Example: REPLAY_WORKERS=4 replay config
+    """
+    settings = _settings()
+    table = Table(title="settings (environment variable = value)")
+    for col in ("variable", "value", "default", "meaning"):
+        table.add_column(col)
+    for name, field in Settings.model_fields.items():
+        table.add_row(f"REPLAY_{name.upper()}", str(getattr(settings, name)), str(field.default),
+                      field.description or "")
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except ReplayError as exc:
+        console.print(f"[red]error:[/red] {exc.message}" + (f"\n  → {exc.hint}" if exc.hint else ""))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("interrupted; run the same command again to resume")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Shared fixtures: tiny media made with ffmpeg lavfi, the real clips in tests/data, isolated settings."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from replay.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def av_file(media_dir: Path) -> Path:
+    """6 s of test pattern with a 440 Hz tone, H.264 + AAC, 320x240 at 25 fps."""
+    out = media_dir / "av.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=6", "-f", "lavfi",
+           "-i", "sine=frequency=440:duration=6:sample_rate=44100", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+           "-c:a", "aac", "-shortest", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def video_only(media_dir: Path) -> Path:
+    out = media_dir / "silent.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+           str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def audio_only(media_dir: Path) -> Path:
+    out = media_dir / "tone.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=3", "-c:a", "aac", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def bursts_wav(media_dir: Path) -> Path:
+    """Tone bursts with silences at known places: sound 0-9.5 s, silence 9.5-10 s, sound 10-19.5 s, ..."""
+    out = media_dir / "bursts.wav"
+    # Commas inside a filter argument must be escaped for the lavfi graph parser.
+    expr = r"0.5*sin(2*PI*440*t)*not(between(mod(t\,10)\,9.5\,10))"
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc={expr}:s=16000:d=40", "-ac", "1", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def not_media(media_dir: Path) -> Path:
+    out = media_dir / "notes.mp4"
+    out.write_text("this is a text file with a video extension\n" * 20)
+    return out
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    """Settings isolated in a temp data dir, sharing the assembled model cache between tests."""
+    cache = REPO / "data" / "models"
+    s = Settings(data_dir=tmp_path / "data", media_root=tmp_path, workers=1, threads=2)
+    # Reuse the model assembled by scripts/install.sh instead of re-joining 145 MB per test.
+    (tmp_path / "data").mkdir()
+    if cache.is_dir():
+        (tmp_path / "data" / "models").symlink_to(cache.resolve())
+    return s
