@@ -95,6 +95,47 @@ def index_cmd(
     console.print(f"stream id: {result.stream_id}  ·  `replay serve` then open /streams/{result.stream_id}")
 
 
+@app.command("index-batch")
+def index_batch_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Recordings and/or folders of recordings.")],
+    catalog: Annotated[Path | None, typer.Option("--catalog", "-c", help="One catalog for recordings without their own.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Write STREAM_ID.json 看点 files here.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every stage, ignoring checkpoints.")] = False,
+    no_visual: Annotated[bool, typer.Option("--no-visual", help="Skip the visual stage.")] = False,
+) -> None:
+    """Index many recordings; on a Ray cluster when REPLAY_RAY_ADDRESS is set, else the local pool.
+
+    Each recording uses NAME.catalog.json (or catalog.json) beside it, or --catalog.
+
+    Example: REPLAY_RAY_ADDRESS=auto replay index-batch /data/streams/2026-11-21/ --out-dir out/
+    """
+    from replay.batch import discover, index_batch
+    from replay.pipeline import PipelineOptions
+
+    settings = _settings()
+    items = discover(paths, catalog)
+    where = f"Ray at {settings.ray_address}" if settings.ray_address else f"local pool of {settings.workers}"
+    console.print(f"{len(items)} recordings; executor: {where}")
+    with _progress_bar() as bar:
+        tasks = [bar.add_task(i.video.name, total=1.0, stage=i.video.name[:11]) for i in items]
+        outcomes = index_batch(items, settings, PipelineOptions(force=force, visual=not no_visual),
+                               on_progress=lambda n, p: bar.update(tasks[n], completed=p.fraction))
+    failed = 0
+    for o in outcomes:
+        if o.error:
+            failed += 1
+            console.print(f"[red]failed[/red] {o.item.video}: {o.error}")
+            continue
+        assert o.result is not None
+        console.print(f"ok  {o.item.video} -> {o.stream_id} ({len(o.result.index.highlights)} 看点)")
+        if out_dir:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / f"{o.stream_id}.json").write_text(
+                json.dumps(o.result.index.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("show")
 def show_cmd(
     stream: Annotated[str, typer.Argument(help="Stream id (see `replay list`).")],

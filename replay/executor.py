@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Protocol
 
 from replay.contracts import AudioChunk, Segment
+from replay.settings import Settings
 from replay.transcribe import TranscribeOptions, transcribe_chunk
 
 
@@ -74,12 +75,13 @@ class LocalPoolExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def make_executor(workers: int, ray_address: str | None = None) -> Executor:
+def make_executor(settings: Settings) -> Executor:
     """The executor the settings ask for: Ray when an address is set, else the local pool."""
-    if ray_address:
+    if settings.ray_address:
         from replay.ray_executor import RayExecutor  # imported lazily: Ray is an optional extra
 
-        return RayExecutor(ray_address, workers=workers)
-    if workers <= 1:
+        return RayExecutor(settings.ray_address, workers=settings.workers, num_cpus=settings.ray_cpus_per_worker,
+                           num_gpus=settings.ray_gpus_per_worker)
+    if settings.workers <= 1:
         return InlineExecutor()
-    return LocalPoolExecutor(workers)
+    return LocalPoolExecutor(settings.workers)

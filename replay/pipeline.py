@@ -232,7 +232,7 @@ def index_stream(
     timed("audio", resumed, t0)
 
     own_executor = executor is None
-    executor = executor or make_executor(settings.workers, settings.ray_address)
+    executor = executor or make_executor(settings)
     try:
         t0 = time.monotonic()
         transcript = run_transcribe(index, stream_id, info, pcm, catalog, settings, options, executor, tracker)

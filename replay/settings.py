@@ -52,7 +52,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
     api_key: str | None = Field(None, description="When set, write endpoints need header X-API-Key with this value.")
     ray_address: str | None = Field(
-        None, description="Ray cluster address ('auto', 'ray://host:10001'). Unset: the local process pool."
+        None, description="Ray cluster address ('auto', 'ray://host:10001', 'local'). Unset: the local process pool."
+    )
+    ray_cpus_per_worker: float = Field(1.0, gt=0, le=64, description="num_cpus each Ray ASR actor declares.")
+    ray_gpus_per_worker: float = Field(
+        0.0, ge=0, le=8, description="num_gpus each Ray ASR actor declares (set with REPLAY_DEVICE=cuda)."
     )
 
     @model_validator(mode="after")
