@@ -41,6 +41,11 @@ class _AsrWorker:
 
         return os.getpid()
 
+    def node_id(self) -> str:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+
 
 class RayExecutor:
     """Fan chunks out over ``workers`` ASR actors on the cluster at ``address``.

@@ -1,0 +1,97 @@
+"""The Ray executor on a local Ray instance and on a simulated two-node cluster, with a killed worker.
+
+These use the real whisper-base model on short real clips, so they are marked slow (CI runs them).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, REPO
+from replay.audio import extract_pcm
+from replay.contracts import AudioChunk
+from replay.executor import InlineExecutor
+from replay.models import resolve_model
+from replay.probe import probe
+from replay.transcribe import TranscribeOptions
+
+ray = pytest.importorskip("ray", reason="Ray is installed by `scripts/install.sh --test`")
+from ray.cluster_utils import Cluster  # noqa: E402
+
+from replay.ray_executor import RayExecutor  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CLIPS = ["wenet_aishell-BAC009S0724W0121.wav", "wenet_triton_mid.wav", "funasr_asr_example.wav",
+         "funasr_llamacpp_sample.wav"]
+
+
+@pytest.fixture(scope="module")
+def chunks(tmp_path_factory: pytest.TempPathFactory) -> list[AudioChunk]:
+    """Each real clip stands in for one short stream, as one chunk."""
+    tmp = tmp_path_factory.mktemp("ray")
+    out = []
+    for n, name in enumerate(CLIPS):
+        info = probe(DATA / "audio" / name)
+        pcm = extract_pcm(info, tmp / f"{n}.s16le")
+        out.append(AudioChunk(index=n, start=0.0, end=info.duration, path=pcm))
+    return out
+
+
+@pytest.fixture(scope="module")
+def options() -> TranscribeOptions:
+    return TranscribeOptions(model_dir=resolve_model("whisper-base", REPO / "data" / "models"), threads=1)
+
+
+@pytest.fixture(scope="module")
+def expected(chunks: list[AudioChunk], options: TranscribeOptions) -> dict[int, list[str]]:
+    return {c.index: [s.text for s in segs] for c, segs in InlineExecutor().transcribe_chunks(chunks, options)}
+
+
+def _texts(results: list) -> dict[int, list[str]]:
+    return {c.index: [s.text for s in segs] for c, segs in results}
+
+
+def test_local_ray_matches_the_inline_executor(chunks, options, expected) -> None:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ex = RayExecutor("local", workers=2)
+        got = list(ex.transcribe_chunks(chunks, options))
+        assert sorted(c.index for c, _ in got) == [c.index for c in chunks]
+        assert _texts(got) == expected
+        # The actors stay alive with their model loaded for the next stream.
+        pids = set(ray.get([a.pid.remote() for a in ex.actors]))
+        assert _texts(list(ex.transcribe_chunks(chunks[:2], options))) == {i: expected[i] for i in (0, 1)}
+        assert set(ray.get([a.pid.remote() for a in ex.actors])) == pids
+        ex.close()
+    finally:
+        ray.shutdown()
+
+
+def test_two_node_cluster_survives_a_killed_worker(chunks, options, expected) -> None:
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    try:
+        ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+        ex = RayExecutor(cluster.address, workers=2)
+        ex._ensure_actors(options)
+        nodes = {ray.get(a.node_id.remote()) for a in ex.actors}
+        assert len(nodes) == 2  # one actor per node: each declared num_cpus=1
+        it = ex.transcribe_chunks(chunks * 2, options)
+        first = next(it)
+        # kill -9 one ASR worker mid-run: Ray restarts the actor and retries its call.
+        os.kill(ray.get(ex.actors[0].pid.remote()), signal.SIGKILL)
+        rest = list(it)
+        got = [first, *rest]
+        assert len(got) == len(chunks) * 2
+        for c, segs in got:
+            assert [s.text for s in segs] == expected[c.index]
+        ex.close()
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
