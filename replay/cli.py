@@ -200,6 +200,83 @@ def _with_id(h, n):  # noqa: ANN001, ANN202 - tiny helper for dataclasses.replac
     return replace(h, id=f"h{n}")
 
 
+def _clip_options(padding: float, copy: bool, vertical: bool, subtitles: str):  # noqa: ANN202
+    from replay.clips import ClipOptions
+
+    if subtitles not in ("none", "burn", "sidecar", "both"):
+        raise typer.BadParameter("use none, burn, sidecar or both", param_hint="--subtitles")
+    return ClipOptions(padding=padding, mode="copy" if copy else "accurate", vertical=vertical,
+                       subtitles=subtitles)  # type: ignore[arg-type]
+
+
+@app.command("clip")
+def clip_cmd(
+    stream: Annotated[str, typer.Argument(help="Stream id.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Output .mp4 file.")],
+    highlight: Annotated[str | None, typer.Option("--highlight", "-h", help="看点 id or its number in `replay show`.")] = None,
+    start: Annotated[float | None, typer.Option(help="Range start in seconds (instead of --highlight).")] = None,
+    end: Annotated[float | None, typer.Option(help="Range end in seconds.")] = None,
+    padding: Annotated[float, typer.Option(help="Seconds added on both sides.")] = 0.0,
+    copy: Annotated[bool, typer.Option("--copy", help="Fast stream copy from the keyframe before the start.")] = False,
+    vertical: Annotated[bool, typer.Option("--vertical", help="9:16 output for short-video apps.")] = False,
+    subtitles: Annotated[str, typer.Option(help="none, burn, sidecar (.srt+.vtt) or both.")] = "sidecar",
+) -> None:
+    """Cut one 看点 (or a time range) of an indexed stream into a clip, checked with ffprobe.
+
+    Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --subtitles burn --out clip.mp4
+    """
+    from replay.clips import cut_clip
+    from replay.index import Index
+    from replay.probe import probe
+
+    idx = Index(_settings().database)
+    info = probe(idx.stream(stream)["path"])
+    sku = title = None
+    if highlight is not None:
+        hs = idx.highlights(stream).highlights
+        h = next((x for x in hs if x.id == highlight), None)
+        if h is None and highlight.isdigit() and 1 <= int(highlight) <= len(hs):
+            h = hs[int(highlight) - 1]
+        if h is None:
+            raise typer.BadParameter(f"no 看点 {highlight!r} in {stream}", param_hint="--highlight")
+        start, end, sku, title = h.start, h.end, h.sku_id, h.title
+    if start is None or end is None:
+        raise typer.BadParameter("give --highlight, or both --start and --end")
+    with _progress_bar() as bar:
+        task = bar.add_task("clip", total=1.0, stage="clip")
+        r = cut_clip(info, start, end, out_file, _clip_options(padding, copy, vertical, subtitles),
+                     idx.transcript(stream).segments, lambda f: bar.update(task, completed=f), sku_id=sku, title=title)
+    console.print(f"wrote {r.path} ({r.start:.2f}-{r.end:.2f} s, {r.duration:.2f} s)"
+                  + "".join(f"\n  + {p}" for p in r.subtitles))
+
+
+@app.command("export")
+def export_cmd(
+    stream: Annotated[str, typer.Argument(help="Stream id.")],
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the clips and index.json.")],
+    padding: Annotated[float, typer.Option(help="Seconds added on both sides of each 看点.")] = 0.0,
+    copy: Annotated[bool, typer.Option("--copy", help="Fast stream copy from keyframes.")] = False,
+    vertical: Annotated[bool, typer.Option("--vertical", help="9:16 output.")] = False,
+    subtitles: Annotated[str, typer.Option(help="none, burn, sidecar or both.")] = "sidecar",
+) -> None:
+    """Write every 看点 of a stream as a clip, plus index.json (SKU, title, times, files) for editing tools.
+
+    Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical
+    """
+    from replay.clips import export_stream
+    from replay.index import Index
+    from replay.probe import probe
+
+    idx = Index(_settings().database)
+    info = probe(idx.stream(stream)["path"])
+    with _progress_bar() as bar:
+        task = bar.add_task("export", total=1.0, stage="export")
+        path = export_stream(info, idx.highlights(stream).highlights, out_dir,
+                             _clip_options(padding, copy, vertical, subtitles), idx.transcript(stream).segments,
+                             lambda f: bar.update(task, completed=f), stream_id=stream)
+    console.print(f"wrote {path}")
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[str | None, typer.Option(help="Listen address (REPLAY_HOST, default 127.0.0.1).")] = None,

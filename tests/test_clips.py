@@ -1,0 +1,86 @@
+"""Clips are checked with ffprobe: duration within 0.2 s of the request, audio and video present."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ffmpeg
+from replay.clips import ClipOptions, cut_clip, export_stream, keyframe_before, stream_durations
+from replay.contracts import Highlight, Segment
+from replay.errors import InputError
+from replay.probe import probe
+
+
+@pytest.fixture(scope="module")
+def long_gop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20 s, 25 fps, keyframes every 5 s exactly, B-frames on, with a tone: a real-world-like H.264 file."""
+    out = tmp_path_factory.mktemp("clips") / "gop.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=20", "-f", "lavfi",
+           "-i", "sine=frequency=500:duration=20", "-c:v", "libx264", "-g", "125", "-keyint_min", "125",
+           "-sc_threshold", "0", "-bf", "2", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(out))
+    return out
+
+
+SEGS = (Segment(3.0, 5.0, "接下来给大家介绍今天的保温杯"), Segment(5.2, 8.0, "三号链接到手价五十九元"),
+        Segment(12.0, 14.0, "不相干的话"))
+
+
+def test_accurate_cut_is_frame_exact(long_gop: Path, tmp_path: Path) -> None:
+    r = cut_clip(probe(long_gop), 3.2, 9.6, tmp_path / "a.mp4", ClipOptions(subtitles="both"), SEGS)
+    assert r.start == 3.2 and r.end == 9.6
+    d = stream_durations(r.path)
+    assert abs(d["video"] - 6.4) <= 0.2 and abs(d["audio"] - 6.4) <= 0.2
+    srt = (tmp_path / "a.srt").read_text()
+    assert "00:00:00,000 --> 00:00:01,800" in srt  # times are relative to the clip start
+    assert "不相干" not in srt
+    assert (tmp_path / "a.vtt").read_text().startswith("WEBVTT")
+
+
+def test_copy_cut_starts_at_the_keyframe(long_gop: Path, tmp_path: Path) -> None:
+    info = probe(long_gop)
+    assert keyframe_before(info, 7.3) == pytest.approx(5.0, abs=0.05)
+    r = cut_clip(info, 7.3, 12.0, tmp_path / "c.mp4", ClipOptions(mode="copy", subtitles="none"))
+    assert r.start == pytest.approx(5.0, abs=0.05)
+    d = stream_durations(r.path)
+    assert abs(d["video"] - (12.0 - r.start)) <= 0.2 and abs(d["audio"] - (12.0 - r.start)) <= 0.2
+
+
+def test_vertical_with_burned_subtitles(long_gop: Path, tmp_path: Path) -> None:
+    r = cut_clip(probe(long_gop), 3.0, 8.0, tmp_path / "v.mp4",
+                 ClipOptions(vertical=True, subtitles="burn", padding=0.5), SEGS)
+    info = probe(r.path)
+    assert (info.width, info.height) == (720, 1280)
+    assert r.start == 2.5 and r.end == 8.5
+    assert not (tmp_path / "v.srt").exists()  # burned, not left beside the clip
+
+
+def test_bad_requests(long_gop: Path, audio_only: Path, tmp_path: Path) -> None:
+    info = probe(long_gop)
+    with pytest.raises(InputError):
+        cut_clip(info, 5.0, 4.0, tmp_path / "x.mp4")
+    with pytest.raises(InputError, match="copy mode"):
+        cut_clip(info, 1.0, 4.0, tmp_path / "x.mp4", ClipOptions(mode="copy", vertical=True))
+    with pytest.raises(InputError, match="audio only"):
+        cut_clip(probe(audio_only), 0.5, 2.0, tmp_path / "x.mp4")
+    assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_padding_is_clamped_to_the_recording(long_gop: Path, tmp_path: Path) -> None:
+    r = cut_clip(probe(long_gop), 0.5, 19.5, tmp_path / "p.mp4", ClipOptions(padding=2.0, subtitles="none"))
+    assert r.start == 0.0 and r.end == pytest.approx(20.0, abs=0.05)
+
+
+def test_export_writes_every_clip_and_an_index(long_gop: Path, tmp_path: Path) -> None:
+    hs = (Highlight("S1", "保温杯", 3.0, 8.0, 0.9, id="h0"), Highlight("S2", "面膜/补水", 10.0, 15.5, 0.8, id="h1"))
+    seen: list[float] = []
+    index = export_stream(probe(long_gop), hs, tmp_path / "out", ClipOptions(), SEGS, seen.append, stream_id="s1")
+    data = json.loads(index.read_text())
+    assert [c["sku_id"] for c in data["clips"]] == ["S1", "S2"]
+    for c, h in zip(data["clips"], hs, strict=True):
+        f = tmp_path / "out" / c["file"]
+        assert f.is_file() and "/" not in c["file"]
+        assert abs(stream_durations(f)["video"] - (h.end - h.start)) <= 0.2
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
