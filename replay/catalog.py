@@ -35,10 +35,11 @@ _PUNCT_CATS = ("P", "S", "Z", "C")  # punctuation, symbols, separators, controls
 
 # Words that appear in many titles or in every host's sales talk; a title word equal to one of these says
 # nothing about which product is meant (官方正品 is in every title of some shops, 旗舰店 in every price line).
-GENERIC_WORDS = frozenset("""
+_GENERIC = """
 官方 正品 官方正品 旗舰店 旗舰 新款 款 女款 男款 成人款 成人 儿童 装 袋装 盒装 瓶装 套装 包邮 礼盒 家用 专用 正装
 特价 限量 升级 升级版 经典 原味 同款 爆款 大容量 便携 进口 国产 多功能 通用 加厚 超大 小号 大号 中号 快充版
-""".split())
+"""
+GENERIC_WORDS = frozenset(_GENERIC.split())
 _UNIT_WORD = re.compile(r"^[\d.×x*+%-]+(g|kg|ml|l|米|毫升|克|千克|袋|盒|瓶|片|颗|包|支|条|件|只|个|cm|mm|mah|毫安|w)?$")
 
 

@@ -44,7 +44,8 @@ def _cue_strength(units: list[Unit], u: int) -> float:
     """1 when the unit opens with an intro/返场 cue, 0.6 when the previous short unit does."""
     if units[u].has("intro") or units[u].has("return"):
         return 1.0
-    if u > 0 and (units[u - 1].has("intro") or units[u - 1].has("return")) and units[u - 1].end - units[u - 1].start < 4:
+    prev = units[u - 1] if u > 0 else None
+    if prev is not None and (prev.has("intro") or prev.has("return")) and prev.end - prev.start < 4:
         return 0.6
     return 0.0
 

@@ -286,6 +286,6 @@ def build_units(transcript: Transcript, catalog: Catalog, min_pause: float = 0.3
             skus = prices.get(round(value, 2), set())
             for sku in skus:  # a price shared by many items says little
                 u.hits.append(("price", f"{value:g}", sku, price_weight / len(skus), u.tokens[i].start))
-        for kind, _text, sku, w, _t in u.hits:
+        for _kind, _text, sku, w, _t in u.hits:
             u.scores[sku] = u.scores.get(sku, 0.0) + w
     return units
