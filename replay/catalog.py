@@ -73,11 +73,14 @@ def fold_syllable(syl: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def raw_readings(ch: str) -> frozenset[str]:
-    """All toneless pinyin readings of a Han character (heteronyms included), unfolded."""
+def raw_readings(ch: str) -> tuple[str, ...]:
+    """All toneless pinyin readings of a Han character, most common first (heteronyms included), unfolded."""
     from pypinyin import Style, pinyin
 
-    return frozenset(r for group in pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore") for r in group if r)
+    out: list[str] = []
+    for group in pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore"):
+        out += [r for r in group if r and r not in out]
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replay.contracts import VisualEvent
+from replay.detect.cues import CueHit
 from replay.detect.decode import Run
 from replay.detect.evidence import Unit
 
@@ -44,6 +45,21 @@ def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
     return (ev[0], ev[-1]) if ev else None
 
 
+def _intro_time(unit: Unit, cue: CueHit, names_product: bool) -> float:
+    """Where in the cue's unit the introduction begins.
+
+    Usually the unit's first word: a return cue comes mid-sentence (刚才好多宝宝说X没抢到，我们再给大家返场) and
+    forms of address precede intro cues (宝宝们看过来). But when whisper ran the previous outro into the same
+    unit, the introduction begins after that outro; and a cue deep inside a long unit that does not name the
+    product starts at the cue itself.
+    """
+    outro = [c for c in unit.cues if c.kind == "outro" and c.last < cue.first]
+    if outro:
+        return unit.tokens[max(c.last for c in outro) + 1].start
+    lead = unit.tokens[cue.first].start - unit.start
+    return unit.start if names_product or lead <= _LEAD_IN_MAX_S else unit.tokens[cue.first].start
+
+
 def find_start(units: list[Unit], first: int, floor: int, lookback_s: float) -> tuple[int, float, str | None]:
     """The unit and time where the introduction begins, and the cue that opened it (if any).
 
@@ -58,9 +74,7 @@ def find_start(units: list[Unit], first: int, floor: int, lookback_s: float) -> 
             break  # another product's (or this one's earlier) evidence: the intro is not before it
         cue = next((c for c in unit.cues if c.kind in ("intro", "return")), None)
         if cue is not None:
-            lead = unit.tokens[cue.first].start - unit.start
-            t = unit.start if lead <= _LEAD_IN_MAX_S else unit.tokens[cue.first].start
-            return v, t, cue.phrase
+            return v, _intro_time(unit, cue, v == first), cue.phrase
     return first, units[first].start, None
 
 
@@ -71,7 +85,7 @@ def find_end(units: list[Unit], last: int, ceiling: int, tail_s: float) -> tuple
         unit = units[v]
         if unit.start > limit_t:
             break
-        if v != last and _strong(unit):
+        if (v != last and _strong(unit)) or unit.has("signoff"):
             break
         cue = next((c for c in unit.cues if c.kind == "outro"), None)
         if cue is not None:
@@ -79,6 +93,7 @@ def find_end(units: list[Unit], last: int, ceiling: int, tail_s: float) -> tuple
     # No outro: keep the sales talk (price, link, stock) that directly follows the last evidence.
     v = last
     while v + 1 <= ceiling and units[v + 1].has("sales") and not _strong(units[v + 1]) \
+            and not units[v + 1].has("signoff") \
             and units[v + 1].start <= limit_t and not (units[v + 1].has("intro") or units[v + 1].has("return")):
         v += 1
     return v, units[v].end, None

@@ -40,13 +40,17 @@ CROSS = (
     "上一个", "上一款", "搭配", "搭着", "配着", "一起凑", "凑个单", "凑单", "一起买", "一起拍", "一起下单",
     "一起用", "配套", "买了", "拍了", "同时拍",
 )
+# Opening and closing the whole stream: never part of a product explanation.
+SIGN_OFF = (
+    "不见不散", "下播", "明天见", "下次见", "直播就到这里", "今天的直播", "晚上好", "欢迎来到", "马上开始", "准时开播",
+)
 # Sales talk that belongs to an explanation (price, stock, link), used to extend its end.
 SALES = (
     "上链接", "链接", "库存", "下单", "抢到", "想要", "到手", "原价", "价格", "直播间价", "只要", "包邮", "秒杀",
     "优惠", "领券", "拍一件", "拍两件", "送", "赠", "发货", "拍下", "去拍", "售后", "运费险", "保价", "划算",
 )
 
-CUE_KINDS = {"intro": INTRO, "outro": OUTRO, "return": RETURN, "cross": CROSS, "sales": SALES}
+CUE_KINDS = {"intro": INTRO, "outro": OUTRO, "return": RETURN, "cross": CROSS, "sales": SALES, "signoff": SIGN_OFF}
 
 
 @dataclass(frozen=True, slots=True)

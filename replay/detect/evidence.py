@@ -215,7 +215,7 @@ def _link_hits(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, float,
         if not ({"lian"} & char_readings(toks[i].text) and {"jie", "jian"} & char_readings(toks[i + 1].text)):
             continue
         h = i - 1
-        if not ({"hao", "hou"} & raw_readings(toks[h].text)):
+        if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
             continue
         # Collect the numeral run before 号: digits, numerals, or homophones of numerals (weaker).
         run, homophone = [], False
@@ -224,7 +224,8 @@ def _link_hits(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, float,
             t = toks[k].text
             if t.isdigit() or t in _NUM_CHARS:
                 run.insert(0, t)
-            elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t) if r in _SOUND), None)):
+            # A homophone is read by its most common reading (食 as shi, not its rare si).
+            elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t)[:1] if r in _SOUND), None)):
                 run.insert(0, sound)
                 homophone = True
             else:
