@@ -92,6 +92,18 @@ def char_readings(ch: str) -> frozenset[str]:
     return frozenset(found or {ch})
 
 
+@lru_cache(maxsize=65536)
+def heard_reading(ch: str) -> frozenset[str]:
+    """The folded reading of a transcript character: only its most common reading.
+
+    Whisper writes what it heard, so a transcript character stands for its usual sound; allowing its rare
+    heteronyms too (已 as si) lets 已经 match 湿巾. Catalog terms keep all readings (char_readings), because
+    their sound in context may be the rarer one (爪 in 凤爪 is zhua).
+    """
+    raw = raw_readings(ch) if is_han(ch) else ()
+    return frozenset({fold_syllable(raw[0])}) if raw else frozenset({ch})
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised tokens: one per Han character, one per run of Latin letters/digits (with '.')."""
     return re.findall(r"[a-z0-9.]+|[^a-z0-9.]", normalize(text))

@@ -16,7 +16,16 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from replay.catalog import MatchTerm, char_readings, is_han, link_numbers, match_terms, raw_readings, tokenize
+from replay.catalog import (
+    MatchTerm,
+    char_readings,
+    heard_reading,
+    is_han,
+    link_numbers,
+    match_terms,
+    raw_readings,
+    tokenize,
+)
 from replay.contracts import Catalog, Transcript
 from replay.detect.cues import CueHit, find_cues
 
@@ -163,7 +172,7 @@ def _term_index(catalog: Catalog) -> _TermIndex:
 def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, bool]]:
     """(term, first, last, weight, exact) for each term found in the unit by folded pinyin."""
     toks = unit.tokens
-    reads = [char_readings(t.text) for t in toks]
+    reads = [heard_reading(t.text) for t in toks]
     cands: set[tuple[int, int]] = set()
     for i, r in enumerate(reads):
         for syl in r:
@@ -176,11 +185,11 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
         m = len(pat)
         if s + m > len(toks):
             continue
-        sound = sum(1 for k in range(m) if pat[k] & reads[s + k])
+        term = idx.terms[ti]
+        sound = sum(1 for k in range(m) if pat[k] & reads[s + k] or term.tokens[k] == toks[s + k].text)
         # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard.
         if sound < m if m <= 3 else sound < m - 1:
             continue
-        term = idx.terms[ti]
         same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
         exact = same == m
         prob = sum(t.prob for t in toks[s:s + m]) / m
@@ -212,7 +221,7 @@ def _link_hits(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, float,
     toks = unit.tokens
     out = []
     for i in range(1, len(toks) - 1):
-        if not ({"lian"} & char_readings(toks[i].text) and {"jie", "jian"} & char_readings(toks[i + 1].text)):
+        if not ({"lian"} & heard_reading(toks[i].text) and {"jie", "jian"} & heard_reading(toks[i + 1].text)):
             continue
         h = i - 1
         if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
@@ -275,7 +284,7 @@ def build_units(transcript: Transcript, catalog: Catalog, min_pause: float = 0.3
             if p is not None:
                 prices[round(p, 2)].add(it.sku_id)
     for u in units:
-        u.cues = find_cues([char_readings(t.text) for t in u.tokens])
+        u.cues = find_cues([heard_reading(t.text) for t in u.tokens])
         for ti, s, _e, w, exact in _name_hits(u, idx):
             term = idx.terms[ti]
             kind = term.kind if exact else "fuzzy"
