@@ -31,7 +31,7 @@ from replay.errors import CatalogError
 
 FIELDS = ("sku_id", "title", "brand", "short_name", "aliases", "price", "live_price", "link_no", "image", "category")
 _ALIAS_SPLIT = re.compile(r"[|、,，;；]")
-_PUNCT_CATS = ("P", "S", "Z", "C")  # punctuation, symbols, separators, controls
+_PUNCT_CATS = ("P", "S", "Z", "C", "M")  # punctuation, symbols, separators, controls, combining marks
 
 # Words that appear in many titles or in every host's sales talk; a title word equal to one of these says
 # nothing about which product is meant (官方正品 is in every title of some shops, 旗舰店 in every price line).
