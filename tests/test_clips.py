@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ffmpeg
 from replay.clips import ClipOptions, cut_clip, export_stream, keyframe_before, stream_durations
 from replay.contracts import Highlight, Segment
 from replay.errors import InputError
 from replay.probe import probe
+
+from conftest import ffmpeg
 
 
 @pytest.fixture(scope="module")

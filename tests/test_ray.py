@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 
 import pytest
 
-from conftest import DATA, REPO
 from replay.audio import extract_pcm
 from replay.contracts import AudioChunk
 from replay.executor import InlineExecutor
 from replay.models import resolve_model
 from replay.probe import probe
 from replay.transcribe import TranscribeOptions
+
+from conftest import DATA, REPO
 
 ray = pytest.importorskip("ray", reason="Ray is installed by `scripts/install.sh --test`")
 from ray.cluster_utils import Cluster  # noqa: E402
