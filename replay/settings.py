@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         Path("data"), description="Where the database, the model cache and derived files (thumbnails, clips) live."
     )
     db_path: Path | None = Field(None, description="SQLite database file. Default: DATA_DIR/replay.db.")
+    model_cache_dir: Path | None = Field(
+        None, description="Where assembled models are cached. Default: DATA_DIR/models."
+    )
     media_root: Path = Field(
         Path("."), description="Registered media paths must resolve inside this folder (API and uploads)."
     )
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
 
     @property
     def model_cache(self) -> Path:
-        return self.data_dir / "models"
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def derived_dir(self) -> Path:
