@@ -83,6 +83,9 @@ class IndexResult:
     stream_id: str
     index: HighlightIndex
     timings: tuple[StageTiming, ...]
+    chunks_total: int = 0
+    chunks_resumed: int = 0
+    """ASR chunks taken from checkpoints instead of being transcribed again."""
 
 
 def _peak_rss_mb() -> float:
@@ -141,7 +144,7 @@ def _segments_from_payload(payload: list) -> list[Segment]:
 def run_transcribe(
     index: Index, stream_id: str, info: MediaInfo, pcm: Path, catalog: Catalog, settings: Settings,
     options: PipelineOptions, executor: Executor, tracker: _Tracker,
-) -> Transcript:
+) -> tuple[Transcript, int, int]:
     topts = transcribe_options(settings, catalog)
     chunks = list(plan_chunks(pcm, chunk_plan_options(pcm_duration(pcm), settings, options.audio)))
     results: dict[int, list[Segment]] = {}
@@ -151,6 +154,7 @@ def run_transcribe(
         cached = None if options.force else index.checkpoint(stream_id, f"transcribe:{c.index:04d}", keys[c.index])
         if cached is not None:
             results[c.index] = _segments_from_payload(cached)
+    resumed = len(results)
     todo: list[AudioChunk] = [c for c in chunks if c.index not in results]
     total_audio = sum(c.end - c.start for c in chunks) or 1.0
     done_audio = sum(c.end - c.start for c in chunks if c.index in results)
@@ -164,7 +168,7 @@ def run_transcribe(
         tracker.report("transcribe", done_audio / total_audio, f"chunk {chunk.index + 1}/{len(chunks)}")
     merged = [s for i in sorted(results) for s in results[i]]
     merged.sort(key=lambda s: s.start)
-    return Transcript(segments=tuple(merged), duration=info.duration, model=settings.model)
+    return Transcript(segments=tuple(merged), duration=info.duration, model=settings.model), len(chunks), resumed
 
 
 def run_visual(info: MediaInfo, catalog: Catalog, tracker: _Tracker) -> VisualTrack:
@@ -235,9 +239,10 @@ def index_stream(
     executor = executor or make_executor(settings)
     try:
         t0 = time.monotonic()
-        transcript = run_transcribe(index, stream_id, info, pcm, catalog, settings, options, executor, tracker)
+        transcript, n_chunks, n_resumed = run_transcribe(index, stream_id, info, pcm, catalog, settings, options,
+                                                         executor, tracker)
         index.save_transcript(stream_id, transcript)
-        timed("transcribe", False, t0)
+        timed("transcribe", n_resumed == n_chunks, t0)
     finally:
         if own_executor:
             executor.close()
@@ -267,7 +272,8 @@ def index_stream(
     timed("thumbnails", False, t0)
     result = index.highlights(stream_id)
     index.save_checkpoint(stream_id, "done", "", {"highlights": len(found)})
-    return IndexResult(stream_id=stream_id, index=result, timings=tuple(timings))
+    return IndexResult(stream_id=stream_id, index=result, timings=tuple(timings), chunks_total=n_chunks,
+                       chunks_resumed=n_resumed)
 
 
 def highlight_json(result: HighlightIndex) -> dict:
