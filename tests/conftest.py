@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny media made with ffmpeg lavfi, the real clips in tests/data, isolated settings."""
+"""Shared fixtures: tiny media made with ffmpeg lavfi, the real clips and videos in tests/data, isolated settings."""
 
 from __future__ import annotations
 
@@ -7,15 +7,46 @@ from pathlib import Path
 
 import pytest
 
+from replay.contracts import MediaInfo
+from replay.ffmpeg_bin import ffmpeg_path
+from replay.probe import ProbeOptions, probe
 from replay.settings import Settings
 
 DATA = Path(__file__).parent / "data"
+VIDEO = DATA / "video"
 REPO = Path(__file__).parent.parent
 SHARED = REPO.parent / "shared"
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+    subprocess.run([ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def probe_video(path: Path) -> MediaInfo:
+    return probe(path, ProbeOptions(require_audio=False))
+
+
+def color_cuts_video(path: Path, colors: list[str], seconds: float = 1.0, size: str = "320x240",
+                     fps: int = 25) -> Path:
+    """One solid colour after another, each ``seconds`` long: cuts at k * seconds * fps."""
+    inputs: list[str] = []
+    for c in colors:
+        inputs += ["-f", "lavfi", "-i", f"color=c={c}:s={size}:r={fps}:d={seconds}"]
+    n = len(colors)
+    graph = "".join(f"[{i}:v]" for i in range(n)) + f"concat=n={n}:v=1:a=0[v]"
+    ffmpeg(*inputs, "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+           "-g", "250", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_video():  # noqa: ANN201 - returns a getter
+    """probe a real video from tests/data/video by name; these files are committed with their licence."""
+    def get(name: str) -> MediaInfo:
+        path = VIDEO / name
+        assert path.exists(), f"{path} missing: the real test videos are committed in tests/data/video"
+        return probe_video(path)
+    return get
 
 
 @pytest.fixture(scope="session")

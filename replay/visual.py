@@ -1,0 +1,353 @@
+"""visual: on-screen product cards and product pictures → a VisualTrack of timed, SKU-keyed events.
+
+Cost is what shapes this stage. Frames are sampled cheaply (keyframes only when the encoder puts them close
+together, as live-streaming encoders do; otherwise a low fixed rate), and each sample is reduced to a 16×9
+grid of cell brightnesses. A region goes to OCR only when its cells differ from what was last read there
+AND have held still for one sample (cards are static; a moving host is not, and is never OCR'd). OCR results
+are cached by perceptual hash, so a card shown again (返场) costs nothing. While a read card's cells stay
+unchanged, the stage re-emits its event every ``hold_seconds`` without OCR, so the detector knows how long
+the card stayed on screen.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from replay.contracts import Catalog, MediaInfo, VisualEvent, VisualTrack
+from replay.errors import MediaOpenError
+from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
+from replay.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
+from replay.ocr import OcrEngine, OcrLine
+from replay.visual_match import ImageMatcher, match_text
+
+GRID = (16, 9)  # cells across, down: about 40×40 source pixels each at 640×360
+
+
+@dataclass(frozen=True, slots=True)
+class VisualOptions:
+    """How the visual stage samples, when it runs OCR, and how it matches the catalog."""
+
+    sample: str = "auto"
+    """'keyframes', 'fps', or 'auto' (keyframes when they are at most max_keyframe_gap apart, else fps)."""
+    sample_fps: float = 1.0
+    """Sample rate in 'fps' mode. Decode cost is the same at any rate; OCR and grid work scale with it."""
+    max_keyframe_gap: float = 2.5
+    """Longest median keyframe spacing (s) for which keyframes alone are dense enough to follow cards."""
+    analysis_width: int = 640
+    """Width of the frames OCR sees; larger sources are downscaled by ffmpeg (card text stays legible)."""
+    cell_threshold: float = 4.0
+    """Mean absolute grey-level change (0–255) of a grid cell, on a 128×72 copy, that counts as 'changed'."""
+    hold_seconds: float = 2.0
+    """While a read card stays unchanged, re-emit its event this often (no OCR)."""
+    max_ocr_per_minute: int = 12
+    """OCR budget: a region that changes more often (animations, a ticker) waits for the budget to refill."""
+    min_text_score: float = 0.5
+    """Lowest catalog-match score (0–1, see visual_match.score_item) that produces an 'ocr' event."""
+    min_image_score: float = 0.8
+    """Lowest normalised template-match correlation that produces an 'image' event."""
+    frame_accurate_cuts: bool = False
+    """Refine each sampled scene cut to its exact frame by decoding the gap between two samples."""
+    ocr_threads: int | None = None
+    """onnxruntime threads for OCR; None lets it use all cores."""
+
+
+ProgressFn = Callable[[float], None]
+
+
+@dataclass(slots=True)
+class _Card:
+    sku_id: str
+    text: str
+    score: float
+    cells: tuple[int, int, int, int]  # gx0, gy0, gx1, gy1 (exclusive) in grid cells
+    last_emit: float
+
+
+@dataclass(slots=True)
+class _State:
+    ref: np.ndarray | None = None     # cell means as last read by OCR
+    prev: np.ndarray | None = None    # cell means of the previous sample
+    prev_time: float = 0.0
+    ocr_times: deque = field(default_factory=deque)
+    cards: list[_Card] = field(default_factory=list)
+    events: list[VisualEvent] = field(default_factory=list)
+
+
+def keyframe_gap(info: MediaInfo, probe_seconds: float = 120.0) -> float | None:
+    """Median spacing of keyframes over the first ``probe_seconds``, from packet flags (no decoding)."""
+    if ffprobe_path() is None:
+        return None
+    out = subprocess.run([ffprobe_path(), "-v", "error", "-select_streams", "v:0", "-read_intervals",
+                          f"%+{probe_seconds}", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0",
+                          str(info.path)], capture_output=True, text=True).stdout
+    keys = sorted(float(t) for t, _, flags in (ln.partition(",") for ln in out.splitlines())
+                  if "K" in flags and t not in ("", "N/A"))
+    if len(keys) < 2:
+        return None
+    return float(np.median(np.diff(keys)))
+
+
+def _sample_options(info: MediaInfo, options: VisualOptions) -> FrameOptions:
+    width = min(options.analysis_width, (info.height if info.rotation in (90, 270) else info.width) or 640)
+    mode = options.sample
+    if mode == "auto":
+        gap = keyframe_gap(info)
+        mode = "keyframes" if gap is not None and gap <= options.max_keyframe_gap else "fps"
+    if mode == "keyframes":
+        return FrameOptions(width=width, keyframes_only=True)
+    return FrameOptions(width=width, fps=options.sample_fps)
+
+
+CELL = 8  # change image pixels per grid cell: 128×72 keeps ~5 px strokes, so changed text shows
+
+
+def _cells(image: np.ndarray) -> np.ndarray:
+    """A 128×72 grey 'change image'. Comparing it, not cell means, catches new text on an unchanged card."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(gray, (GRID[0] * CELL, GRID[1] * CELL), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _cell_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mean absolute difference per grid cell (GRID[1] × GRID[0])."""
+    return np.abs(a - b).reshape(GRID[1], CELL, GRID[0], CELL).mean(axis=(1, 3))
+
+
+def _sub(img: np.ndarray, cells: tuple[int, int, int, int]) -> np.ndarray:
+    gx0, gy0, gx1, gy1 = cells
+    return img[gy0 * CELL: gy1 * CELL, gx0 * CELL: gx1 * CELL]
+
+
+def _regions(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (gx0, gy0, gx1, gy1) of connected groups of changed cells, touching groups merged."""
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        x, y, w, h = stats[i, :4]
+        # The dilation leaves one cell of margin around the change, so text at a box's edge is read whole.
+        boxes.append((max(0, x), max(0, y), min(GRID[0], x + w), min(GRID[1], y + h)))
+    return boxes
+
+
+def _blocks(lines: tuple[OcrLine, ...]) -> list[list[OcrLine]]:
+    """Group OCR lines into blocks: lines closer than about one line height belong to one block."""
+    parent = list(range(len(lines)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(lines):
+        for j in range(i + 1, len(lines)):
+            b = lines[j]
+            gap = max(a.box[3] - a.box[1], b.box[3] - b.box[1])
+            if a.box[0] - gap <= b.box[2] and b.box[0] - gap <= a.box[2] \
+                    and a.box[1] - gap <= b.box[3] and b.box[1] - gap <= a.box[3]:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[OcrLine]] = {}
+    for i, ln in enumerate(lines):
+        groups.setdefault(find(i), []).append(ln)
+    return list(groups.values())
+
+
+def _crop(image: np.ndarray, cells: tuple[int, int, int, int]) -> np.ndarray:
+    h, w = image.shape[:2]
+    gx0, gy0, gx1, gy1 = cells
+    return image[gy0 * h // GRID[1]: gy1 * h // GRID[1], gx0 * w // GRID[0]: gx1 * w // GRID[0]]
+
+
+class _Analyser:
+    def __init__(self, catalog: Catalog, options: VisualOptions, engine: OcrEngine) -> None:
+        self.catalog = catalog
+        self.options = options
+        self.engine = engine
+        self.images = ImageMatcher(catalog, min_score=options.min_image_score)
+        self.state = _State()
+
+    def _budget_ok(self, t: float) -> bool:
+        q = self.state.ocr_times
+        while q and q[0] < t - 60.0:
+            q.popleft()
+        return len(q) < self.options.max_ocr_per_minute
+
+    def _read_region(self, frame: Frame, cells: tuple[int, int, int, int], t: float) -> None:
+        crop = _crop(frame.image, cells)
+        calls = self.engine.calls
+        lines = self.engine.read(crop)
+        if self.engine.calls > calls:
+            self.state.ocr_times.append(frame.time)
+        h, w = frame.image.shape[:2]
+        ox, oy = cells[0] * w // GRID[0], cells[1] * h // GRID[1]
+        # One region may hold several text blocks (a banner and a card): match each block on its own.
+        for block in _blocks(lines):
+            text = " ".join(ln.text for ln in block)
+            match = match_text(text, self.catalog, self.options.min_text_score)
+            if match is None:
+                continue
+            x0 = min(ln.box[0] for ln in block) + ox
+            y0 = min(ln.box[1] for ln in block) + oy
+            x1 = max(ln.box[2] for ln in block) + ox
+            y1 = max(ln.box[3] for ln in block) + oy
+            card_cells = (x0 * GRID[0] // w, y0 * GRID[1] // h,
+                          min(GRID[0], -(-x1 * GRID[0] // w)), min(GRID[1], -(-y1 * GRID[1] // h)))
+            self.state.events.append(VisualEvent("ocr", round(t, 3), text, match.sku_id, match.score, frame.index))
+            self.state.cards.append(_Card(match.sku_id, text, match.score, card_cells, t))
+        if self.images:
+            found = self.images.match(crop)
+            if found is not None:
+                self.state.events.append(VisualEvent("image", round(t, 3), "", found[0], found[1], frame.index))
+
+    def push(self, frame: Frame) -> None:
+        st, opt = self.state, self.options
+        cells = _cells(frame.image)
+        if st.ref is None:
+            st.ref = np.full_like(cells, -255.0)  # nothing read yet: every cell counts as changed
+        if st.prev is not None:
+            # Cards whose cells changed since they were read are gone; the rest are still on screen.
+            alive = []
+            for card in st.cards:
+                diff = _cell_diff(cells, st.ref)[card.cells[1]:card.cells[3], card.cells[0]:card.cells[2]]
+                if diff.size == 0 or diff.max() > opt.cell_threshold:
+                    continue
+                alive.append(card)
+                if frame.time - card.last_emit >= opt.hold_seconds - 1e-6:
+                    st.events.append(VisualEvent("ocr", round(frame.time, 3), card.text, card.sku_id, card.score,
+                                                 frame.index))
+                    card.last_emit = frame.time
+            st.cards = alive
+            changed = _cell_diff(cells, st.ref) > opt.cell_threshold
+            still = _cell_diff(cells, st.prev) <= opt.cell_threshold
+            pending = changed & still
+            if pending.any() and self._budget_ok(frame.time):
+                for box in _regions(pending):
+                    gx0, gy0, gx1, gy1 = box
+                    # A new reading replaces cards it overlaps.
+                    st.cards = [c for c in st.cards if c.cells[2] <= gx0 or c.cells[0] >= gx1
+                                or c.cells[3] <= gy0 or c.cells[1] >= gy1]
+                    # The change was already visible at the previous sample: date the event from there.
+                    self._read_region(frame, box, st.prev_time)
+                    _sub(st.ref, box)[...] = _sub(cells, box)
+        st.prev = cells
+        st.prev_time = frame.time
+
+
+def _refine_cut(info: MediaInfo, lo: float, hi: float, fallback: VisualEvent) -> VisualEvent:
+    cuts = find_scene_cuts(iter_frames(info, FrameOptions(start=lo, end=hi + 1e-3)),
+                           FrameOptions(min_scene_seconds=0.0))
+    if not cuts:
+        return fallback
+    c = max(cuts, key=lambda c: c.score if c.kind == "content" else 255.0)
+    return VisualEvent("scene_cut", round(c.time, 4), c.kind, None, c.score, c.frame_index)
+
+
+def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOptions(),
+            progress: ProgressFn | None = None, engine: OcrEngine | None = None) -> VisualTrack:
+    """Scene cuts, OCR'd product cards and matched product pictures of one recording.
+
+    Audio-only recordings return an empty track whose ``skipped_reason`` says why. ``engine`` lets a
+    caller share one OCR model (and its cache) between streams.
+    """
+    if not info.has_video:
+        return VisualTrack(events=(), skipped_reason="no video stream: the recording is audio-only")
+    engine = engine or OcrEngine(threads=options.ocr_threads)
+    frame_opts = _sample_options(info, options)
+    analyser = _Analyser(catalog, options, engine)
+    # Sampled frames are seconds apart: a shorter minimum scene would drop real cuts.
+    detector = SceneDetector(FrameOptions(min_scene_seconds=0.0))
+    cuts: list[tuple[float, VisualEvent]] = []
+    sampled = 0
+    prev_time = 0.0
+    try:
+        for frame in iter_frames(info, frame_opts):
+            sampled += 1
+            small = cv2.resize(frame.image, (64, 36), interpolation=cv2.INTER_AREA)
+            cut = detector.push(Frame(frame.index, frame.time, small))
+            if cut is not None:
+                cuts.append((prev_time, VisualEvent("scene_cut", round(cut.time, 4), cut.kind, None, cut.score,
+                                                    cut.frame_index)))
+            analyser.push(frame)
+            prev_time = frame.time
+            if progress is not None and info.duration > 0:
+                progress(min(1.0, frame.time / info.duration))
+    except MediaOpenError:
+        if sampled == 0:
+            raise
+    events = list(analyser.state.events)
+    for lo, ev in cuts:
+        events.append(_refine_cut(info, lo, ev.time, ev) if options.frame_accurate_cuts else ev)
+    events.sort(key=lambda e: (e.time, e.kind))
+    if progress is not None:
+        progress(1.0)
+    return VisualTrack(events=tuple(events), ocr_calls=engine.calls, frames_sampled=sampled)
+
+
+def ocr_calls_per_hour(track: VisualTrack, info: MediaInfo) -> float:
+    return track.ocr_calls / max(info.duration, 1e-9) * 3600.0
+
+
+def _frame_at(info: MediaInfo, t: float, width: int = 320) -> np.ndarray | None:
+    for f in iter_frames(info, FrameOptions(width=width, start=max(0.0, t), end=t + 1.0)):
+        return f.image
+    return None
+
+
+def sharpness(image: np.ndarray) -> float:
+    """Variance of the Laplacian: high for crisp edges, low for blur or a soft, moving shot."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+def best_thumbnail_time(info: MediaInfo, start: float, end: float, track: VisualTrack | None = None,
+                        sku_id: str | None = None, candidates: int = 6) -> float:
+    """The time in [start, end] that makes the best thumbnail for ``sku_id``.
+
+    Prefers moments where the product's card or picture was seen (track events), and among those the
+    sharpest frame; with no such evidence, the sharpest of evenly spaced frames. Decodes ``candidates``
+    small frames by seeking, so the cost does not depend on the length of the recording.
+    """
+    end = min(end, info.duration)
+    if end <= start or not info.has_video:
+        return max(0.0, start)
+    seen = sorted({e.time for e in (track.events if track else ())
+                   if e.kind in ("ocr", "image") and (sku_id is None or e.sku_id == sku_id) and start <= e.time <= end})
+    if seen:
+        times = [seen[round(i * (len(seen) - 1) / max(1, candidates - 1))] for i in range(min(candidates, len(seen)))]
+        bonus = 1.0
+    else:
+        times = [start + (end - start) * (i + 0.5) / candidates for i in range(candidates)]
+        bonus = 0.0
+    best_t, best_s = times[0], -1.0
+    for t in dict.fromkeys(times):
+        img = _frame_at(info, t)
+        if img is None:
+            continue
+        s = sharpness(img) * (1.0 + bonus)
+        if s > best_s:
+            best_t, best_s = t, s
+    return float(best_t)
+
+
+def write_thumbnail(info: MediaInfo, time: float, out_path: Path | str, width: int = 480) -> Path:
+    """Write a JPEG of the frame at ``time`` (seconds from the recording's start), ``width`` px wide."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".partial.jpg")
+    # Input seek (-ss before -i) jumps to the keyframe before `time` and decodes only from there.
+    cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{max(0.0, time):.3f}",
+           "-i", str(info.path), "-frames:v", "1", "-vf", f"scale={int(width)}:-2", "-q:v", "3", str(tmp)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise MediaOpenError(f"could not write a thumbnail of {info.path.name} at {time:.2f} s",
+                             hint=(done.stderr.strip().splitlines() or ["is the time inside the recording?"])[-1])
+    tmp.replace(out_path)
+    return out_path

@@ -1,0 +1,135 @@
+"""visual_match: turn what the screen shows into catalog SKUs.
+
+Text: a product card's OCR'd lines ("3号链接", "保温杯", "到手价 59元") are scored against every catalog item
+by name (title, short name, aliases; fuzzy, so OCR slips still match), brand, link number and price.
+Names carry most of the weight because brands are shared between items and prices collide.
+
+Images: catalog pictures pasted into a card are found by multi-scale template matching on the changed
+region. ORB features were tried first and fail on the flat, text-on-colour pictures that product cards
+use (too few stable corners at 60–100 px); template matching finds those reliably and cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from rapidfuzz import fuzz
+
+from replay.contracts import Catalog, CatalogItem
+
+_LINK = re.compile(r"(\d{1,3})\s*号\s*(?:链接|连接|链)?|链接\s*(\d{1,3})|#\s*(\d{1,3})")
+_PRICE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*[元块]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and ¥ to half-width), lower case, no spaces or punctuation."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\s·,，。:：!！?？、()（）\[\]【】\"'“”]+", "", t)
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    sku_id: str
+    score: float
+    """0–1: 0.55 name + 0.15 brand + 0.2 link number + 0.1 price."""
+    text: str
+
+
+def link_numbers(text: str) -> set[int]:
+    return {int(next(g for g in m.groups() if g)) for m in _LINK.finditer(unicodedata.normalize("NFKC", text))}
+
+
+def prices(text: str) -> set[float]:
+    return {float(next(g for g in m.groups() if g)) for m in _PRICE.finditer(unicodedata.normalize("NFKC", text))}
+
+
+def _names(item: CatalogItem) -> list[str]:
+    names = [item.title, *item.title.split()] + ([item.short_name] if item.short_name else []) + list(item.aliases)
+    return [n for n in (normalize(x) for x in names) if len(n) >= 2]
+
+
+def _name_score(item: CatalogItem, text: str) -> float:
+    best = 0.0
+    for name in _names(item):
+        if name in text:
+            # Exact containment; a longer name is stronger evidence than a two-character alias.
+            s = 1.0 if len(name) >= 3 else 0.85
+        elif len(name) >= 3:
+            s = fuzz.partial_ratio(name, text) / 100.0
+            s = s if s >= 0.75 else 0.0  # below this a fuzzy hit is mostly shared characters
+        else:
+            s = 0.0
+        best = max(best, s)
+    return best
+
+
+def score_item(item: CatalogItem, text: str) -> float:
+    norm = normalize(text)
+    name = _name_score(item, norm)
+    brand = 1.0 if item.brand and normalize(item.brand) in norm else 0.0
+    link = 1.0 if item.link_no is not None and item.link_no in link_numbers(text) else 0.0
+    found = prices(text)
+    price = 1.0 if any(p is not None and any(abs(p - f) < 0.01 for f in found)
+                       for p in (item.live_price, item.price)) else 0.0
+    return 0.55 * name + 0.15 * brand + 0.2 * link + 0.1 * price
+
+
+def match_text(text: str, catalog: Catalog, min_score: float = 0.5) -> TextMatch | None:
+    """The catalog item a card's text names, or None. Ties and near-ties (within 0.05) give None."""
+    if not text.strip() or not catalog.items:
+        return None
+    scored = sorted(((score_item(it, text), it.sku_id) for it in catalog.items), reverse=True)
+    best, sku = scored[0]
+    if best < min_score:
+        return None
+    if len(scored) > 1 and scored[1][0] > best - 0.05:
+        return None  # ambiguous: two products fit the text equally well
+    return TextMatch(sku, round(best, 3), text)
+
+
+class ImageMatcher:
+    """Finds catalog pictures inside a BGR region by template matching over a range of scales."""
+
+    def __init__(self, catalog: Catalog, work_height: int = 96, min_score: float = 0.8) -> None:
+        self.work_height = work_height
+        self.min_score = min_score
+        # Picture height as a fraction of the region: a card (about 2× the picture) down to a whole frame.
+        self.fracs = (0.2, 0.3, 0.42, 0.55, 0.7, 0.85)
+        self._templates: list[tuple[str, np.ndarray]] = []
+        for item in catalog.items:
+            if item.image is None or not Path(item.image).is_file():
+                continue
+            img = cv2.imread(str(item.image), cv2.IMREAD_COLOR)
+            if img is not None:
+                self._templates.append((item.sku_id, img))
+
+    def __bool__(self) -> bool:
+        return bool(self._templates)
+
+    def match(self, region: np.ndarray) -> tuple[str, float] | None:
+        """(sku_id, score) of the best catalog picture inside ``region``, or None below ``min_score``."""
+        if not self._templates or region.shape[0] < 16 or region.shape[1] < 16:
+            return None
+        # Work at a fixed small height: the cost stays flat whatever the source resolution.
+        f = min(1.0, self.work_height / region.shape[0])
+        reg = cv2.resize(region, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else region
+        rh, rw = reg.shape[:2]
+        best: tuple[str, float] | None = None
+        for sku, tpl in self._templates:
+            for frac in self.fracs:
+                th = int(rh * frac)
+                tw = int(tpl.shape[1] * th / tpl.shape[0])
+                if th < 12 or tw < 12 or tw > rw:
+                    continue
+                small = cv2.resize(tpl, (tw, th), interpolation=cv2.INTER_AREA)
+                s = float(cv2.minMaxLoc(cv2.matchTemplate(reg, small, cv2.TM_CCOEFF_NORMED))[1])
+                if best is None or s > best[1]:
+                    best = (sku, s)
+        if best is None or best[1] < self.min_score:
+            return None
+        return best[0], round(best[1], 3)
