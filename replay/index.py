@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from replay import search
 from replay.contracts import (
     Catalog,
     CatalogItem,
@@ -100,6 +101,7 @@ class Index:
                                      "start": float, "end": float, "confidence": float, "thumbnail": str,
                                      "kind": str, "evidence": str}, pk="id")
             db["highlights"].create_index(["stream_id"])
+        search.ensure_schema(db)  # FTS over segments for 1-2 character Chinese queries (replay/search.py)
 
     # --- streams ----------------------------------------------------------------------------
     def upsert_stream(self, stream_id: str, info: MediaInfo, title: str | None = None) -> None:
@@ -218,6 +220,7 @@ class Index:
                 {"stream_id": stream_id, "idx": n, "start": s.start, "end": s.end, "text": s.text,
                  "words": json.dumps([[w.start, w.end, w.text, w.probability] for w in s.words], ensure_ascii=False)}
                 for n, s in enumerate(transcript.segments))
+            search.index_segments(self.db, stream_id, transcript.segments)
 
     def transcript(self, stream_id: str) -> Transcript:
         rows = self.db.query("select * from segments where stream_id = ? order by idx", [stream_id])
