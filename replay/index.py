@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterable
@@ -64,11 +65,13 @@ class Job:
 class Index:
     """All reads and writes of the database go through this class."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, any_thread: bool = False) -> None:
+        """``any_thread``: the connection may be used from a thread other than its creator's (one thread at a
+        time), as the API's per-request pool does; FastAPI runs dependencies and routes on different threads."""
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(str(path))
+        self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False) if any_thread else str(path))
         self.db.execute("PRAGMA busy_timeout = 10000")
         if str(path) != ":memory:":
             self.db.enable_wal()

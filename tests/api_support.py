@@ -143,3 +143,17 @@ def catalog_stub() -> types.ModuleType | None:
     mod.catalog_from_records = catalog_from_records  # type: ignore[attr-defined]
     mod.load_catalog = load_catalog  # type: ignore[attr-defined]
     return mod
+
+
+def assert_error(resp, status: int, code: str) -> dict:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/json")
+    body = resp.json()
+    assert set(body) == {"error"}
+    err = body["error"]
+    assert set(err) == {"code", "message", "hint", "status"}
+    assert err["status"] == status and err["code"] == code
+    assert isinstance(err["message"], str) and err["message"]
+    assert err["hint"] is None or isinstance(err["hint"], str)
+    assert "Traceback" not in resp.text
+    return err

@@ -14,7 +14,17 @@ import threading
 from pathlib import Path
 
 import pytest
-from api_support import CATALOG, HIGHLIGHTS, SEGMENTS, catalog_stub, fill_stream, make_settings, make_video, media_info
+from api_support import (
+    CATALOG,
+    HIGHLIGHTS,
+    SEGMENTS,
+    assert_error,
+    catalog_stub,
+    fill_stream,
+    make_settings,
+    make_video,
+    media_info,
+)
 from fastapi.testclient import TestClient
 
 from replay.api import create_app
@@ -63,20 +73,6 @@ def env(tmp_path: Path, video: Path) -> Env:
     e = Env(tmp_path, video)
     yield e
     e.runner.close()
-
-
-def assert_error(resp, status: int, code: str) -> dict:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/json")
-    body = resp.json()
-    assert set(body) == {"error"}
-    err = body["error"]
-    assert set(err) == {"code", "message", "hint", "status"}
-    assert err["status"] == status and err["code"] == code
-    assert isinstance(err["message"], str) and err["message"]
-    assert err["hint"] is None or isinstance(err["hint"], str)
-    assert "Traceback" not in resp.text
-    return err
 
 
 def register(env: Env, **body: object):

@@ -37,7 +37,11 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resumed = runner.resume(ctx.index())
+        index = ctx.acquire()
+        try:
+            resumed = runner.resume(index)
+        finally:
+            ctx.release(index)
         if resumed:
             log.info("resumed %d interrupted job(s)", resumed)
         yield

@@ -1,13 +1,16 @@
 """deps: what every route needs (settings, a database connection, the job runner, the API key check).
 
-sqlite3 connections may not cross threads and FastAPI runs sync routes in a thread pool, so each thread
-gets its own Index (one connection, reused across requests; WAL lets them read while a job writes).
+FastAPI runs sync dependencies and the route itself on (possibly different) thread-pool threads, so a
+thread-local connection does not work. Each request instead borrows an Index from a small pool, created
+with ``any_thread=True``, and uses it alone until the response is made; WAL lets readers run while a job
+writes.
 """
 
 from __future__ import annotations
 
+import queue
 import secrets
-import threading
+from collections.abc import Iterator
 
 from fastapi import Header, Request
 
@@ -21,21 +24,31 @@ class AppContext:
     def __init__(self, settings: Settings, runner: JobRunner) -> None:
         self.settings = settings
         self.runner = runner
-        self._local = threading.local()
+        self._idle: queue.SimpleQueue[Index] = queue.SimpleQueue()
 
-    def index(self) -> Index:
-        ix = getattr(self._local, "index", None)
-        if ix is None:
-            ix = self._local.index = Index(self.settings.database)
-        return ix
+    def acquire(self) -> Index:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return Index(self.settings.database, any_thread=True)
+
+    def release(self, index: Index) -> None:
+        if index.db.conn.in_transaction:
+            index.db.conn.rollback()  # never hand on a half-done write
+        self._idle.put(index)
 
 
 def context(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
-def get_index(request: Request) -> Index:
-    return context(request).index()
+def get_index(request: Request) -> Iterator[Index]:
+    ctx = context(request)
+    index = ctx.acquire()
+    try:
+        yield index
+    finally:
+        ctx.release(index)
 
 
 def get_settings(request: Request) -> Settings:

@@ -6,6 +6,13 @@
   const $ = (id) => document.getElementById(id);
   const video = $("video");
   const base = location.pathname.replace(/\/+$/, "");
+  // Icons are inline SVG: symbol characters (⏭, 🔊) need fonts that a kiosk or server may not have.
+  const ICON = {
+    play: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M8 5v14l11-7z"/></svg>',
+    pause: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 5h4v14H6zM14 5h4v14h-4z"/></svg>',
+    sound: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 9h4l5-4v14l-5-4H4zM16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12" stroke="currentColor" stroke-width="2" fill="none"/><path d="M4 9h4l5-4v14l-5-4H4z"/></svg>',
+    muted: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M16 9l5 6M21 9l-5 6" stroke="currentColor" stroke-width="2"/></svg>',
+  };
   const state = { stream: null, highlights: [], duration: 0, current: null, cardFor: null, pendingSeek: null };
 
   function clock(s) {
@@ -81,7 +88,7 @@
   video.addEventListener("seeked", update);
   const playIcon = () => {
     const paused = video.paused;
-    $("play").textContent = paused ? "▶" : "❚❚";
+    $("play").innerHTML = paused ? ICON.play : ICON.pause;
     $("play").setAttribute("aria-label", paused ? "播放" : "暂停");
     $("bigplay").hidden = !paused;
   };
@@ -109,7 +116,7 @@
       b.style.left = (100 * h.start / d).toFixed(3) + "%";
       b.addEventListener("mouseenter", () => showCard(h, b));
       b.addEventListener("focus", () => showCard(h, b));
-      b.addEventListener("click", () => (state.cardFor === h && !$("card").hidden ? hideCard() : showCard(h, b)));
+      b.addEventListener("click", () => showCard(h, b));  // a tap focuses then clicks: never toggle here
       box.append(b);
     });
     state.current = undefined; update();
@@ -131,6 +138,9 @@
   $("card-watch").addEventListener("click", () => {
     const h = state.cardFor;
     if (h) { select(h.sku_id); seek(h.start, true); hideCard(); }
+  });
+  document.addEventListener("click", (e) => {
+    if (!$("card").hidden && !e.target.closest("#card, .dot")) hideCard();
   });
   $("bar").addEventListener("mouseleave", () => { if (!$("card").contains(document.activeElement)) hideCard(); });
   $("track").addEventListener("click", (e) => {
@@ -200,7 +210,7 @@
   $("next").addEventListener("click", () => jump(1));
   $("mute").addEventListener("click", () => {
     video.muted = !video.muted;
-    $("mute").textContent = video.muted ? "🔇" : "🔊";
+    $("mute").innerHTML = video.muted ? ICON.muted : ICON.sound;
     $("mute").setAttribute("aria-label", video.muted ? "取消静音" : "静音");
   });
   $("cc").addEventListener("click", () => {
@@ -231,6 +241,8 @@
     return stream;
   }
   function init() {
+    $("play").innerHTML = ICON.play;
+    $("mute").innerHTML = ICON.sound;
     video.src = `${base}/media`;
     video.append(el("track", { kind: "subtitles", srclang: "zh", label: "中文字幕", src: `${base}/subtitles.vtt` }));
     load().then(() => {
