@@ -25,7 +25,7 @@ def _json(query: str, hits: list[search.SearchHit]) -> dict[str, Any]:
 @router.get("/search")
 def search_all(q: str = _Q, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1000),
                index: Index = Depends(get_index)) -> dict[str, Any]:
-    """Transcript segments containing ``q`` in any stream, best first (bm25 within the newest 5,000 matches).
+    """Transcript segments containing ``q`` in any stream, best first (bm25 within the newest 2,000 matches).
     Each hit's ``url`` opens the player at the segment."""
     return _json(q, search.search(index.db, q, None, limit, offset))
 
