@@ -53,6 +53,11 @@ class PayloadTooLarge(ReplayError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(ReplayError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class RangeNotSatisfiable(ReplayError):
     status = 416
     code = "range_not_satisfiable"

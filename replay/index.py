@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from replay import search
 from replay.contracts import (
     Catalog,
     CatalogItem,
@@ -63,11 +65,13 @@ class Job:
 class Index:
     """All reads and writes of the database go through this class."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, any_thread: bool = False) -> None:
+        """``any_thread``: the connection may be used from a thread other than its creator's (one thread at a
+        time), as the API's per-request pool does; FastAPI runs dependencies and routes on different threads."""
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(str(path))
+        self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False) if any_thread else str(path))
         self.db.execute("PRAGMA busy_timeout = 10000")
         if str(path) != ":memory:":
             self.db.enable_wal()
@@ -100,6 +104,7 @@ class Index:
                                      "start": float, "end": float, "confidence": float, "thumbnail": str,
                                      "kind": str, "evidence": str}, pk="id")
             db["highlights"].create_index(["stream_id"])
+        search.ensure_schema(db)  # FTS over segments for 1-2 character Chinese queries (replay/search.py)
 
     # --- streams ----------------------------------------------------------------------------
     def upsert_stream(self, stream_id: str, info: MediaInfo, title: str | None = None) -> None:
@@ -218,6 +223,7 @@ class Index:
                 {"stream_id": stream_id, "idx": n, "start": s.start, "end": s.end, "text": s.text,
                  "words": json.dumps([[w.start, w.end, w.text, w.probability] for w in s.words], ensure_ascii=False)}
                 for n, s in enumerate(transcript.segments))
+            search.index_segments(self.db, stream_id, transcript.segments)
 
     def transcript(self, stream_id: str) -> Transcript:
         rows = self.db.query("select * from segments where stream_id = ? order by idx", [stream_id])

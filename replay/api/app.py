@@ -1,0 +1,56 @@
+"""The FastAPI application: ``create_app(settings, runner)``; OpenAPI at /docs.
+
+Run it with ``uvicorn --factory replay.api.app:create_app`` (or the CLI's ``serve``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from replay.api import errors, routes_media, routes_search, routes_streams, routes_uploads, routes_web
+from replay.api.deps import AppContext
+from replay.api.jobs import JobRunner, Work
+from replay.api.web import WEB_DIR
+from replay.settings import Settings, get_settings
+
+log = logging.getLogger("replay.api")
+
+DESCRIPTION = """Index recorded live-commerce streams (直播带货回放) into per-SKU 看点 and serve them.
+
+Every error has one JSON shape: `{"error": {"code", "message", "hint", "status"}}`.
+Write endpoints (POST) need `X-API-Key` when the server has `REPLAY_API_KEY` set.
+"""
+
+
+def create_app(settings: Settings | None = None, runner: JobRunner | Work | None = None) -> FastAPI:
+    """Build the app. ``runner`` replaces the job runner: a JobRunner, or a work function
+    ``(IndexRequest, Index, report) -> None`` run by the default runner's thread (tests inject fakes here)."""
+    settings = settings or get_settings()
+    if runner is None or not isinstance(runner, JobRunner):
+        runner = JobRunner(settings, work=runner)
+    ctx = AppContext(settings, runner)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        index = ctx.acquire()
+        try:
+            resumed = runner.resume(index)
+        finally:
+            ctx.release(index)
+        if resumed:
+            log.info("resumed %d interrupted job(s)", resumed)
+        yield
+        runner.close()
+
+    app = FastAPI(title="replay", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.ctx = ctx
+    errors.install(app)
+    for module in (routes_streams, routes_media, routes_uploads, routes_search, routes_web):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    return app

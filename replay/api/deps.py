@@ -1,0 +1,69 @@
+"""deps: what every route needs (settings, a database connection, the job runner, the API key check).
+
+FastAPI runs sync dependencies and the route itself on (possibly different) thread-pool threads, so a
+thread-local connection does not work. Each request instead borrows an Index from a small pool, created
+with ``any_thread=True``, and uses it alone until the response is made; WAL lets readers run while a job
+writes.
+"""
+
+from __future__ import annotations
+
+import queue
+import secrets
+from collections.abc import Iterator
+
+from fastapi import Header, Request
+
+from replay.api.jobs import JobRunner
+from replay.errors import Unauthorized
+from replay.index import Index
+from replay.settings import Settings
+
+
+class AppContext:
+    def __init__(self, settings: Settings, runner: JobRunner) -> None:
+        self.settings = settings
+        self.runner = runner
+        self._idle: queue.SimpleQueue[Index] = queue.SimpleQueue()
+
+    def acquire(self) -> Index:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return Index(self.settings.database, any_thread=True)
+
+    def release(self, index: Index) -> None:
+        if index.db.conn.in_transaction:
+            index.db.conn.rollback()  # never hand on a half-done write
+        self._idle.put(index)
+
+
+def context(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def get_index(request: Request) -> Iterator[Index]:
+    ctx = context(request)
+    index = ctx.acquire()
+    try:
+        yield index
+    finally:
+        ctx.release(index)
+
+
+def get_settings(request: Request) -> Settings:
+    return context(request).settings
+
+
+_KEY = Header(None, description="Needed when the server has REPLAY_API_KEY set.")
+
+
+def require_api_key(request: Request, x_api_key: str | None = _KEY) -> None:
+    """Write endpoints: when settings.api_key is set, X-API-Key must equal it (compared in constant time)."""
+    expected = context(request).settings.api_key
+    if not expected:
+        return
+    if x_api_key is None:
+        raise Unauthorized("missing X-API-Key header", hint="send the key configured as REPLAY_API_KEY in X-API-Key")
+    if not secrets.compare_digest(x_api_key.encode(), expected.encode()):
+        raise Unauthorized("wrong API key", hint="send the key configured as REPLAY_API_KEY in X-API-Key")

@@ -1,0 +1,96 @@
+"""views: how stored rows are shown to clients (JSON shapes, WebVTT chapters).
+
+Kept apart from the routes so the JSON contract lives in one place and the CLI could reuse it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from replay.contracts import Highlight, HighlightIndex, to_jsonable
+from replay.index import Index, Job
+from replay.paths import relative_to_root
+from replay.settings import Settings
+
+
+def thumbnail_file(settings: Settings, stream_id: str, highlight_id: str) -> Path:
+    return settings.derived_dir / stream_id / "thumbs" / f"{highlight_id}.jpg"
+
+
+def thumbnail_url(settings: Settings, stream_id: str, h: Highlight) -> str | None:
+    """The thumbnail endpoint's URL when the file exists; the DB value alone may predate a cleanup."""
+    if thumbnail_file(settings, stream_id, h.id).is_file():
+        return f"/streams/{stream_id}/thumbnails/{h.id}.jpg"
+    return None
+
+
+def highlights_json(settings: Settings, hi: HighlightIndex) -> dict[str, Any]:
+    """The DESIGN.md contract: {stream_id, duration, highlights: [{id, sku_id, title, start, end, confidence,
+    thumbnail, evidence}]} (plus ``kind``: main or return/返场, as in ``replay index --out``)."""
+    out = []
+    for h in hi.highlights:
+        row = to_jsonable(h)
+        row["thumbnail"] = thumbnail_url(settings, hi.stream_id, h)
+        out.append(row)
+    return {"stream_id": hi.stream_id, "duration": hi.duration, "highlights": out}
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {"id": job.id, "stream_id": job.stream_id, "kind": job.kind, "state": job.state, "stage": job.stage,
+            "progress": job.progress, "eta": job.eta, "error": job.error}
+
+
+def stream_json(index: Index, settings: Settings, stream_id: str) -> dict[str, Any]:
+    """One stream for GET /streams/{id}: the row, media info, jobs, visual summary, catalog and links."""
+    s = index.stream(stream_id)
+    hi = index.highlights(stream_id)
+    first_start: dict[str, float] = {}
+    for h in hi.highlights:
+        first_start.setdefault(h.sku_id, h.start)
+    media = dict(s["media"] or {})
+    if "path" in media:
+        # Absolute server paths are an operator's business, not a viewer's.
+        media["path"] = relative_to_root(Path(media["path"]), settings.media_root)
+    jobs = [job_json(j) for j in index.jobs_for(stream_id)]
+    catalog = []
+    for item in index.catalog(stream_id).items:
+        row = to_jsonable(item)
+        row["explained"] = item.sku_id in first_start
+        row["first_start"] = first_start.get(item.sku_id)
+        catalog.append(row)
+    base = f"/streams/{stream_id}"
+    return {
+        "id": s["id"], "title": s["title"], "path": relative_to_root(Path(s["path"]), settings.media_root),
+        "duration": s["duration"], "created_at": s["created_at"], "updated_at": s["updated_at"],
+        "state": jobs[-1]["state"] if jobs else None, "jobs": jobs, "media": media, "visual": s["visual"],
+        "n_highlights": len(hi.highlights), "catalog": catalog,
+        "links": {"player": base, "media": f"{base}/media", "highlights": f"{base}/highlights",
+                  "transcript": f"{base}/transcript", "subtitles_vtt": f"{base}/subtitles.vtt",
+                  "subtitles_srt": f"{base}/subtitles.srt", "chapters": f"{base}/chapters.vtt",
+                  "analytics": f"{base}/analytics", "search": f"{base}/search"},
+    }
+
+
+def _vtt_time(t: float) -> str:
+    ms = int(round(max(0.0, t) * 1000))
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def _vtt_text(text: str) -> str:
+    # Cue text is markup: escape it, and never let a line contain the cue-timing arrow or be blank.
+    text = " ".join(text.split()).replace("-->", "→")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") or "-"
+
+
+def chapters_vtt(hi: HighlightIndex) -> str:
+    """WebVTT chapters: one cue per 看点, titled with the product (返场 marked)."""
+    lines = ["WEBVTT", ""]
+    for n, h in enumerate(hi.highlights, 1):
+        title = h.title + ("（返场）" if h.kind == "return" else "")
+        lines += [f"{n}-{_vtt_text(h.sku_id).replace(' ', '_')}", f"{_vtt_time(h.start)} --> {_vtt_time(h.end)}",
+                  _vtt_text(title), ""]
+    return "\n".join(lines)

@@ -1,0 +1,159 @@
+"""Shared helpers for the API, search and browser tests: a filled Index without running the pipeline.
+
+The rows are what the pipeline would write for a short beauty/home stream: a catalog, a transcript in
+simplified Chinese and 看点 that cover some (not all) of the listed products.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import types
+from pathlib import Path
+
+from replay.contracts import (
+    Catalog,
+    CatalogItem,
+    Evidence,
+    Highlight,
+    MediaInfo,
+    Segment,
+    Transcript,
+)
+from replay.errors import CatalogError
+from replay.index import Index
+from replay.settings import Settings
+
+CATALOG = Catalog(items=(
+    CatalogItem("A101", "花西子空气蜜粉 定妆散粉 8g", brand="花西子", short_name="蜜粉", price=169, live_price=99, link_no=1),
+    CatalogItem("A102", "YSL圣罗兰小金条口红 1966 哑光", brand="YSL", short_name="口红", aliases=("小金条",),
+                price=420, live_price=299, link_no=2),
+    CatalogItem("A103", "珀莱雅红宝石面霜 50g 紧致抗皱", brand="珀莱雅", short_name="红宝石面霜", price=369, live_price=199,
+                link_no=3),
+    CatalogItem("A104", "南极人纯棉四件套 1.8米床", brand="南极人", short_name="四件套", price=299, live_price=129, link_no=4),
+    CatalogItem("A105", "认养一头牛纯牛奶 250ml×24盒", brand="认养一头牛", short_name="纯牛奶", price=89, live_price=55,
+                link_no=5),
+))
+
+SEGMENTS = (
+    (0.0, 2.0, "哈喽宝宝们欢迎来到直播间"),
+    (2.0, 4.0, "今天给大家带来一号链接花西子蜜粉"),
+    (4.0, 6.0, "这个蜜粉控油一整天都不会脱妆"),
+    (6.0, 8.0, "原价一百六十九直播间只要九十九"),
+    (8.0, 10.0, "好接下来是二号链接小金条口红"),
+    (10.0, 12.0, "这支口红颜色特别正，黄皮也能涂"),
+    (12.0, 14.0, "口红的膏体很滋润，不拔干"),
+    (14.0, 16.0, "三号链接珀莱雅红宝石面霜"),
+    (16.0, 18.0, "面霜里有六胜肽，抗皱紧致"),
+    (18.0, 20.0, "口红再返场一下，还有最后五十单"),
+)
+
+HIGHLIGHTS = (
+    Highlight("A101", CATALOG.items[0].title, 2.0, 8.0, 0.93, id="h1",
+              evidence=(Evidence("link_no", 2.0, "一号链接", "A101"), Evidence("name", 2.5, "花西子蜜粉", "A101"))),
+    Highlight("A102", CATALOG.items[1].title, 8.0, 14.0, 0.88, id="h2",
+              evidence=(Evidence("alias", 8.5, "小金条", "A102"),)),
+    Highlight("A103", CATALOG.items[2].title, 14.0, 18.0, 0.9, id="h3",
+              evidence=(Evidence("name", 14.2, "红宝石面霜", "A103"),)),
+    Highlight("A102", CATALOG.items[1].title, 18.0, 20.0, 0.7, id="h4", kind="return",
+              evidence=(Evidence("return_cue", 18.0, "返场", "A102"),)),
+)
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    media = tmp / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    return Settings(data_dir=tmp / "data", media_root=media, **overrides)  # type: ignore[arg-type]
+
+
+def media_info(path: Path, duration: float = 20.0) -> MediaInfo:
+    return MediaInfo(path=path, duration=duration, size_bytes=path.stat().st_size if path.exists() else 0,
+                     format_name="mov,mp4,m4a,3gp,3g2,mj2", has_video=True, audio_codec="aac", audio_sample_rate=44100,
+                     audio_channels=1, video_codec="h264", width=640, height=360, fps=25.0)
+
+
+def fill_stream(index: Index, settings: Settings, video: Path, stream_id: str = "sdemo", title: str = "美妆家居专场",
+                thumbs: bool = True, duration: float = 20.0) -> str:
+    """Write what a finished index job leaves behind: stream, catalog, transcript, 看点, thumbnails, job."""
+    index.upsert_stream(stream_id, media_info(video, duration), title)
+    index.save_catalog(stream_id, CATALOG)
+    index.save_transcript(stream_id, Transcript(segments=tuple(Segment(s, e, t) for s, e, t in SEGMENTS),
+                                                duration=duration))
+    index.save_highlights(stream_id, HIGHLIGHTS)
+    if thumbs:
+        folder = settings.derived_dir / stream_id / "thumbs"
+        folder.mkdir(parents=True, exist_ok=True)
+        for h in HIGHLIGHTS:
+            make_jpeg(folder / f"{h.id}.jpg", h.start)
+    job = index.create_job(stream_id, "index", {"path": str(video)})
+    index.update_job(job.id, state="done", stage="done", progress=1.0, eta=0.0)
+    return stream_id
+
+
+@functools.lru_cache(maxsize=8)
+def _jpeg(shade: int) -> bytes:
+    out = subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=1:duration=1",
+                          "-frames:v", "1", "-vf", f"hue=h={shade * 60}", "-f", "image2pipe", "-c:v", "mjpeg", "-"],
+                         check=True, capture_output=True)
+    return out.stdout
+
+
+def make_jpeg(path: Path, t: float = 0.0) -> None:
+    """A real JPEG (a test card, tinted by ``t`` so thumbnails differ); made once per tint."""
+    path.write_bytes(_jpeg(int(t) % 6))
+
+
+def make_video(path: Path, seconds: float = 20.0, size: str = "640x360") -> Path:
+    """A real H.264 + AAC mp4 from ffmpeg's test sources (faststart, so players can seek before the end)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25",
+                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", str(seconds),
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
+                    "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", "-shortest", str(path)], check=True)
+    return path
+
+
+def catalog_stub() -> types.ModuleType | None:
+    """A stand-in for replay.catalog while it lives on another branch; None once the real one is importable.
+    Install it with ``monkeypatch.setitem(sys.modules, "replay.catalog", stub)``."""
+    try:
+        import replay.catalog  # noqa: F401
+
+        return None
+    except ImportError:
+        pass
+    mod = types.ModuleType("replay.catalog")
+
+    def catalog_from_records(records: list[dict], source: str) -> Catalog:
+        items = []
+        for n, r in enumerate(records, 1):
+            for key in ("sku_id", "title"):
+                if not isinstance(r, dict) or not str(r.get(key) or "").strip():
+                    raise CatalogError(f"{source}: row {n} has no {key}", hint="sku_id and title are required")
+            items.append(CatalogItem(sku_id=str(r["sku_id"]), title=str(r["title"]), live_price=r.get("live_price"),
+                                     price=r.get("price"), link_no=r.get("link_no"), short_name=r.get("short_name")))
+        if not items:
+            raise CatalogError(f"{source}: the catalog is empty", hint="list at least one product")
+        return Catalog(items=tuple(items))
+
+    def load_catalog(path: Path) -> Catalog:
+        return catalog_from_records(json.loads(Path(path).read_text(encoding="utf-8")), source=str(path))
+
+    mod.catalog_from_records = catalog_from_records  # type: ignore[attr-defined]
+    mod.load_catalog = load_catalog  # type: ignore[attr-defined]
+    return mod
+
+
+def assert_error(resp, status: int, code: str) -> dict:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/json")
+    body = resp.json()
+    assert set(body) == {"error"}
+    err = body["error"]
+    assert set(err) == {"code", "message", "hint", "status"}
+    assert err["status"] == status and err["code"] == code
+    assert isinstance(err["message"], str) and err["message"]
+    assert err["hint"] is None or isinstance(err["hint"], str)
+    assert "Traceback" not in resp.text
+    return err
