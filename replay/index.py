@@ -62,6 +62,10 @@ class Job:
     result: dict[str, Any] | None = None
 
 
+_TABLES = {"streams", "catalog_items", "jobs", "checkpoints", "segments", "highlights",
+           search.MAP_TABLE, search.FTS_TABLE}
+
+
 class Index:
     """All reads and writes of the database go through this class."""
 
@@ -75,7 +79,16 @@ class Index:
         self.db.execute("PRAGMA busy_timeout = 10000")
         if str(path) != ":memory:":
             self.db.enable_wal()
-        self._ensure_schema()
+        if not _TABLES.issubset(self.db.table_names()):
+            # Two processes opening a new database at once (CLI and server, pool workers) would both see a
+            # table missing and race to create it; an IMMEDIATE transaction makes the second one wait.
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._ensure_schema()
+            except BaseException:
+                self.db.conn.rollback()
+                raise
+            self.db.conn.commit()
 
     # --- schema -----------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
