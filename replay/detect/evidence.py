@@ -123,7 +123,14 @@ def split_at_cues(units: list[Unit], min_part: int = 3, min_lead_s: float = 1.5)
         # A short lead-in (宝宝们看过来) is part of the introduction; a long one is the previous sentence.
         lead_ok = intro >= min_part and u.tokens[intro].start - u.tokens[0].start >= min_lead_s
         cuts = {intro} if lead_ok else set()
-        cuts |= {c.last + 1 for c in cues if c.kind == "outro" and c.last + 1 <= n - min_part}
+        # After each chain of outro cues: 先讲到这，我们看下一个 is one closing, not two.
+        chain_end = -1
+        for c in sorted((c for c in cues if c.kind == "outro"), key=lambda c: c.first):
+            if chain_end >= 0 and c.first > chain_end + 3 and chain_end + 1 <= n - min_part:
+                cuts.add(chain_end + 1)
+            chain_end = max(chain_end, c.last) if chain_end < 0 or c.first <= chain_end + 3 else c.last
+        if chain_end >= 0 and chain_end + 1 <= n - min_part:
+            cuts.add(chain_end + 1)
         bounds = [0, *sorted(cuts), n]
         for a, b in zip(bounds, bounds[1:], strict=False):
             if b > a:
