@@ -126,7 +126,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
                         o.outro_bonus)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
-    blocks = build_blocks(runs(labels), units, o.lookback, o.tail)
+    blocks = build_blocks(runs(labels, units), units, o.lookback, o.tail)
     if visual is not None:
         snap_to_scene_cuts(blocks, units, visual.events, o.scene_snap)
     titles = {i.sku_id: i.title for i in catalog.items}

@@ -45,22 +45,25 @@ def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
     return (ev[0], ev[-1]) if ev else None
 
 
-def _intro_time(unit: Unit, cue: CueHit, names_product: bool) -> float:
-    """Where in the cue's unit the introduction begins.
+def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
+    """Where in a unit the introduction begins: a little before the cue or the product's first evidence.
 
-    Usually the unit's first word: a return cue comes mid-sentence (刚才好多宝宝说X没抢到，我们再给大家返场) and
-    forms of address precede intro cues (宝宝们看过来). But when whisper ran the previous outro into the same
-    unit, the introduction begins after that outro; and a cue deep inside a long unit that does not name the
-    product starts at the cue itself.
+    A 返场 cue comes mid-sentence (刚才好多宝宝说X没抢到，我们再给大家返场), and forms of address precede intro
+    cues (宝宝们看过来), so up to ``_LEAD_IN_MAX_S`` before the earlier of the two belongs to the introduction,
+    but never before the unit. When whisper ran the previous outro into the same unit, the introduction
+    begins after that outro.
     """
-    outro = [c for c in unit.cues if c.kind == "outro" and c.last < cue.first]
-    if outro:
-        return unit.tokens[max(c.last for c in outro) + 1].start
-    lead = unit.tokens[cue.first].start - unit.start
-    return unit.start if names_product or lead <= _LEAD_IN_MAX_S else unit.tokens[cue.first].start
+    anchors = [t for _k, _x, s, _w, t in unit.hits if s == sku]
+    if cue is not None:
+        anchors.append(unit.tokens[cue.first].start)
+    anchor = min(anchors, default=unit.start)
+    ends = [c.last for c in unit.cues if c.kind == "outro" and unit.tokens[c.last].end <= anchor]
+    floor = unit.tokens[min(max(ends) + 1, len(unit.tokens) - 1)].start if ends else unit.start
+    return max(floor, min(anchor, max(floor, anchor - _LEAD_IN_MAX_S)))
 
 
-def find_start(units: list[Unit], first: int, floor: int, lookback_s: float) -> tuple[int, float, str | None]:
+def find_start(units: list[Unit], first: int, floor: int, lookback_s: float,
+               sku: str) -> tuple[int, float, str | None]:
     """The unit and time where the introduction begins, and the cue that opened it (if any).
 
     ``floor`` is the lowest unit allowed (just after the previous explanation's last evidence).
@@ -72,10 +75,13 @@ def find_start(units: list[Unit], first: int, floor: int, lookback_s: float) -> 
             break
         if v != first and _strong(unit):
             break  # another product's (or this one's earlier) evidence: the intro is not before it
-        cue = next((c for c in unit.cues if c.kind in ("intro", "return")), None)
-        if cue is not None:
-            return v, _intro_time(unit, cue, v == first), cue.phrase
-    return first, units[first].start, None
+        cue = min((c for c in unit.cues if c.kind in ("intro", "return")), key=lambda c: c.first, default=None)
+        outro_last = max((c.last for c in unit.cues if c.kind == "outro"), default=-1)
+        if cue is not None and cue.first > outro_last:
+            return v, _intro_time(unit, cue, sku), cue.phrase
+        if outro_last >= 0 and v != first:
+            break  # the previous explanation closed here; the introduction cannot be earlier
+    return first, _intro_time(units[first], None, sku), None
 
 
 def find_end(units: list[Unit], last: int, ceiling: int, tail_s: float) -> tuple[int, float, str | None]:
@@ -106,7 +112,7 @@ def build_blocks(runs: list[Run], units: list[Unit], lookback_s: float, tail_s: 
     for i, (run, (first, last)) in enumerate(spans):
         floor = spans[i - 1][1][1] + 1 if i > 0 else 0
         ceiling = spans[i + 1][1][0] - 1 if i + 1 < len(spans) else len(units) - 1
-        su, st, scue = find_start(units, first, floor, lookback_s)
+        su, st, scue = find_start(units, first, floor, lookback_s, run.sku_id)
         eu, et, ecue = find_end(units, last, ceiling, tail_s)
         blocks.append(Block(run.sku_id, first, last, su, eu, st, et, scue, ecue))
     return resolve_overlaps(blocks, units)

@@ -109,12 +109,18 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     return [None if s == -1 else skus[s] for s in states]
 
 
-def runs(labels: list[str | None]) -> list[Run]:
+def _reopens(units: list[Unit], u: int) -> bool:
+    """Unit u opens a new explanation right after an outro (the same product explained again)."""
+    return u > 0 and units[u - 1].has("outro") and (units[u].has("intro") or units[u].has("return"))
+
+
+def runs(labels: list[str | None], units: list[Unit]) -> list[Run]:
+    """Maximal stretches of one label; an outro followed by an intro splits a stretch of the same item."""
     out: list[Run] = []
     for u, lab in enumerate(labels):
         if lab is None:
             continue
-        if out and out[-1].sku_id == lab and out[-1].last == u - 1:
+        if out and out[-1].sku_id == lab and out[-1].last == u - 1 and not _reopens(units, u):
             out[-1] = Run(lab, out[-1].first, u)
         else:
             out.append(Run(lab, u, u))

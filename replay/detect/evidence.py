@@ -107,6 +107,37 @@ def split_units(tokens: list[Token], min_pause: float) -> list[Unit]:
     return units
 
 
+def split_at_cues(units: list[Unit], min_part: int = 3, min_lead_s: float = 1.5) -> list[Unit]:
+    """Cut units where a cue opens or closes an explanation, even without a pause between the words.
+
+    Fast talkers run the outro of one product into the intro of the next ("……讲到这里接下来这一款……"); the cue
+    words are then the only boundary, and the decoder can only switch products between units.
+    """
+    out: list[Unit] = []
+    for u in units:
+        cues = find_cues([heard_reading(t.text) for t in u.tokens])
+        n = len(u.tokens)
+        # Not at 返场 cues: they come mid-sentence, after the product name (刚才X没抢到，再给大家返场一次).
+        # Only at the first intro cue: 接下来这一款是 holds several cues, and is one introduction.
+        intro = min((c.first for c in cues if c.kind == "intro"), default=0)
+        # A short lead-in (宝宝们看过来) is part of the introduction; a long one is the previous sentence.
+        lead_ok = intro >= min_part and u.tokens[intro].start - u.tokens[0].start >= min_lead_s
+        cuts = {intro} if lead_ok else set()
+        # After each chain of outro cues: 先讲到这，我们看下一个 is one closing, not two.
+        chain_end = -1
+        for c in sorted((c for c in cues if c.kind == "outro"), key=lambda c: c.first):
+            if chain_end >= 0 and c.first > chain_end + 3 and chain_end + 1 <= n - min_part:
+                cuts.add(chain_end + 1)
+            chain_end = max(chain_end, c.last) if chain_end < 0 or c.first <= chain_end + 3 else c.last
+        if chain_end >= 0 and chain_end + 1 <= n - min_part:
+            cuts.add(chain_end + 1)
+        bounds = [0, *sorted(cuts), n]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if b > a:
+                out.append(Unit(len(out), u.tokens[a:b]))
+    return out
+
+
 # --- numbers ---------------------------------------------------------------------------------------
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
           "九": 9}
@@ -275,7 +306,7 @@ def _numbers(unit: Unit) -> list[tuple[float, int]]:
 def build_units(transcript: Transcript, catalog: Catalog, min_pause: float = 0.3,
                 price_weight: float = 0.6) -> list[Unit]:
     """Units with cues and per-item evidence filled in."""
-    units = split_units(transcript_tokens(transcript), min_pause)
+    units = split_at_cues(split_units(transcript_tokens(transcript), min_pause))
     idx = _term_index(catalog)
     links = link_numbers(catalog)
     prices: dict[float, set[str]] = defaultdict(set)
