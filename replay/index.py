@@ -221,6 +221,12 @@ class Index:
             return None
         return json.loads(rows[0]["payload"])
 
+    def latest_checkpoint(self, stream_id: str, stage: str) -> Any | None:
+        """The stored output of ``stage`` whatever options produced it (for reports, not for resuming)."""
+        rows = list(self.db.query("select payload from checkpoints where stream_id = ? and stage = ?",
+                                  [stream_id, stage]))
+        return json.loads(rows[0]["payload"]) if rows else None
+
     def checkpoints(self, stream_id: str) -> list[dict[str, Any]]:
         return list(self.db.query("select stage, key, seconds, peak_rss, finished_at from checkpoints "
                                   "where stream_id = ? order by finished_at", [stream_id]))

@@ -2,13 +2,17 @@
 """Evaluate the 看点 detector on a benchmark folder (one sub-folder per stream with catalog.json, truth.json).
 
 Example:
-  python scripts/eval_bench.py ../shared/bench --transcripts .bench/transcripts
+  python scripts/eval_bench.py ../shared/bench                      # index every stream, then score
+  python scripts/eval_bench.py ../shared/bench --compare-visual     # scores with and without visual evidence
   python scripts/eval_bench.py ../shared/bench --transcripts .bench/transcripts --streams dev1 dev5 --json out.json
 
-For each stream it loads the cached transcript DIR/NAME.json, runs replay.detect.detect with the catalog,
-and scores the 看点 with replay.scoring (same definitions as the bench's score.py). It prints a table per
-stream with the mean, an error analysis (missed SKUs, false 看点, worst boundaries) and a precision/recall
-table over confidence thresholds. truth.json is read here, for scoring only; the detector never sees it.
+Without --transcripts it indexes every stream with the full pipeline (probe, audio, ASR, visual, detect)
+into a database under --data (default .bench/data; re-runs resume from its checkpoints, --force redoes
+them). With --transcripts it loads cached transcripts DIR/NAME.json instead and runs only the detector.
+Either way it runs replay.detect.detect with the catalog, and scores the 看点 with replay.scoring (same
+definitions as the bench's score.py). It prints a table per stream with the mean, an error analysis
+(missed SKUs, false 看点, worst boundaries) and a precision/recall table over confidence thresholds.
+truth.json is read here, for scoring only; the detector never sees it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from replay.catalog import load_catalog  # noqa: E402
-from replay.contracts import Highlight  # noqa: E402
+from replay.contracts import Highlight, Transcript, VisualTrack, visual_track_from_json  # noqa: E402
 from replay.detect import DetectOptions, detect  # noqa: E402
 from replay.scoring import as_segments, iou, score  # noqa: E402
 from replay.transcript_io import transcript_from_json  # noqa: E402
@@ -94,31 +98,65 @@ def print_analysis(name: str, r: dict[str, Any]) -> None:
               f"{p['end']:7.1f} (max err {err:.1f}s)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("bench", type=Path, help="bench folder with one sub-folder per stream")
-    ap.add_argument("--transcripts", type=Path, required=True, help="folder with cached transcripts NAME.json")
-    ap.add_argument("--streams", nargs="*", help="stream names (default: every folder with a truth.json)")
-    ap.add_argument("--json", type=Path, help="also write the scores and highlights as JSON here")
-    ap.add_argument("--quiet", action="store_true", help="print only the score table")
-    args = ap.parse_args(argv)
-    names = args.streams or sorted(p.name for p in args.bench.iterdir() if (p / "truth.json").is_file())
+def index_bench_stream(sdir: Path, data: Path, force: bool, visual: bool) -> tuple[Transcript, VisualTrack | None]:
+    """Index one bench stream with the real pipeline; return its stored transcript and visual track."""
+    from replay.index import Index
+    from replay.pipeline import PipelineOptions, index_stream
+    from replay.settings import load_settings
+
+    settings = load_settings(data_dir=str(data))
+    res = index_stream(sdir / "stream.mp4", load_catalog(sdir / "catalog.json"), settings,
+                       PipelineOptions(force=force, visual=visual, title=sdir.name))
+    idx = Index(settings.database)
+    payload = idx.latest_checkpoint(res.stream_id, "visual") if visual else None
+    track = visual_track_from_json(payload) if payload else None
+    return idx.transcript(res.stream_id), track
+
+
+def run(args: argparse.Namespace, names: list[str], use_visual: bool) -> tuple[dict, dict, dict]:
     rows, all_hl, dump = {}, {}, {}
     for name in names:
         sdir = args.bench / name
-        tpath = args.transcripts / f"{name}.json"
-        if not tpath.is_file():
-            print(f"skip {name}: no transcript {tpath}", file=sys.stderr)
-            continue
-        transcript = transcript_from_json(json.loads(tpath.read_text(encoding="utf-8")), source=str(tpath))
+        track = None
+        if args.transcripts:
+            tpath = args.transcripts / f"{name}.json"
+            if not tpath.is_file():
+                print(f"skip {name}: no transcript {tpath}", file=sys.stderr)
+                continue
+            transcript = transcript_from_json(json.loads(tpath.read_text(encoding="utf-8")), source=str(tpath))
+        else:
+            transcript, track = index_bench_stream(sdir, args.data, args.force, visual=True)
         catalog = load_catalog(sdir / "catalog.json")
-        hl = detect(transcript, catalog, DetectOptions(min_confidence=0.0))
+        hl = detect(transcript, catalog, DetectOptions(min_confidence=0.0),
+                    visual=track if use_visual and track and track.events else None)
         all_hl[name] = hl
         kept = [h for h in hl if h.confidence >= DetectOptions().min_confidence]
         rows[name] = evaluate(sdir, kept)
         dump[name] = {"scores": {k: v for k, v in rows[name].items() if k != "analysis"},
                       "highlights": [{"sku_id": h.sku_id, "start": h.start, "end": h.end, "confidence": h.confidence}
                                      for h in kept]}
+    return rows, all_hl, dump
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("bench", type=Path, help="bench folder with one sub-folder per stream")
+    ap.add_argument("--transcripts", type=Path, help="folder with cached transcripts NAME.json (skips indexing)")
+    ap.add_argument("--data", type=Path, default=Path(".bench/data"), help="data dir for indexing (default .bench/data)")
+    ap.add_argument("--force", action="store_true", help="re-index, ignoring checkpoints")
+    ap.add_argument("--no-visual", action="store_true", help="score speech evidence only")
+    ap.add_argument("--compare-visual", action="store_true", help="print tables with and without visual evidence")
+    ap.add_argument("--streams", nargs="*", help="stream names (default: every folder with a truth.json)")
+    ap.add_argument("--json", type=Path, help="also write the scores and highlights as JSON here")
+    ap.add_argument("--quiet", action="store_true", help="print only the score table")
+    args = ap.parse_args(argv)
+    names = args.streams or sorted(p.name for p in args.bench.iterdir() if (p / "truth.json").is_file())
+    if args.compare_visual:
+        without, _, _ = run(args, names, use_visual=False)
+        print("speech evidence only")
+        print_table(without)
+        print("\nspeech + visual evidence")
+    rows, all_hl, dump = run(args, names, use_visual=not args.no_visual)
     if not rows:
         print("nothing evaluated", file=sys.stderr)
         return 1
