@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from replay.clips import ClipOptions
 from replay.contracts import Catalog
 from replay.errors import ReplayError
 from replay.index import Index
@@ -37,6 +38,19 @@ class IndexRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class ClipRequest:
+    """Cut one clip of an indexed stream; the result (file names, real range) is stored on the job."""
+
+    job_id: str
+    stream_id: str
+    start: float
+    end: float
+    options: ClipOptions
+    sku_id: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JobProgress:
     stage: str
     fraction: float
@@ -46,6 +60,23 @@ class JobProgress:
 Report = Callable[[JobProgress], None]
 Work = Callable[[IndexRequest, Index, Report], None]
 """What a job does. It raises to fail; returning means done. The default runs replay.pipeline.index_stream."""
+
+
+def clips_dir(settings: Settings, stream_id: str) -> Path:
+    return settings.derived_dir / stream_id / "clips"
+
+
+def clip_work(settings: Settings, req: ClipRequest, index: Index, report: Report) -> dict:
+    from replay.clips import cut_clip
+    from replay.probe import probe
+
+    info = probe(index.stream(req.stream_id)["path"])
+    out = clips_dir(settings, req.stream_id) / f"{req.job_id}.mp4"
+    r = cut_clip(info, req.start, req.end, out, req.options, index.transcript(req.stream_id).segments,
+                 progress=lambda f: report(JobProgress("clip", f)), sku_id=req.sku_id, title=req.title)
+    base = f"/streams/{req.stream_id}/clips/"
+    return {"file": base + r.path.name, "subtitles": [base + p.name for p in r.subtitles], "start": r.start,
+            "end": r.end, "duration": r.duration, "sku_id": r.sku_id, "title": r.title}
 
 
 def pipeline_work(settings: Settings) -> Work:
@@ -65,7 +96,7 @@ class JobRunner:
     def __init__(self, settings: Settings, work: Work | None = None) -> None:
         self.settings = settings
         self.work = work or pipeline_work(settings)
-        self._queue: queue.Queue[IndexRequest | None] = queue.Queue()
+        self._queue: queue.Queue[IndexRequest | ClipRequest | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pending = 0  # submitted and not yet finished; guarded by _done
@@ -77,7 +108,7 @@ class JobRunner:
                 self._thread = threading.Thread(target=self._loop, name="replay-jobs", daemon=True)
                 self._thread.start()
 
-    def submit(self, req: IndexRequest) -> None:
+    def submit(self, req: IndexRequest | ClipRequest) -> None:
         """Queue a job whose row (state 'queued') already exists in the database."""
         with self._done:
             self._pending += 1
@@ -125,14 +156,18 @@ class JobRunner:
                     self._pending -= 1
                     self._done.notify_all()
 
-    def _run(self, index: Index, req: IndexRequest) -> None:
+    def _run(self, index: Index, req: IndexRequest | ClipRequest) -> None:
         index.update_job(req.job_id, state="running", stage="starting", progress=0.0)
 
         def report(p: JobProgress) -> None:
             index.update_job(req.job_id, stage=p.stage, progress=round(max(0.0, min(1.0, p.fraction)), 4), eta=p.eta)
 
+        result = None
         try:
-            self.work(req, index, report)
+            if isinstance(req, ClipRequest):
+                result = clip_work(self.settings, req, index, report)
+            else:
+                self.work(req, index, report)
         except ReplayError as exc:
             log.warning("job %s failed: %s", req.job_id, exc)
             index.update_job(req.job_id, state="failed",
@@ -143,4 +178,4 @@ class JobRunner:
                 "code": "internal_error", "message": f"indexing crashed ({type(exc).__name__})",
                 "hint": "the server logged the details"})
         else:
-            index.update_job(req.job_id, state="done", stage="done", progress=1.0, eta=0.0)
+            index.update_job(req.job_id, state="done", stage="done", progress=1.0, eta=0.0, result=result)

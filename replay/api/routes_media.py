@@ -76,10 +76,15 @@ def get_media(stream_id: str, request: Request, index: Index = Depends(get_index
     """The recording, with Range (206), HEAD and If-Range. Several ranges in one request get the whole file
     (200), as RFC 7233 allows; a range wholly past the end gets 416."""
     path = Path(index.stream(stream_id)["path"])  # written by POST /streams (contained) or by the operator's CLI
+    return serve_file(path, request)
+
+
+def serve_file(path: Path, request: Request, cache_control: str = "no-cache") -> Response:
+    """Serve a media file with Range, HEAD and If-Range; shared by the recording and clip endpoints."""
     etag, mtime = _etag(path)
     size = path.stat().st_size
     headers = {"Accept-Ranges": "bytes", "ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True),
-               "Cache-Control": "no-cache"}
+               "Cache-Control": cache_control}
     range_header = request.headers.get("range")
     if_range = request.headers.get("if-range")
     if range_header and if_range and not _if_range_matches(if_range, etag, mtime):

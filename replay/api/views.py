@@ -38,7 +38,7 @@ def highlights_json(settings: Settings, hi: HighlightIndex) -> dict[str, Any]:
 
 def job_json(job: Job) -> dict[str, Any]:
     return {"id": job.id, "stream_id": job.stream_id, "kind": job.kind, "state": job.state, "stage": job.stage,
-            "progress": job.progress, "eta": job.eta, "error": job.error}
+            "progress": job.progress, "eta": job.eta, "error": job.error, "result": job.result}
 
 
 def stream_json(index: Index, settings: Settings, stream_id: str) -> dict[str, Any]:
