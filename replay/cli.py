@@ -74,15 +74,18 @@ def index_cmd(
 
     Example: replay index samples/demo/stream.mp4 --catalog samples/demo/catalog.json --out highlights.json
     """
+    from replay.batch import index_with_job
     from replay.catalog import load_catalog
-    from replay.pipeline import PipelineOptions, index_stream
+    from replay.index import Index
+    from replay.pipeline import PipelineOptions
 
     settings = _settings(workers=workers, model=model)
     cat = load_catalog(catalog)
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")
-        result = index_stream(video, cat, settings, PipelineOptions(force=force, visual=not no_visual, title=title),
-                              progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
+        result = index_with_job(Index(settings.database), video, cat, settings,
+                                PipelineOptions(force=force, visual=not no_visual, title=title),
+                                on_progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
         bar.update(task, completed=1.0, stage="done")
     data = result.index.to_json()
     _print_highlights(data)
@@ -304,8 +307,10 @@ def demo_cmd(
 
     Example: replay demo   then open the printed URL
     """
+    from replay.batch import index_with_job
     from replay.catalog import load_catalog
-    from replay.pipeline import PipelineOptions, index_stream
+    from replay.index import Index
+    from replay.pipeline import PipelineOptions
 
     video = SAMPLE_DIR / "stream.mp4"
     if not video.is_file():
@@ -313,9 +318,9 @@ def demo_cmd(
     settings = _settings(port=port, media_root=str(SAMPLE_DIR.parent))
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")
-        result = index_stream(video, load_catalog(SAMPLE_DIR / "catalog.json"), settings,
-                              PipelineOptions(title="示例直播间 · 回放"),
-                              progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
+        result = index_with_job(Index(settings.database), video, load_catalog(SAMPLE_DIR / "catalog.json"), settings,
+                                PipelineOptions(title="示例直播间 · 回放"),
+                                on_progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
         bar.update(task, completed=1.0, stage="done")
     _print_highlights(result.index.to_json())
     if no_serve:

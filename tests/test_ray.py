@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,35 @@ def test_two_node_cluster_survives_a_killed_worker(chunks, options, expected) ->
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def test_index_batch_runs_streams_on_ray_with_job_rows(tmp_path: Path) -> None:
+    """index-batch with REPLAY_RAY_ADDRESS set: every stream indexed through Ray actors, a job row each."""
+    import json
+    import shutil
+
+    from replay.batch import discover, index_batch
+    from replay.index import Index
+    from replay.settings import Settings
+
+    folder = tmp_path / "streams"
+    for name in CLIPS[:3]:
+        (folder / name.split(".")[0]).mkdir(parents=True)
+        shutil.copy(DATA / "audio" / name, folder / name.split(".")[0] / name)
+        (folder / name.split(".")[0] / "catalog.json").write_text(
+            json.dumps([{"sku_id": "K1", "title": "肯德基全家桶", "brand": "肯德基"}], ensure_ascii=False))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "models").symlink_to((REPO / "data" / "models").resolve())
+    settings = Settings(data_dir=tmp_path / "data", ray_address="local", workers=2, chunk_seconds=30.0)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        outcomes = index_batch(discover([folder]), settings)
+    finally:
+        ray.shutdown()
+    assert [o.error for o in outcomes] == [None, None, None]
+    index = Index(settings.database)
+    assert len(index.streams()) == 3
+    for o in outcomes:
+        jobs = index.jobs_for(o.stream_id)
+        assert [j.state for j in jobs] == ["done"] and jobs[0].progress == 1.0
+        assert index.transcript(o.stream_id).segments  # real speech was transcribed on the actors
