@@ -117,10 +117,16 @@ class _Tracker:
 
 
 def chunk_plan_options(duration: float, settings: Settings, base: AudioOptions) -> AudioOptions:
-    """Enough chunks to keep every worker busy, none longer than the configured maximum."""
-    n = max(settings.workers, math.ceil(duration / settings.chunk_seconds))
+    """Enough chunks to keep every worker busy, in whole rounds, none longer than the configured maximum.
+
+    plan_chunks cuts each chunk at the quietest moment up to ``search_seconds`` before its nominal end, so
+    the nominal length is the even share plus that slack; otherwise the cuts would leave a short extra
+    chunk at the end that one worker runs alone while the others idle.
+    """
+    usable = max(30.0, settings.chunk_seconds - base.search_seconds)
+    n = max(settings.workers, math.ceil(duration / usable))
     n = math.ceil(n / settings.workers) * settings.workers  # balanced rounds
-    length = min(settings.chunk_seconds, max(30.0, duration / n + 1.0))
+    length = min(settings.chunk_seconds, max(30.0, duration / n + base.search_seconds))
     return replace(base, chunk_seconds=length)
 
 
