@@ -2,7 +2,8 @@
 """Print the configuration table of the README from replay.settings.Settings (the one source of truth).
 
 Example:
-  .venv/bin/python scripts/settings_table.py > /tmp/table.md
+  .venv/bin/python scripts/settings_table.py            # print it
+  .venv/bin/python scripts/settings_table.py --write    # replace the table in README.md
 tests/test_docs.py checks that README.md holds exactly this table.
 """
 
@@ -25,5 +26,17 @@ def table() -> str:
     return "\n".join(lines)
 
 
+START, END = "<!-- settings-table -->", "<!-- /settings-table -->"
+
+
+def readme_with_table(text: str) -> str:
+    a, b = text.index(START) + len(START), text.index(END)
+    return text[:a] + "\n" + table() + "\n" + text[b:]
+
+
 if __name__ == "__main__":
-    print(table())
+    if "--write" in sys.argv:
+        readme = Path(__file__).resolve().parent.parent / "README.md"
+        readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(table())
