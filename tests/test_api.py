@@ -209,7 +209,7 @@ def test_register_runs_job_to_done(env: Env) -> None:
     assert env.runner.wait_idle(10)
     job = env.client.get(f"/jobs/{body['job_id']}").json()
     assert job == {"id": body["job_id"], "stream_id": body["stream_id"], "kind": "index", "state": "done",
-                   "stage": "done", "progress": 1.0, "eta": 0.0, "error": None}
+                   "stage": "done", "progress": 1.0, "eta": 0.0, "error": None, "result": None}
     hs = env.client.get(f"/streams/{body['stream_id']}/highlights").json()["highlights"]
     assert [h["sku_id"] for h in hs] == ["X1"]
     s = env.client.get(f"/streams/{body['stream_id']}").json()
