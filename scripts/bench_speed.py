@@ -10,6 +10,7 @@ plain sequential faster-whisper call (beam 1, VAD, 2 threads) over the same audi
 Example:
   .venv/bin/python scripts/bench_speed.py --hours 3 --out docs/bench_speed.json
   .venv/bin/python scripts/bench_speed.py --hours 0.5 --baseline-minutes 10   # quicker look
+  .venv/bin/python scripts/bench_speed.py --hours 0                            # long1 itself (12.7 min)
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class RssSampler(threading.Thread):
 
 
 def make_input(source: Path, hours: float, out: Path) -> Path:
+    """The source looped to ``hours`` (stream copy); hours <= 0 means the source itself."""
+    if hours <= 0:
+        return source
     if not out.exists():
         subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(source),
                         "-t", str(hours * 3600), "-c", "copy", str(out)], check=True)
@@ -86,7 +90,7 @@ def baseline(pcm_path: Path, minutes: float | None, model_dir: Path) -> tuple[fl
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--source", type=Path, default=REPO.parent / "shared" / "bench" / "long1")
-    ap.add_argument("--hours", type=float, default=3.0, help="length of the looped input (default 3)")
+    ap.add_argument("--hours", type=float, default=3.0, help="length of the looped input (default 3; 0: no loop)")
     ap.add_argument("--workers", type=int, default=None, help="ASR worker processes (default: REPLAY_WORKERS)")
     ap.add_argument("--baseline-minutes", type=float, default=None,
                     help="time the sequential baseline on the first N minutes only and scale (default: all)")
