@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,14 @@ DATA = Path(__file__).parent / "data"
 VIDEO = DATA / "video"
 REPO = Path(__file__).parent.parent
 SHARED = REPO.parent / "shared"
+
+
+def skip_unless_installed(reason: str) -> None:
+    """Skip a module whose tool is missing, except in CI (CI=true), where `scripts/test.sh` installed
+    everything and a missing tool must fail the run instead of hiding its tests."""
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{reason} (CI installs it through scripts/test.sh; this must not be skipped)")
+    pytest.skip(reason, allow_module_level=True)
 
 
 def ffmpeg(*args: str) -> None:

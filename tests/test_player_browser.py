@@ -14,11 +14,13 @@ from replay.api.jobs import JobRunner
 from replay.api.server import background_server
 from replay.index import Index
 
+from conftest import skip_unless_installed
+
 pytestmark = pytest.mark.slow
 
 _missing = browser_available()
 if _missing:
-    pytest.skip(_missing, allow_module_level=True)
+    skip_unless_installed(_missing)
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 

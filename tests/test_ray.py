@@ -18,9 +18,12 @@ from replay.models import resolve_model
 from replay.probe import probe
 from replay.transcribe import TranscribeOptions
 
-from conftest import DATA, REPO
+from conftest import DATA, REPO, skip_unless_installed
 
-ray = pytest.importorskip("ray", reason="Ray is installed by `scripts/install.sh --test`")
+try:
+    import ray
+except ImportError:
+    skip_unless_installed("Ray is installed by `scripts/install.sh --test`")
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from replay.ray_executor import RayExecutor  # noqa: E402

@@ -12,6 +12,8 @@ import pytest
 from replay.contracts import Highlight
 from replay.scoring import score
 
+from conftest import skip_unless_installed
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "bench"
 SCORE_PY = SHARED / "score.py"
 
@@ -28,7 +30,7 @@ TRUTH = {
 
 def reference():
     if not SCORE_PY.is_file():
-        pytest.skip(f"../shared/bench/score.py is absent ({SCORE_PY}); the comparison needs the bench checkout")
+        skip_unless_installed(f"../shared/bench/score.py is absent ({SCORE_PY}); the comparison needs the bench")
     spec = importlib.util.spec_from_file_location("bench_score", SCORE_PY)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -70,7 +72,7 @@ def test_same_figures_on_a_real_truth_file():
     ref = reference()
     truth_path = SHARED / "dev1" / "truth.json"
     if not truth_path.is_file():
-        pytest.skip("../shared/bench/dev1/truth.json is absent")
+        skip_unless_installed("../shared/bench/dev1/truth.json is absent")
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     pred = [{"sku_id": s["sku_id"], "start": s["start"] + 1.5, "end": s["end"] + 3} for s in truth["segments"][::2]]
     assert score(truth, pred) == ref.score(truth, pred)
