@@ -3,7 +3,7 @@
 OCR is the visual stage's one expensive step (about 0.5 s for a product-card crop, 1–1.5 s for a 640×360
 frame on 2 cores), so callers hand it only regions that changed, and this module never reads the same
 picture twice: results are cached by a 64-bit difference hash, and near-identical crops (a few bits apart and
-nearly the same pixels, e.g. the same card shown again) reuse the earlier result.
+the same pixels in colour, e.g. the same card shown again) reuse the earlier result.
 """
 
 from __future__ import annotations
@@ -36,10 +36,31 @@ def dhash(image: np.ndarray) -> int:
     return int(sum(1 << i for i, b in enumerate(bits) if b))
 
 
+# Size of the colour copy a hash hit is verified on: large enough that a changed product name or
+# picture covers whole blocks of it, small enough that 512 cached copies take ~28 MB.
+_VERIFY_SIZE = (192, 96)
+_VERIFY_BLOCK = 16
+_PIXEL_CHANGE = 48  # a colour channel moving this much (0-255) is a real change, not compression noise
+
+
 def thumb(image: np.ndarray) -> np.ndarray:
-    """A 64×32 grey copy that verifies a hash hit: the hash says 'looks alike', this says 'same text'."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return cv2.resize(gray, (64, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
+    """A 192×96 colour copy that verifies a hash hit: the hash says 'looks alike', this says 'same card'."""
+    colour = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return cv2.resize(colour, _VERIFY_SIZE, interpolation=cv2.INTER_AREA)
+
+
+def same_picture(a: np.ndarray, b: np.ndarray, max_changed: float = 0.03, max_block: float = 0.5) -> bool:
+    """Whether two ``thumb`` copies show the same thing.
+
+    Two product cards of one layout hash alike and differ only in their name, price and picture: a few
+    percent of the pixels, often in hue more than in brightness (an orange and a green picture are the same
+    grey). So the check is in colour, counts pixels that changed clearly, and also looks for any one block
+    that changed mostly (a new word), which a whole-image mean would dilute.
+    """
+    changed = (np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) > _PIXEL_CHANGE).astype(np.float32)
+    h, w = changed.shape
+    blocks = changed.reshape(h // _VERIFY_BLOCK, _VERIFY_BLOCK, w // _VERIFY_BLOCK, _VERIFY_BLOCK).mean(axis=(1, 3))
+    return float(changed.mean()) <= max_changed and float(blocks.max()) <= max_block
 
 
 def _hamming(a: int, b: int) -> int:
@@ -49,12 +70,11 @@ def _hamming(a: int, b: int) -> int:
 class OcrEngine:
     """Lazy, cached wrapper around rapidocr.RapidOCR. Counts real model calls in ``calls``."""
 
-    def __init__(self, max_side: int = 960, min_score: float = 0.6, cache_bits: int = 8, cache_diff: float = 2.5,
+    def __init__(self, max_side: int = 960, min_score: float = 0.6, cache_bits: int = 8,
                  threads: int | None = None) -> None:
         self.max_side = max_side
         self.min_score = min_score
         self.cache_bits = cache_bits
-        self.cache_diff = cache_diff
         self.threads = threads
         self.calls = 0
         self.cache_hits = 0
@@ -84,11 +104,9 @@ class OcrEngine:
 
     def _lookup(self, h: int, shape: tuple[int, int], small: np.ndarray) -> tuple[OcrLine, ...] | None:
         for ch, cshape, csmall, lines in self._cache:
-            # Near hash and the same size within 10% (a hash ignores scale), then a pixel check: two cards
-            # of one layout hash alike, and only their text, a few percent of the pixels, tells them apart.
+            # Near hash and the same size within 10% (a hash ignores scale), then the colour pixel check.
             if _hamming(ch, h) <= self.cache_bits and abs(cshape[0] - shape[0]) <= 0.1 * shape[0] \
-                    and abs(cshape[1] - shape[1]) <= 0.1 * shape[1] \
-                    and float(np.abs(csmall - small).mean()) <= self.cache_diff:
+                    and abs(cshape[1] - shape[1]) <= 0.1 * shape[1] and same_picture(csmall, small):
                 return lines
         return None
 

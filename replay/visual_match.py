@@ -59,7 +59,9 @@ def _name_score(item: CatalogItem, text: str) -> float:
         if name in text:
             # Exact containment; a longer name is stronger evidence than a two-character alias.
             s = 1.0 if len(name) >= 3 else 0.85
-        elif len(name) >= 3:
+        elif len(name) >= 3 and len(text) >= len(name) - 1:
+            # partial_ratio aligns the shorter string inside the longer one, so a text shorter than the name
+            # (a lone 双 read off a banner) would score 100 against any name that contains it.
             s = fuzz.partial_ratio(name, text) / 100.0
             s = s if s >= 0.75 else 0.0  # below this a fuzzy hit is mostly shared characters
         else:

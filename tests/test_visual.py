@@ -1,0 +1,144 @@
+"""The visual stage on generated frames with Chinese product cards (rendered with Noto Sans CJK, real OCR).
+
+The stream shows two cards of one layout, which differ only in name, price, link number and the hue of
+their picture (orange and green, nearly the same grey), then the first card again (a 返场). Those are the
+cards a perceptual-hash cache confuses, so the test pins down that each reading names the right product
+and that the second showing of the first card costs no OCR call.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from replay.catalog import catalog_from_records
+from replay.contracts import MediaInfo
+from replay.ffmpeg_bin import ffmpeg_path
+from replay.probe import probe
+
+from conftest import skip_unless_installed
+
+PIL = pytest.importorskip("PIL")
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+
+FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+if not FONT.exists():
+    skip_unless_installed(f"CJK font missing: {FONT} (scripts/install.sh installs fonts-noto-cjk)")
+try:
+    import rapidocr  # noqa: F401
+except ImportError:
+    skip_unless_installed("rapidocr missing (scripts/install.sh installs the ocr extra)")
+
+from replay.ocr import OcrEngine, same_picture, thumb  # noqa: E402
+from replay.visual import analyse, best_thumbnail_time  # noqa: E402
+from replay.visual_match import match_text  # noqa: E402
+
+W, H, FPS = 640, 360, 5
+CARDS = {
+    "RUBY": dict(brand="珀莱雅", name="红宝石面霜", price="199", link=14, colour=(238, 110, 40)),
+    "IRON": dict(brand="欧莱雅", name="紫熨斗眼霜", price="299", link=15, colour=(70, 160, 60)),
+}
+CATALOG = catalog_from_records([
+    {"sku_id": "RUBY", "title": "珀莱雅红宝石面霜 50g", "brand": "珀莱雅", "short_name": "红宝石面霜", "live_price": 199,
+     "link_no": 14},
+    {"sku_id": "IRON", "title": "欧莱雅紫熨斗眼霜 30ml", "brand": "欧莱雅", "short_name": "紫熨斗眼霜", "live_price": 299,
+     "link_no": 15},
+    {"sku_id": "ANTI", "title": "珀莱雅双抗精华 官方正品", "brand": "珀莱雅", "short_name": "双抗精华", "live_price": 23,
+     "link_no": 8},
+])
+# (from, to, card or None): the first card, the second, a gap, the first again.
+TIMELINE = [(0, 3, None), (3, 9, "RUBY"), (9, 15, "IRON"), (15, 18, None), (18, 24, "RUBY")]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT), size=size, index=2)  # index 2: the Simplified Chinese face
+
+
+def draw_frame(card: str | None) -> np.ndarray:
+    img = Image.new("RGB", (W, H), (150, 128, 130))
+    d = ImageDraw.Draw(img)
+    d.rounded_rectangle((370, 10, 630, 60), 10, fill=(245, 190, 20))
+    d.text((385, 18), "年货节专场", font=_font(22), fill=(120, 30, 0))
+    if card is not None:
+        c = CARDS[card]
+        d.rounded_rectangle((15, 224, 347, 343), 14, fill=(255, 255, 255))
+        d.rounded_rectangle((38, 246, 114, 322), 10, fill=c["colour"])
+        d.text((44, 272), c["name"][:4], font=_font(15), fill=(255, 255, 255))
+        d.text((135, 240), f"{c['brand']} {c['name']}", font=_font(20), fill=(30, 30, 30))
+        d.text((135, 276), f"到手价 ¥{c['price']}", font=_font(22), fill=(220, 30, 60))
+        d.rounded_rectangle((133, 310, 236, 336), 6, fill=(250, 90, 20))
+        d.text((142, 311), f"{c['link']}号链接", font=_font(18), fill=(255, 255, 255))
+    return np.asarray(img)
+
+
+@pytest.fixture(scope="module")
+def card_stream(tmp_path_factory: pytest.TempPathFactory) -> MediaInfo:
+    out = tmp_path_factory.mktemp("cards") / "cards.mp4"
+    proc = subprocess.Popen(
+        [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+         "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", str(FPS),
+         str(out)], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for start, end, card in TIMELINE:
+        frame = draw_frame(card).tobytes()
+        for _ in range((end - start) * FPS):
+            proc.stdin.write(frame)
+    proc.stdin.close()
+    assert proc.wait() == 0
+    from replay.probe import ProbeOptions
+
+    return probe(out, ProbeOptions(require_audio=False))
+
+
+@pytest.fixture(scope="module")
+def analysed(card_stream: MediaInfo):
+    engine = OcrEngine()
+    return analyse(card_stream, CATALOG, engine=engine), engine
+
+
+def _card_at(t: float) -> str | None:
+    return next((c for s, e, c in TIMELINE if s <= t < e), None)
+
+
+def test_every_card_reading_names_the_card_on_screen(analysed) -> None:
+    track, _ = analysed
+    reads = [e for e in track.events if e.kind == "ocr"]
+    assert reads, "no card was read"
+    for e in reads:
+        # An event is dated when the change was first seen, up to one sample before the card is settled.
+        on_screen = {_card_at(e.time), _card_at(e.time + 1.0 / FPS + 1.0)}
+        assert e.sku_id in on_screen, f"{e.sku_id} read at {e.time:.1f}s while {on_screen} was shown: {e.text}"
+    for sku, (s, e) in (("RUBY", (3, 9)), ("IRON", (9, 15)), ("RUBY", (18, 24))):
+        assert any(ev.sku_id == sku and s - 1.5 <= ev.time < e for ev in reads), f"{sku} not read in {s}-{e}s"
+
+
+def test_the_returning_card_is_a_cache_hit_and_ocr_runs_only_on_change(analysed) -> None:
+    track, engine = analysed
+    assert engine.cache_hits >= 1, "the second showing of RUBY's card was read again"
+    # One reading per distinct picture: the empty room, RUBY, IRON (each settles after one sample).
+    assert track.ocr_calls <= 4
+    assert track.frames_sampled >= 20 and track.ocr_calls < track.frames_sampled / 5
+
+
+def test_same_layout_cards_are_different_pictures_and_a_reencoded_card_is_the_same() -> None:
+    # The lower half of the frame: a changed region with background margin around the card, where the card's
+    # differing text and hue are a small share of the pixels (a grey 64×32 mean difference was 1.7 here).
+    ruby, iron = draw_frame("RUBY")[160:, :480, ::-1], draw_frame("IRON")[160:, :480, ::-1]
+    noisy = np.clip(ruby.astype(np.int16) + np.random.default_rng(1).integers(-12, 13, ruby.shape), 0, 255)
+    assert not same_picture(thumb(ruby), thumb(iron))
+    assert same_picture(thumb(ruby), thumb(noisy.astype(np.uint8)))
+
+
+def test_a_lone_character_does_not_match_a_name_that_contains_it() -> None:
+    assert match_text("双", CATALOG) is None
+    assert match_text("双抗精华 到手价¥23 8号链接", CATALOG).sku_id == "ANTI"
+    assert match_text("紫熨斗眼霸 ¥299", CATALOG).sku_id == "IRON"  # an OCR slip still matches
+
+
+def test_thumbnail_shows_the_card(card_stream: MediaInfo, analysed) -> None:
+    track, _ = analysed
+    t = best_thumbnail_time(card_stream, 9.0, 15.0, track, "IRON")
+    assert 9.0 <= t < 15.0 and _card_at(t) == "IRON"
