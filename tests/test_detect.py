@@ -255,3 +255,32 @@ def test_invariants_on_random_streams(order, chat, per_segment):
     check_invariants(hl, tr)
     # Each block is found, a repeat too: it has its own intro and outro, so it is a second explanation.
     assert skus(hl) == order
+
+
+def test_a_teaser_of_the_next_product_is_not_its_introduction():
+    lines = [*block("接下来给大家介绍认养一头牛的纯牛奶", "纯牛奶一箱二十四盒", "五号链接上链接"),
+             "喝口水休息一下马上给大家上下一个宝贝", CHAT[1], CHAT[0],
+             "三号链接虎皮凤爪", "凤爪是先炸后卤的", "三号链接上链接"]
+    tr, starts = make_transcript(lines)
+    hl = detect(tr, CATALOG)
+    assert skus(hl) == ["MILK", "PAW"]
+    assert hl[1].start == pytest.approx(starts[7], abs=0.3)
+    assert hl[0].end <= starts[4], "the teaser is chat between products, not part of the first"
+    check_invariants(hl, tr)
+
+
+def test_a_card_lingering_after_the_outro_moves_no_boundary():
+    lines = [CHAT[0], *block("接下来这一款是小金管防晒霜", "小金管清爽不油腻", "一号链接上链接"), CHAT[1], CHAT[2],
+             "下面给大家介绍三号链接虎皮凤爪", "凤爪是先炸后卤的"]
+    tr, starts = make_transcript(lines)
+    speech = detect(tr, CATALOG)
+    # The SUN card goes up after the intro and stays up through the chat, into the next introduction.
+    t, cards = starts[1] + 1.0, []
+    while t < starts[7] + 2.0:
+        cards.append(VisualEvent("ocr", round(t, 2), "小金管防晒霜 ¥139 1号链接", "SUN", 1.0))
+        t += 2.0
+    fused = detect(tr, CATALOG, visual=VisualTrack(tuple(cards)))
+    assert skus(fused) == skus(speech) == ["SUN", "PAW"]
+    for a, b in zip(speech, fused, strict=True):
+        assert (a.start, a.end) == (b.start, b.end)
+    assert any(e.source == "visual" for e in fused[0].evidence)

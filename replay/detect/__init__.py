@@ -3,8 +3,9 @@
     evidence (units, per-item scores, cues) -> decode (Viterbi: item or none per unit)
       -> boundaries (intro/outro snapping, no overlaps) -> confidence -> Highlight list
 
-Speech alone is enough; visual events (OCR'd product cards, image matches) add evidence for their item and
-scene cuts may move a start that had no spoken cue.
+Speech alone is enough; visual events (OCR'd product cards, image matches) add evidence for which item is on
+(see fusion: they never move a boundary that speech sets), and scene cuts may move a start that had no
+spoken cue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from replay.contracts import Catalog, Evidence, Highlight, Transcript, VisualTra
 from replay.detect.boundaries import Block, build_blocks, snap_to_scene_cuts
 from replay.detect.decode import DecodeCosts, runs, viterbi
 from replay.detect.evidence import Unit, build_units
+from replay.detect.fusion import VISUAL_KINDS, add_visual
 
 __all__ = ["DetectOptions", "detect"]
 
@@ -58,22 +60,6 @@ class DetectOptions:
     """Evidence items kept per 看点 (strongest first), besides its boundary cues."""
 
 
-def _add_visual(units: list[Unit], visual: VisualTrack, weight: float) -> None:
-    """OCR'd cards and image matches count as evidence in the unit they fall in (or the nearest one)."""
-    if not units:
-        return
-    for ev in visual.events:
-        if ev.kind == "scene_cut" or not ev.sku_id:
-            continue
-        u = min(units, key=lambda x: 0.0 if x.start <= ev.time <= x.end else min(abs(ev.time - x.start),
-                                                                                  abs(ev.time - x.end)))
-        if min(abs(ev.time - u.start), abs(ev.time - u.end)) > 3.0 and not (u.start <= ev.time <= u.end):
-            continue  # nothing said near it: a card alone during chat does not make a 看点
-        w = weight * (ev.score if ev.score > 0 else 1.0)
-        u.hits.append((ev.kind, ev.text, ev.sku_id, w, ev.time))
-        u.scores[ev.sku_id] = u.scores.get(ev.sku_id, 0.0) + w
-
-
 def _confidence(block: Block, units: list[Unit]) -> float:
     """A logistic score of how well the block is supported; calibrated so that 0.5 is a sensible cut."""
     specific = weak = other = 0.0
@@ -101,7 +87,7 @@ def _evidence(block: Block, units: list[Unit], keep: int) -> tuple[Evidence, ...
     for u in units[block.start_unit:block.end_unit + 1]:
         for kind, text, sku, w, t in u.hits:
             if sku == block.sku_id:
-                source = "visual" if kind in ("ocr", "image") else "speech"
+                source = "visual" if kind in VISUAL_KINDS else "speech"
                 hits.append(Evidence(kind=kind, time=round(t, 3), text=text, sku_id=sku, weight=round(w, 3),
                                      source=source))
     hits.sort(key=lambda e: -e.weight)
@@ -122,7 +108,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     o = options
     units = build_units(transcript, catalog, min_pause=o.unit_pause, price_weight=o.price_weight)
     if visual is not None:
-        _add_visual(units, visual, o.visual_weight)
+        add_visual(units, visual, o.visual_weight)
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
                         o.outro_bonus)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)

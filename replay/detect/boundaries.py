@@ -15,9 +15,12 @@ from replay.contracts import VisualEvent
 from replay.detect.cues import CueHit
 from replay.detect.decode import Run
 from replay.detect.evidence import Unit
+from replay.detect.fusion import VISUAL_KINDS
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
 _LEAD_IN_MAX_S = 2.0
+# Cues after which the previous product is over: an introduction cannot start before them.
+_CLOSING = ("outro", "teaser")
 # Evidence weaker than this (a shared brand, a shared price) does not stop the search for a boundary.
 _STRONG = 0.8
 
@@ -40,9 +43,15 @@ class Block:
 
 
 def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
-    """First and last unit of the run that carry evidence for its item."""
-    ev = [u for u in range(run.first, run.last + 1) if units[u].scores.get(run.sku_id, 0.0) > 0]
-    return (ev[0], ev[-1]) if ev else None
+    """First and last unit of the run that carry spoken evidence for its item.
+
+    On-screen evidence lags the talk (see fusion), so it sets the span only of a run the host never named.
+    """
+    for source in ("scores", "visual"):
+        ev = [u for u in range(run.first, run.last + 1) if getattr(units[u], source).get(run.sku_id, 0.0) > 0]
+        if ev:
+            return ev[0], ev[-1]
+    return None
 
 
 def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
@@ -53,11 +62,11 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
     but never before the unit. When whisper ran the previous outro into the same unit, the introduction
     begins after that outro.
     """
-    anchors = [t for _k, _x, s, _w, t in unit.hits if s == sku]
+    anchors = [t for k, _x, s, _w, t in unit.hits if s == sku and k not in VISUAL_KINDS]
     if cue is not None:
         anchors.append(unit.tokens[cue.first].start)
     anchor = min(anchors, default=unit.start)
-    ends = [c.last for c in unit.cues if c.kind == "outro" and unit.tokens[c.last].end <= anchor]
+    ends = [c.last for c in unit.cues if c.kind in _CLOSING and unit.tokens[c.last].end <= anchor]
     floor = unit.tokens[min(max(ends) + 1, len(unit.tokens) - 1)].start if ends else unit.start
     return max(floor, min(anchor, max(floor, anchor - _LEAD_IN_MAX_S)))
 
@@ -76,7 +85,7 @@ def find_start(units: list[Unit], first: int, floor: int, lookback_s: float,
         if v != first and _strong(unit):
             break  # another product's (or this one's earlier) evidence: the intro is not before it
         cue = min((c for c in unit.cues if c.kind in ("intro", "return")), key=lambda c: c.first, default=None)
-        outro_last = max((c.last for c in unit.cues if c.kind == "outro"), default=-1)
+        outro_last = max((c.last for c in unit.cues if c.kind in _CLOSING), default=-1)
         if cue is not None and cue.first > outro_last:
             return v, _intro_time(unit, cue, sku), cue.phrase
         if outro_last >= 0 and v != first:
@@ -91,15 +100,15 @@ def find_end(units: list[Unit], last: int, ceiling: int, tail_s: float) -> tuple
         unit = units[v]
         if unit.start > limit_t:
             break
-        if (v != last and _strong(unit)) or unit.has("signoff"):
-            break
+        if (v != last and _strong(unit)) or unit.has("signoff") or unit.has("teaser"):
+            break  # another product, the stream's sign-off, or chat announcing the next product
         cue = next((c for c in unit.cues if c.kind == "outro"), None)
         if cue is not None:
             return v, unit.end, cue.phrase
     # No outro: keep the sales talk (price, link, stock) that directly follows the last evidence.
     v = last
     while v + 1 <= ceiling and units[v + 1].has("sales") and not _strong(units[v + 1]) \
-            and not units[v + 1].has("signoff") \
+            and not units[v + 1].has("signoff") and not units[v + 1].has("teaser") \
             and units[v + 1].start <= limit_t and not (units[v + 1].has("intro") or units[v + 1].has("return")):
         v += 1
     return v, units[v].end, None

@@ -50,7 +50,14 @@ SALES = (
     "优惠", "领券", "拍一件", "拍两件", "送", "赠", "发货", "拍下", "去拍", "售后", "运费险", "保价", "划算",
 )
 
-CUE_KINDS = {"intro": INTRO, "outro": OUTRO, "return": RETURN, "cross": CROSS, "sales": SALES, "signoff": SIGN_OFF}
+# Said just before an intro phrase, these announce a product to come instead of introducing it
+# ("喝口水休息一下，马上给大家上下一个宝贝", "待会儿给大家介绍"): the phrase becomes a teaser, which belongs to no
+# product and closes the one before, like an outro.
+FUTURE = ("马上", "待会", "待会儿", "一会儿", "等一下", "等会", "稍后", "晚点", "后面还有")
+_FUTURE_REACH = 6  # tokens between the future marker's end and the intro phrase ("马上[给大家上]下一个")
+
+CUE_KINDS = {"intro": INTRO, "outro": OUTRO, "return": RETURN, "cross": CROSS, "sales": SALES, "signoff": SIGN_OFF,
+             "future": FUTURE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,11 @@ def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...]], ...]:
 
 
 def find_cues(readings: Sequence[frozenset[str]]) -> list[CueHit]:
-    """All cue phrases whose every token shares a folded reading with consecutive tokens of the unit."""
+    """All cue phrases whose every token shares a folded reading with consecutive tokens of the unit.
+
+    An intro phrase shortly after a future marker comes back as kind ``teaser``; the markers themselves are
+    not returned.
+    """
     hits = []
     n = len(readings)
     for kind, phrase, pat in _compiled():
@@ -79,4 +90,12 @@ def find_cues(readings: Sequence[frozenset[str]]) -> list[CueHit]:
         for i in range(n - m + 1):
             if all(pat[k] & readings[i + k] for k in range(m)):
                 hits.append(CueHit(kind, phrase, i, i + m - 1))
-    return hits
+    future = [h for h in hits if h.kind == "future"]
+    out = []
+    for h in hits:
+        if h.kind == "future":
+            continue
+        if h.kind == "intro" and any(f.last < h.first <= f.last + _FUTURE_REACH for f in future):
+            h = CueHit("teaser", h.phrase, h.first, h.last)
+        out.append(h)
+    return out

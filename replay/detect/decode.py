@@ -58,9 +58,10 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     col = {s: i for i, s in enumerate(skus)}
     ev = np.zeros((n, k))
     for u, unit in enumerate(units):
-        for sku, w in unit.scores.items():
-            if sku in col:
-                ev[u, col[sku]] += w
+        for scores in (unit.scores, unit.visual):
+            for sku, w in scores.items():
+                if sku in col:
+                    ev[u, col[sku]] += w
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
@@ -74,7 +75,7 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
         cue = _cue_strength(units, u)
         cross = units[u].has("cross") and cue == 0
         enter_bonus = c.cue_bonus * cue - (c.cross_penalty if cross else 0.0)
-        outro_prev = u > 0 and units[u - 1].has("outro")
+        outro_prev = u > 0 and units[u - 1].closes
         # Best and second best previous item, so "from the best other item" is O(k).
         order = np.argsort(score_item)[::-1][:2] if k > 1 else np.array([0])
         best, second = int(order[0]), int(order[1]) if k > 1 else -1

@@ -47,7 +47,8 @@ class Unit:
 
     index: int
     tokens: list[Token]
-    scores: dict[str, float] = field(default_factory=dict)  # sku_id -> evidence weight
+    scores: dict[str, float] = field(default_factory=dict)  # sku_id -> speech evidence weight
+    visual: dict[str, float] = field(default_factory=dict)  # sku_id -> on-screen evidence weight (see fusion)
     hits: list[tuple[str, str, str, float, float]] = field(default_factory=list)  # kind, text, sku, weight, time
     cues: list[CueHit] = field(default_factory=list)
 
@@ -65,6 +66,11 @@ class Unit:
 
     def has(self, kind: str) -> bool:
         return any(c.kind == kind for c in self.cues)
+
+    @property
+    def closes(self) -> bool:
+        """The host closes the current product here: an outro, or a teaser of the next one."""
+        return self.has("outro") or self.has("teaser")
 
 
 def transcript_tokens(transcript: Transcript) -> list[Token]:
