@@ -3,7 +3,8 @@
 Cost is what shapes this stage. Frames are sampled cheaply (keyframes only when the encoder puts them close
 together, as live-streaming encoders do; otherwise a low fixed rate), and each sample is reduced to a 16×9
 grid of cell brightnesses. A region goes to OCR only when its cells differ from what was last read there
-AND have held still for one sample (cards are static; a moving host is not, and is never OCR'd). OCR results
+AND have held still for one sample (cards are static; a moving host is not, and is never OCR'd) AND hold texture
+(a recoloured background or the space a card left has no text to read). OCR results
 are cached by perceptual hash, so a card shown again (返场) costs nothing. While a read card's cells stay
 unchanged, the stage re-emits its event every ``hold_seconds`` without OCR, so the detector knows how long
 the card stayed on screen.
@@ -28,6 +29,7 @@ from replay.ocr import OcrEngine, OcrLine
 from replay.visual_match import ImageMatcher, match_text
 
 GRID = (16, 9)  # cells across, down: about 40×40 source pixels each at 640×360
+_MIN_PICTURE_CELLS = 3  # a region shorter than this (a banner, a ticker) holds no product picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,9 @@ class VisualOptions:
     """Width of the frames OCR sees; larger sources are downscaled by ffmpeg (card text stays legible)."""
     cell_threshold: float = 4.0
     """Mean absolute grey-level change (0–255) of a grid cell, on a 128×72 copy, that counts as 'changed'."""
+    min_texture: float = 6.0
+    """Grey-level standard deviation of a changed cell below which it holds nothing to read (a recoloured
+    background, the empty space a card left): such cells are marked as seen without OCR."""
     hold_seconds: float = 2.0
     """While a read card stays unchanged, re-emit its event this often (no OCR)."""
     max_ocr_per_minute: int = 12
@@ -119,6 +124,16 @@ def _cell_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(a - b).reshape(GRID[1], CELL, GRID[0], CELL).mean(axis=(1, 3))
 
 
+def _cell_texture(a: np.ndarray) -> np.ndarray:
+    """Grey-level standard deviation per grid cell: text and edges are high, a plain background is low."""
+    return a.reshape(GRID[1], CELL, GRID[0], CELL).std(axis=(1, 3))
+
+
+def _cell_pixels(mask: np.ndarray) -> np.ndarray:
+    """A per-cell mask blown up to the change image's pixels."""
+    return np.repeat(np.repeat(mask, CELL, axis=0), CELL, axis=1)
+
+
 def _sub(img: np.ndarray, cells: tuple[int, int, int, int]) -> np.ndarray:
     gx0, gy0, gx1, gy1 = cells
     return img[gy0 * CELL: gy1 * CELL, gx0 * CELL: gx1 * CELL]
@@ -188,6 +203,7 @@ class _Analyser:
         h, w = frame.image.shape[:2]
         ox, oy = cells[0] * w // GRID[0], cells[1] * h // GRID[1]
         # One region may hold several text blocks (a banner and a card): match each block on its own.
+        named = False
         for block in _blocks(lines):
             text = " ".join(ln.text for ln in block)
             match = match_text(text, self.catalog, self.options.min_text_score)
@@ -201,7 +217,11 @@ class _Analyser:
                           min(GRID[0], -(-x1 * GRID[0] // w)), min(GRID[1], -(-y1 * GRID[1] // h)))
             self.state.events.append(VisualEvent("ocr", round(t, 3), text, match.sku_id, match.score, frame.index))
             self.state.cards.append(_Card(match.sku_id, text, match.score, card_cells, t))
-        if self.images:
+            named = True
+        # Pictures are searched only where no card text named a product, and only in regions tall enough
+        # to hold one (not a banner strip): template matching costs as much as OCR on a large catalog, and a
+        # read card already says which product is on.
+        if self.images and not named and cells[3] - cells[1] >= _MIN_PICTURE_CELLS:
             found = self.images.match(crop)
             if found is not None:
                 self.state.events.append(VisualEvent("image", round(t, 3), "", found[0], found[1], frame.index))
@@ -227,6 +247,10 @@ class _Analyser:
             changed = _cell_diff(cells, st.ref) > opt.cell_threshold
             still = _cell_diff(cells, st.prev) <= opt.cell_threshold
             pending = changed & still
+            flat = pending & (_cell_texture(cells) < opt.min_texture)
+            if flat.any():
+                st.ref[_cell_pixels(flat)] = cells[_cell_pixels(flat)]  # seen: nothing there to read
+                pending &= ~flat
             if pending.any() and self._budget_ok(frame.time):
                 for box in _regions(pending):
                     gx0, gy0, gx1, gy1 = box

@@ -103,6 +103,8 @@ class ImageMatcher:
         # Picture height as a fraction of the region: a card (about 2× the picture) down to a whole frame.
         self.fracs = (0.2, 0.3, 0.42, 0.55, 0.7, 0.85)
         self._templates: list[tuple[str, np.ndarray]] = []
+        # Regions are brought to work_height, so the same few template sizes recur: resize each once.
+        self._sized: dict[tuple[int, int, int], np.ndarray] = {}
         for item in catalog.items:
             if item.image is None or not Path(item.image).is_file():
                 continue
@@ -122,13 +124,15 @@ class ImageMatcher:
         reg = cv2.resize(region, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else region
         rh, rw = reg.shape[:2]
         best: tuple[str, float] | None = None
-        for sku, tpl in self._templates:
+        for n, (sku, tpl) in enumerate(self._templates):
             for frac in self.fracs:
                 th = int(rh * frac)
                 tw = int(tpl.shape[1] * th / tpl.shape[0])
                 if th < 12 or tw < 12 or tw > rw:
                     continue
-                small = cv2.resize(tpl, (tw, th), interpolation=cv2.INTER_AREA)
+                small = self._sized.get((n, tw, th))
+                if small is None:
+                    small = self._sized[(n, tw, th)] = cv2.resize(tpl, (tw, th), interpolation=cv2.INTER_AREA)
                 s = float(cv2.minMaxLoc(cv2.matchTemplate(reg, small, cv2.TM_CCOEFF_NORMED))[1])
                 if best is None or s > best[1]:
                     best = (sku, s)
