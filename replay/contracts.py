@@ -129,6 +129,9 @@ class VisualTrack:
     skipped_reason: str | None = None
     ocr_calls: int = 0
     frames_sampled: int = 0
+    sharpness: tuple[tuple[float, float], ...] = ()
+    """(time, variance of the Laplacian) of every sampled frame: thumbnails are chosen from these without
+    decoding the video again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,4 +180,5 @@ def visual_track_from_json(data: dict[str, Any]) -> VisualTrack:
         skipped_reason=data.get("skipped_reason"),
         ocr_calls=int(data.get("ocr_calls", 0)),
         frames_sampled=int(data.get("frames_sampled", 0)),
+        sharpness=tuple((float(t), float(s)) for t, s in data.get("sharpness") or ()),
     )

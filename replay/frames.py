@@ -96,6 +96,10 @@ def _ffmpeg_cmd(info: MediaInfo, options: FrameOptions, size: tuple[int, int]) -
     cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "info", "-copyts"]
     if options.keyframes_only:
         cmd += ["-skip_frame", "nokey"]
+    elif options.fps and info.fps and options.fps * 3 <= info.fps:
+        # Sampling well below the source rate: frames that no other frame references (B-frames) need not
+        # be decoded at all, which halves the decode cost; the sample lands on a neighbouring frame instead.
+        cmd += ["-skip_frame", "noref"]
     if options.start > 0:
         # Input seek (before -i) jumps to the keyframe before `start`: cost is proportional to what is read.
         cmd += ["-ss", f"{options.start:.3f}"]

@@ -15,6 +15,7 @@ import math
 import resource
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -192,13 +193,19 @@ def run_thumbnails(info: MediaInfo, highlights: list[Highlight], track: VisualTr
     from replay import visual
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = []
-    for n, h in enumerate(highlights):
+
+    def one(h: Highlight) -> Highlight:
         t = visual.best_thumbnail_time(info, h.start, h.end, track, h.sku_id)
         path = out_dir / f"{h.id}.jpg"
         visual.write_thumbnail(info, t, path)
-        done.append(replace(h, thumbnail=path.name))
-        tracker.report("thumbnails", (n + 1) / len(highlights))
+        return replace(h, thumbnail=path.name)
+
+    # Each thumbnail is one ffmpeg seek-and-decode from the keyframe before it; two run at a time.
+    done = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for n, h in enumerate(pool.map(one, highlights)):
+            done.append(h)
+            tracker.report("thumbnails", (n + 1) / len(highlights))
     return done
 
 

@@ -29,7 +29,7 @@ from replay.ocr import OcrEngine, OcrLine
 from replay.visual_match import ImageMatcher, match_text
 
 GRID = (16, 9)  # cells across, down: about 40×40 source pixels each at 640×360
-_MIN_PICTURE_CELLS = 3  # a region shorter than this (a banner, a ticker) holds no product picture
+_MIN_PICTURE_CELLS = 4  # a region shorter than this (a banner strip, a ticker) holds no product picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,9 @@ class VisualOptions:
 
     sample: str = "auto"
     """'keyframes', 'fps', or 'auto' (keyframes when they are at most max_keyframe_gap apart, else fps)."""
-    sample_fps: float = 1.0
-    """Sample rate in 'fps' mode. Decode cost is the same at any rate; OCR and grid work scale with it."""
+    sample_fps: float = 0.5
+    """Sample rate in 'fps' mode. Product cards stay up for many seconds, so one frame every 2 s follows
+    them; decode cost is the same at any rate, the per-frame work halves against 1 fps."""
     max_keyframe_gap: float = 2.5
     """Longest median keyframe spacing (s) for which keyframes alone are dense enough to follow cards."""
     analysis_width: int = 640
@@ -288,6 +289,7 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
     # Sampled frames are seconds apart: a shorter minimum scene would drop real cuts.
     detector = SceneDetector(FrameOptions(min_scene_seconds=0.0))
     cuts: list[tuple[float, VisualEvent]] = []
+    sharp: list[tuple[float, float]] = []
     sampled = 0
     prev_time = 0.0
     try:
@@ -299,6 +301,7 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
                 cuts.append((prev_time, VisualEvent("scene_cut", round(cut.time, 4), cut.kind, None, cut.score,
                                                     cut.frame_index)))
             analyser.push(frame)
+            sharp.append((round(frame.time, 3), round(sharpness(cv2.resize(frame.image, (320, 180))), 1)))
             prev_time = frame.time
             if progress is not None and info.duration > 0:
                 progress(min(1.0, frame.time / info.duration))
@@ -311,7 +314,7 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
     events.sort(key=lambda e: (e.time, e.kind))
     if progress is not None:
         progress(1.0)
-    return VisualTrack(events=tuple(events), ocr_calls=engine.calls, frames_sampled=sampled)
+    return VisualTrack(events=tuple(events), ocr_calls=engine.calls, frames_sampled=sampled, sharpness=tuple(sharp))
 
 
 def ocr_calls_per_hour(track: VisualTrack, info: MediaInfo) -> float:
@@ -335,14 +338,21 @@ def best_thumbnail_time(info: MediaInfo, start: float, end: float, track: Visual
     """The time in [start, end] that makes the best thumbnail for ``sku_id``.
 
     Prefers moments where the product's card or picture was seen (track events), and among those the
-    sharpest frame; with no such evidence, the sharpest of evenly spaced frames. Decodes ``candidates``
-    small frames by seeking, so the cost does not depend on the length of the recording.
+    sharpest frame; with no such evidence, the sharpest frame. When the visual stage recorded the sharpness
+    of its sampled frames, nothing is decoded; otherwise ``candidates`` small frames are decoded by seeking,
+    so the cost does not depend on the length of the recording.
     """
     end = min(end, info.duration)
     if end <= start or not info.has_video:
         return max(0.0, start)
     seen = sorted({e.time for e in (track.events if track else ())
                    if e.kind in ("ocr", "image") and (sku_id is None or e.sku_id == sku_id) and start <= e.time <= end})
+    sampled = [(t, s) for t, s in (track.sharpness if track else ()) if start <= t <= end]
+    if sampled:
+        # A card event is dated from the sample before the card settled: count the frames up to one hold
+        # interval after it as showing the card.
+        showing = [(t, s) for t, s in sampled if any(0.0 <= t - e <= 2.5 for e in seen)]
+        return float(max(showing or sampled, key=lambda ts: ts[1])[0])
     if seen:
         times = [seen[round(i * (len(seen) - 1) / max(1, candidates - 1))] for i in range(min(candidates, len(seen)))]
         bonus = 1.0

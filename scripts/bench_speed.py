@@ -112,13 +112,14 @@ def main() -> None:
 
     sampler = RssSampler()
     sampler.start()
-    last = [""]
+    last: list[tuple[str, str]] = [("", "")]
 
     def progress(p) -> None:  # noqa: ANN001
-        if p.stage != last[0] or int(p.fraction * 100) % 10 == 0:
+        # One line per stage and per finished ASR chunk (the stage message changes with each chunk).
+        if (p.stage, p.message) != last[0]:
             eta = f"{p.eta:5.0f}s" if p.eta else "   ?"
-            print(f"\r  {p.stage:<11} {p.fraction * 100:5.1f}%  eta {eta}", end="", flush=True)
-            last[0] = p.stage
+            print(f"  {p.stage:<11} {p.fraction * 100:5.1f}%  eta {eta}  {p.message}", flush=True)
+            last[0] = (p.stage, p.message)
 
     t0 = time.monotonic()
     result = index_stream(video, catalog, settings, PipelineOptions(visual=not args.no_visual), progress=progress)
