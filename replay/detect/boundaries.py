@@ -14,19 +14,18 @@ from dataclasses import dataclass
 from replay.contracts import VisualEvent
 from replay.detect.cues import CueHit
 from replay.detect.decode import Run
-from replay.detect.evidence import Unit
+from replay.detect.evidence import NAMED, Unit
 from replay.detect.fusion import VISUAL_KINDS
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
 _LEAD_IN_MAX_S = 2.0
 # Cues after which the previous product is over: an introduction cannot start before them.
 _CLOSING = ("outro", "teaser")
-# Evidence weaker than this (a shared brand, a shared price) does not stop the search for a boundary.
-_STRONG = 0.8
 
 
 def _strong(unit: Unit) -> bool:
-    return any(w >= _STRONG for w in unit.scores.values())
+    """Whether the host names a product in the unit: weaker evidence does not stop a boundary search."""
+    return any(w >= NAMED for w in unit.scores.values())
 
 
 @dataclass(slots=True)

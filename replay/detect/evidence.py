@@ -30,6 +30,8 @@ from replay.contracts import Catalog, Transcript
 from replay.detect.cues import CueHit, find_cues
 
 _CHAR_SECONDS = 0.22  # a Mandarin syllable at live-host speed; longer words hold a pause
+# Evidence at least this strong names a product; weaker evidence (a shared brand, a shared price) does not.
+NAMED = 0.8
 
 
 @dataclass(frozen=True, slots=True)

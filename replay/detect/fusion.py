@@ -12,12 +12,13 @@ not ``Unit.scores``): the decoder adds both, the boundary search follows speech 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from replay.contracts import VisualTrack
-from replay.detect.evidence import Unit
+from replay.detect.evidence import NAMED, Unit
 
 VISUAL_KINDS = ("ocr", "image")
 _NEAR_SPEECH_S = 3.0  # an event this far from every unit belongs to none
-_NAMED = 0.8  # speech evidence at least this strong names a product (a shared brand or price does not)
 
 
 def _closed_units(units: list[Unit]) -> set[int]:
@@ -25,7 +26,7 @@ def _closed_units(units: list[Unit]) -> set[int]:
     closed: set[int] = set()
     after_outro = False
     for u in units:
-        if u.has("intro") or u.has("return") or any(w >= _NAMED for w in u.scores.values()):
+        if u.has("intro") or u.has("return") or any(w >= NAMED for w in u.scores.values()):
             after_outro = False
         if after_outro:
             closed.add(u.index)
@@ -34,10 +35,15 @@ def _closed_units(units: list[Unit]) -> set[int]:
     return closed
 
 
-def _nearest(units: list[Unit], t: float) -> Unit | None:
-    """The unit holding time t, else the closest one within ``_NEAR_SPEECH_S``."""
+def _nearest(units: list[Unit], starts: list[float], t: float) -> Unit | None:
+    """The unit holding time t, else the closer of its neighbours if within ``_NEAR_SPEECH_S``.
+
+    Units are in time order and disjoint, so only the last unit starting at or before t and the next
+    one can hold it or be nearest (``starts`` are the units' start times, for bisect).
+    """
+    i = bisect_right(starts, t)
     best, gap = None, _NEAR_SPEECH_S
-    for u in units:
+    for u in units[max(0, i - 1):i + 1]:
         if u.start <= t <= u.end:
             return u
         d = min(abs(t - u.start), abs(t - u.end))
@@ -51,13 +57,14 @@ def add_visual(units: list[Unit], visual: VisualTrack, weight: float) -> None:
     if not units:
         return
     closed = _closed_units(units)
+    starts = [u.start for u in units]
     for ev in visual.events:
         if ev.kind not in VISUAL_KINDS or not ev.sku_id:
             continue
-        u = _nearest(units, ev.time)
+        u = _nearest(units, starts, ev.time)
         if u is None or u.index in closed:
             continue
-        if any(w >= _NAMED for sku, w in u.scores.items() if sku != ev.sku_id):
+        if any(w >= NAMED for sku, w in u.scores.items() if sku != ev.sku_id):
             continue
         w = weight * (ev.score if ev.score > 0 else 1.0)
         u.hits.append((ev.kind, ev.text, ev.sku_id, w, ev.time))
