@@ -19,11 +19,12 @@ REPO = Path(__file__).parent.parent
 SHARED = REPO.parent / "shared"
 
 
-def skip_unless_installed(reason: str) -> None:
-    """Skip a module whose tool is missing, except in CI (CI=true), where `scripts/test.sh` installed
-    everything and a missing tool must fail the run instead of hiding its tests."""
+def skip_unless_installed(reason: str, in_ci: str = "CI installs it through scripts/test.sh") -> None:
+    """Skip a module whose tool or data is missing, except in CI (CI=true), where `scripts/test.sh` installed
+    everything and ../shared lies beside the clone, so a missing piece must fail the run instead of hiding
+    its tests. ``in_ci`` says where CI gets the piece."""
     if os.environ.get("CI"):
-        raise RuntimeError(f"{reason} (CI installs it through scripts/test.sh; this must not be skipped)")
+        raise RuntimeError(f"{reason} ({in_ci}; this must not be skipped)")
     pytest.skip(reason, allow_module_level=True)
 
 

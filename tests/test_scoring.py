@@ -30,7 +30,8 @@ TRUTH = {
 
 def reference():
     if not SCORE_PY.is_file():
-        skip_unless_installed(f"../shared/bench/score.py is absent ({SCORE_PY}); the comparison needs the bench")
+        skip_unless_installed(f"../shared/bench/score.py is absent ({SCORE_PY}); the comparison needs the bench",
+                              in_ci="CI clones the project with ../shared beside it")
     spec = importlib.util.spec_from_file_location("bench_score", SCORE_PY)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -72,7 +73,8 @@ def test_same_figures_on_a_real_truth_file():
     ref = reference()
     truth_path = SHARED / "dev1" / "truth.json"
     if not truth_path.is_file():
-        skip_unless_installed("../shared/bench/dev1/truth.json is absent")
+        skip_unless_installed("../shared/bench/dev1/truth.json is absent",
+                              in_ci="CI clones the project with ../shared beside it")
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     pred = [{"sku_id": s["sku_id"], "start": s["start"] + 1.5, "end": s["end"] + 3} for s in truth["segments"][::2]]
     assert score(truth, pred) == ref.score(truth, pred)
