@@ -9,6 +9,7 @@ and that the second showing of the first card costs no OCR call.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -141,4 +142,8 @@ def test_a_lone_character_does_not_match_a_name_that_contains_it() -> None:
 def test_thumbnail_shows_the_card(card_stream: MediaInfo, analysed) -> None:
     track, _ = analysed
     t = best_thumbnail_time(card_stream, 9.0, 15.0, track, "IRON")
+    assert 9.0 <= t < 15.0 and _card_at(t) == "IRON"
+    assert len(track.sharpness) == track.frames_sampled  # chosen from recorded sharpness, nothing decoded
+    # A track without recorded sharpness (an older checkpoint) decodes candidate frames instead.
+    t = best_thumbnail_time(card_stream, 9.0, 15.0, replace(track, sharpness=()), "IRON")
     assert 9.0 <= t < 15.0 and _card_at(t) == "IRON"
