@@ -248,9 +248,10 @@ class _Analyser:
             changed = _cell_diff(cells, st.ref) > opt.cell_threshold
             still = _cell_diff(cells, st.prev) <= opt.cell_threshold
             pending = changed & still
-            flat = pending & (_cell_texture(cells) < opt.min_texture)
-            if flat.any():
-                st.ref[_cell_pixels(flat)] = cells[_cell_pixels(flat)]  # seen: nothing there to read
+            if pending.any():
+                flat = pending & (_cell_texture(cells) < opt.min_texture)
+                px = _cell_pixels(flat)
+                st.ref[px] = cells[px]  # seen: nothing there to read
                 pending &= ~flat
             if pending.any() and self._budget_ok(frame.time):
                 for box in _regions(pending):

@@ -12,20 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replay.contracts import VisualEvent
-from replay.detect.cues import CueHit
+from replay.detect.cues import CLOSING, CueHit
 from replay.detect.decode import Run
-from replay.detect.evidence import NAMED, Unit
+from replay.detect.evidence import Unit
 from replay.detect.fusion import VISUAL_KINDS
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
 _LEAD_IN_MAX_S = 2.0
-# Cues after which the previous product is over: an introduction cannot start before them.
-_CLOSING = ("outro", "teaser")
-
-
-def _strong(unit: Unit) -> bool:
-    """Whether the host names a product in the unit: weaker evidence does not stop a boundary search."""
-    return any(w >= NAMED for w in unit.scores.values())
 
 
 @dataclass(slots=True)
@@ -65,7 +58,7 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
     if cue is not None:
         anchors.append(unit.tokens[cue.first].start)
     anchor = min(anchors, default=unit.start)
-    ends = [c.last for c in unit.cues if c.kind in _CLOSING and unit.tokens[c.last].end <= anchor]
+    ends = [c.last for c in unit.cues if c.kind in CLOSING and unit.tokens[c.last].end <= anchor]
     floor = unit.tokens[min(max(ends) + 1, len(unit.tokens) - 1)].start if ends else unit.start
     return max(floor, min(anchor, max(floor, anchor - _LEAD_IN_MAX_S)))
 
@@ -81,10 +74,11 @@ def find_start(units: list[Unit], first: int, floor: int, lookback_s: float,
         unit = units[v]
         if unit.start < limit_t:
             break
-        if v != first and _strong(unit):
+        if v != first and unit.names():
             break  # another product's (or this one's earlier) evidence: the intro is not before it
         cue = min((c for c in unit.cues if c.kind in ("intro", "return")), key=lambda c: c.first, default=None)
-        outro_last = max((c.last for c in unit.cues if c.kind in _CLOSING), default=-1)
+        # An introduction cannot start before a closing cue (outro or teaser) of the previous product.
+        outro_last = max((c.last for c in unit.cues if c.kind in CLOSING), default=-1)
         if cue is not None and cue.first > outro_last:
             return v, _intro_time(unit, cue, sku), cue.phrase
         if outro_last >= 0 and v != first:
@@ -99,14 +93,14 @@ def find_end(units: list[Unit], last: int, ceiling: int, tail_s: float) -> tuple
         unit = units[v]
         if unit.start > limit_t:
             break
-        if (v != last and _strong(unit)) or unit.has("signoff") or unit.has("teaser"):
+        if (v != last and unit.names()) or unit.has("signoff") or unit.has("teaser"):
             break  # another product, the stream's sign-off, or chat announcing the next product
         cue = next((c for c in unit.cues if c.kind == "outro"), None)
         if cue is not None:
             return v, unit.end, cue.phrase
     # No outro: keep the sales talk (price, link, stock) that directly follows the last evidence.
     v = last
-    while v + 1 <= ceiling and units[v + 1].has("sales") and not _strong(units[v + 1]) \
+    while v + 1 <= ceiling and units[v + 1].has("sales") and not units[v + 1].names() \
             and not units[v + 1].has("signoff") and not units[v + 1].has("teaser") \
             and units[v + 1].start <= limit_t and not (units[v + 1].has("intro") or units[v + 1].has("return")):
         v += 1

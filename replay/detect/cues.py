@@ -56,6 +56,9 @@ SALES = (
 FUTURE = ("马上", "待会", "待会儿", "一会儿", "等一下", "等会", "稍后", "晚点", "后面还有")
 _FUTURE_REACH = 6  # tokens between the future marker's end and the intro phrase ("马上[给大家上]下一个")
 
+# Cue kinds after which the current product is over: an outro, or a teaser of the next one.
+CLOSING = ("outro", "teaser")
+
 CUE_KINDS = {"intro": INTRO, "outro": OUTRO, "return": RETURN, "cross": CROSS, "sales": SALES, "signoff": SIGN_OFF,
              "future": FUTURE}
 

@@ -27,7 +27,7 @@ from replay.catalog import (
     tokenize,
 )
 from replay.contracts import Catalog, Transcript
-from replay.detect.cues import CueHit, find_cues
+from replay.detect.cues import CLOSING, CueHit, find_cues
 
 _CHAR_SECONDS = 0.22  # a Mandarin syllable at live-host speed; longer words hold a pause
 # Evidence at least this strong names a product; weaker evidence (a shared brand, a shared price) does not.
@@ -72,7 +72,12 @@ class Unit:
     @property
     def closes(self) -> bool:
         """The host closes the current product here: an outro, or a teaser of the next one."""
-        return self.has("outro") or self.has("teaser")
+        return any(c.kind in CLOSING for c in self.cues)
+
+    def names(self, other_than: str | None = None) -> bool:
+        """Whether the host names a product here (speech evidence of at least ``NAMED``), optionally one
+        other than ``other_than``. A shared brand or price alone does not name one."""
+        return any(w >= NAMED for sku, w in self.scores.items() if sku != other_than)
 
 
 def transcript_tokens(transcript: Transcript) -> list[Token]:
