@@ -1,15 +1,10 @@
-"""catalog: load the room's product list (购物袋) and derive ASR-tolerant match terms for each item.
+"""catalog: load the room's product list (购物袋).
 
 Input formats: JSON (a list, or ``{"items": [...]}``), JSONL (one object a line) and CSV with a header.
 ``sku_id`` and ``title`` are required; ``brand, short_name, aliases, price, live_price, link_no, image,
 category`` are optional. Every validation error names the row and the field, so a merchant can fix the file.
-
-Matching support lives here too, because it depends only on the catalog:
-- ``normalize`` folds full-width forms, case and punctuation so that spoken text and titles compare equal;
-- ``match_terms`` lists the names a host may say for an item (short name, aliases, brand, title core words),
-  each with a weight that is later divided by how many items share the term;
-- ``char_readings`` gives toneless pinyin readings (all heteronyms, fuzzy initials/finals folded) so that
-  whisper's homophones (欧来亚 for 欧莱雅, 凤抓 for 凤爪, 任养 for 认养) still match.
+The names a host may call an item by (match terms, category words, pinyin keys) are derived in
+``replay.lang.terms``.
 """
 
 from __future__ import annotations
@@ -19,173 +14,14 @@ import io
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from replay.contracts import Catalog, CatalogItem
 from replay.errors import CatalogError
 
-FIELDS = ("sku_id", "title", "brand", "short_name", "aliases", "price", "live_price", "link_no", "image", "category")
 _ALIAS_SPLIT = re.compile(r"[|、,，;；]")
-_PUNCT_CATS = ("P", "S", "Z", "C", "M")  # punctuation, symbols, separators, controls, combining marks
-
-# Words that appear in many titles or in every host's sales talk; a title word equal to one of these says
-# nothing about which product is meant (官方正品 is in every title of some shops, 旗舰店 in every price line).
-_GENERIC = """
-官方 正品 官方正品 旗舰店 旗舰 新款 款 女款 男款 成人款 成人 儿童 装 袋装 盒装 瓶装 套装 包邮 礼盒 家用 专用 正装
-特价 限量 升级 升级版 经典 原味 同款 爆款 大容量 便携 进口 国产 多功能 通用 加厚 超大 小号 大号 中号 快充版
-"""
-GENERIC_WORDS = frozenset(_GENERIC.split())
-_UNIT_WORD = re.compile(r"^[\d.×x*+%-]+(g|kg|ml|l|米|毫升|克|千克|袋|盒|瓶|片|颗|包|支|条|件|只|个|cm|mm|mah|毫安|w)?$")
-
-
-# --- normalisation -------------------------------------------------------------------------------
-def normalize(text: str) -> str:
-    """Full-width to half-width (NFKC), Latin lower-cased, spaces and punctuation removed."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in text if ch == "." or unicodedata.category(ch)[0] not in _PUNCT_CATS)
-
-
-def is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
-# Fuzzy folds for syllables: the confusions whisper (and many southern speakers) make.
-_INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-_FINAL_FOLD = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
-
-
-def fold_syllable(syl: str) -> str:
-    """Fold a toneless pinyin syllable so that zh/z, ch/c, sh/s, n/l, an/ang, en/eng, in/ing meet."""
-    for a, b in _INITIAL_FOLD:
-        if syl.startswith(a):
-            syl = b + syl[len(a):]
-            break
-    for a, b in _FINAL_FOLD:
-        if syl.endswith(a):
-            syl = syl[: -len(a)] + b
-            break
-    return syl
-
-
-@lru_cache(maxsize=65536)
-def raw_readings(ch: str) -> tuple[str, ...]:
-    """All toneless pinyin readings of a Han character, most common first (heteronyms included), unfolded."""
-    from pypinyin import Style, pinyin
-
-    out: list[str] = []
-    for group in pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore"):
-        out += [r for r in group if r and r not in out]
-    return tuple(out)
-
-
-@lru_cache(maxsize=65536)
-def char_readings(ch: str) -> frozenset[str]:
-    """All folded toneless readings of one character; a non-Han token reads as itself."""
-    if not is_han(ch):
-        return frozenset({ch})
-    found = {fold_syllable(r) for r in raw_readings(ch)}
-    return frozenset(found or {ch})
-
-
-@lru_cache(maxsize=65536)
-def heard_reading(ch: str) -> frozenset[str]:
-    """The folded reading of a transcript character: only its most common reading.
-
-    Whisper writes what it heard, so a transcript character stands for its usual sound; allowing its rare
-    heteronyms too (已 as si) lets 已经 match 湿巾. Catalog terms keep all readings (char_readings), because
-    their sound in context may be the rarer one (爪 in 凤爪 is zhua).
-    """
-    raw = raw_readings(ch) if is_han(ch) else ()
-    return frozenset({fold_syllable(raw[0])}) if raw else frozenset({ch})
-
-
-def tokenize(text: str) -> list[str]:
-    """Normalised tokens: one per Han character, one per run of Latin letters/digits (with '.')."""
-    return re.findall(r"[a-z0-9.]+|[^a-z0-9.]", normalize(text))
-
-
-# --- match terms ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class MatchTerm:
-    """One name a host may say for an item. ``weight`` already accounts for items sharing the term."""
-
-    sku_id: str
-    text: str
-    tokens: tuple[str, ...]
-    kind: str  # name (short name, brand+short name), alias, brand, title
-    weight: float
-
-
-# Base weights: a brand+product name or short name identifies an item; a brand alone or a word of the
-# title only hints at it. Shared terms are divided by the number of items that share them.
-KIND_WEIGHT = {"full": 3.0, "name": 2.5, "alias": 2.0, "title": 0.6, "brand": 1.0}
-# jieba leaves size and pack fragments in titles (颗装 of 24颗装, 米床 of 1.8米床): not names.
-_PACK_CHARS = set("装米版颗袋盒瓶包支片粒条件只个罐箱")
-
-
-def _title_words(item: CatalogItem) -> list[str]:
-    import jieba
-
-    jieba.setLogLevel(60)  # jieba logs its dictionary loading at INFO
-    # A word inside the brand or a longer name (好欢 of 好欢螺, 精华 of 双抗精华) is covered by that term and
-    # alone is less specific, so only the title's remaining words are kept.
-    covering = [normalize(x) for x in (item.brand, item.short_name, *item.aliases) if x]
-    words = []
-    for w in jieba.lcut(normalize(item.title)):
-        if len(w) < 2 or w in GENERIC_WORDS or _UNIT_WORD.match(w) or not any(is_han(c) for c in w):
-            continue
-        if any(w in c for c in covering) or w[0] in _PACK_CHARS or w[-1] in _PACK_CHARS:
-            continue
-        words.append(w)
-    return words
-
-
-def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
-    terms: list[tuple[str, str]] = []
-    brand = normalize(item.brand or "")
-    short = normalize(item.short_name or "")
-    if short:
-        terms.append(("name", short))
-        if brand:
-            terms.append(("full", brand + short))
-    terms += [("alias", normalize(a)) for a in item.aliases]
-    if brand:
-        terms.append(("brand", brand))
-    terms += [("title", w) for w in _title_words(item)]
-    out, seen = [], set()
-    for kind, text in terms:
-        if len(tokenize(text)) >= 2 and text not in seen:  # single characters match everywhere
-            seen.add(text)
-            out.append((kind, text))
-    return out
-
-
-def match_terms(catalog: Catalog) -> list[MatchTerm]:
-    """Every item's match terms, weighted by kind and divided by the number of items sharing the text."""
-    raw = {item.sku_id: _raw_terms(item) for item in catalog.items}
-    share: dict[str, set[str]] = {}
-    for sku, terms in raw.items():
-        for _, text in terms:
-            share.setdefault(text, set()).add(sku)
-    out = []
-    for sku, terms in raw.items():
-        for kind, text in terms:
-            n = len(share[text])
-            # A title word shared by many items (官方正品-like) carries almost nothing: 1/n^1.5.
-            weight = KIND_WEIGHT[kind] / (n if kind != "title" else n ** 1.5)
-            out.append(MatchTerm(sku, text, tuple(tokenize(text)), kind, round(weight, 4)))
-    return out
-
-
-def link_numbers(catalog: Catalog) -> dict[int, str]:
-    """link_no -> sku_id for items that have one."""
-    return {i.link_no: i.sku_id for i in catalog.items if i.link_no is not None}
-
 
 # --- loading -------------------------------------------------------------------------------------
 def load_catalog(path: str | Path) -> Catalog:

@@ -18,15 +18,11 @@ import zhconv
 
 from replay.audio import load_pcm
 from replay.contracts import AudioChunk, CatalogItem, Segment, Word
+from replay.lang import wordlist
 
 # faster-whisper keeps max_length // 2 = 223 prompt tokens of hotwords; ~180 Chinese characters fit.
 HOTWORD_BUDGET_CHARS = 180
 
-# Phrases whisper invents on silence or music (from its subtitle-heavy training data).
-_HALLUCINATIONS = (
-    "请不吝点赞", "订阅 转发", "打赏支持明镜", "字幕由", "Amara.org", "中文字幕", "谢谢观看", "感谢观看",
-    "请订阅", "点赞订阅", "字幕志愿者", "本字幕", "优优独播剧场", "YoYo Television",
-)
 _SENTENCE_END = re.compile(r"[。！？!?]$")
 _CLAUSE_END = re.compile(r"[，,、；;：:]$")
 
@@ -62,16 +58,22 @@ def to_simplified(text: str) -> str:
     return zhconv.convert(text, "zh-hans")
 
 
-def select_hotwords(items: Sequence[CatalogItem], budget_chars: int = HOTWORD_BUDGET_CHARS) -> str:
-    """Pick catalog terms for the prompt, most distinctive first, within faster-whisper's budget.
+def select_hotwords(items: Sequence[CatalogItem], budget_chars: int = HOTWORD_BUDGET_CHARS,
+                    trade: bool = True) -> str:
+    """Pick terms for the prompt, most useful first, within faster-whisper's budget.
 
-    A real 购物袋 has 50-150 items and does not fit, so terms are taken round-robin by rank: every item's
-    short name first (the word hosts actually say), then brands, then aliases. Duplicates are dropped.
+    A real 购物袋 has 50-150 items and does not fit, so terms are taken by rank: every item's short name
+    first (the word hosts actually say), then the four words of the trade whisper gets wrong most (链接,
+    库存, 到手价, 直播间: it writes 练结, 裤存), then brands, aliases, and the rest of the trade vocabulary
+    (replay/wordlists/trade_vocabulary.txt) while room is left. Duplicates are dropped.
     """
+    vocab = list(wordlist("trade_vocabulary")) if trade else []
     ranks: list[list[str]] = [
         [i.short_name or "" for i in items],
+        vocab[:4],
         [i.brand or "" for i in items],
         [a for i in items for a in i.aliases[:1]],
+        vocab[4:],
     ]
     chosen: list[str] = []
     seen: set[str] = set()
@@ -90,7 +92,8 @@ def select_hotwords(items: Sequence[CatalogItem], budget_chars: int = HOTWORD_BU
 
 
 def _is_hallucination(text: str) -> bool:
-    return any(h.lower() in text.lower() for h in _HALLUCINATIONS)
+    """A phrase whisper invents on silence or music (replay/wordlists/hallucinations.txt)."""
+    return any(h.lower() in text.lower() for h in wordlist("hallucinations"))
 
 
 def collapse_repeats(text: str, max_repeats: int = 2) -> str:

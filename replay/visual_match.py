@@ -11,8 +11,6 @@ use (too few stable corners at 60–100 px); template matching finds those relia
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from replay.contracts import Catalog, CatalogItem
-
-_LINK = re.compile(r"(\d{1,3})\s*号\s*(?:链接|连接|链)?|链接\s*(\d{1,3})|#\s*(\d{1,3})")
-_PRICE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*[元块]")
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width digits and ¥ to half-width), lower case, no spaces or punctuation."""
-    t = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\s·,，。:：!！?？、()（）\[\]【】\"'“”]+", "", t)
+from replay.lang import normalize, written_links, written_prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +28,6 @@ class TextMatch:
     score: float
     """0–1: 0.55 name + 0.15 brand + 0.2 link number + 0.1 price."""
     text: str
-
-
-def link_numbers(text: str) -> set[int]:
-    return {int(next(g for g in m.groups() if g)) for m in _LINK.finditer(unicodedata.normalize("NFKC", text))}
-
-
-def prices(text: str) -> set[float]:
-    return {float(next(g for g in m.groups() if g)) for m in _PRICE.finditer(unicodedata.normalize("NFKC", text))}
 
 
 def _names(item: CatalogItem) -> list[str]:
@@ -74,8 +56,8 @@ def score_item(item: CatalogItem, text: str) -> float:
     norm = normalize(text)
     name = _name_score(item, norm)
     brand = 1.0 if item.brand and normalize(item.brand) in norm else 0.0
-    link = 1.0 if item.link_no is not None and item.link_no in link_numbers(text) else 0.0
-    found = prices(text)
+    link = 1.0 if item.link_no is not None and item.link_no in written_links(text) else 0.0
+    found = written_prices(text)
     price = 1.0 if any(p is not None and any(abs(p - f) < 0.01 for f in found)
                        for p in (item.live_price, item.price)) else 0.0
     return 0.55 * name + 0.15 * brand + 0.2 * link + 0.1 * price

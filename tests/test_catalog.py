@@ -10,15 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.catalog import (
-    catalog_from_records,
-    char_readings,
-    fold_syllable,
-    load_catalog,
-    match_terms,
-    normalize,
-)
+from replay.catalog import catalog_from_records, load_catalog
 from replay.errors import CatalogError
+from replay.lang import char_readings, fold_syllable, match_terms, normalize
 
 ROWS = [
     {"sku_id": "A1", "title": "欧莱雅小金管防晒霜 SPF50+", "brand": "欧莱雅", "short_name": "小金管防晒霜",

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from replay.catalog import catalog_from_records
 from replay.contracts import Segment, Transcript, VisualEvent, VisualTrack, Word
 from replay.detect import DetectOptions, detect
-from replay.detect.evidence import zh_number
+from replay.lang import zh_number
 
 CATALOG = catalog_from_records([
     {"sku_id": "SUN", "title": "欧莱雅小金管防晒霜 SPF50+ 50ml", "brand": "欧莱雅", "short_name": "小金管防晒霜",

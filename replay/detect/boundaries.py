@@ -1,31 +1,66 @@
-"""Boundaries: turn decoded runs into 看点 whose start and end follow the host's words.
+"""Boundaries: where each decoded explanation starts and ends, from the structure of the talk.
 
-A 看点 starts at the first word of the host's introduction, which often comes before the product name
-("好，接下来这一款是五号链接……" or "宝宝们看过来，……来了"), so the start is searched backwards from the first
-evidence for an intro or 返场 cue, never past the previous explanation's last evidence. It ends with the last
-word about the product: an outro cue (讲到这里, 看下一个) after the last evidence if one follows soon, else the
-last unit with evidence or sales talk. Chat between explanations is left out; chat inside stays in.
+Between the last evidence of one product (A) and the first evidence of the next (B) lies a gap of units:
+the rest of A's explanation (features, price, countdown, stock, shipping, however worded), perhaps chat with
+the room that belongs to neither, and perhaps B's opening lines before its name. The split is chosen to
+maximise the likelihood of the units under the product-talk model (``Unit.talk``, see talk):
+
+    A's tail: mostly product talk (a chat line may sit inside an explanation)
+    between : mostly chat
+    B's intro: mostly product talk, and short (each unit costs ``intro_unit_cost``)
+
+so an explanation runs until the next product opens or until a clear stretch of chat, and a single chat
+line followed by more talk about the product does not end it. Cues (intro/outro/返场 phrases), long pauses
+and sign-offs add small bonuses or hard stops; without any cue list the split still works.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from itertools import accumulate
 
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
 from replay.detect.decode import Run
-from replay.detect.evidence import Unit
-from replay.detect.fusion import VISUAL_KINDS
+from replay.detect.units import Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
 _LEAD_IN_MAX_S = 2.0
 
 
+@dataclass(frozen=True, slots=True)
+class BoundaryOptions:
+    inside_chat: float = 0.15
+    """Share of chat lines inside an explanation (chat with the room while a product is on)."""
+    outside_talk: float = 0.1
+    """Share of product-like lines in the chat between explanations."""
+    intro_unit_cost: float = 0.8
+    """Cost (log-likelihood) of each unit an opening takes before the product's first evidence."""
+    cue_bonus: float = 2.5
+    """Bonus for starting at an intro/返场 cue, or ending at an outro cue."""
+    opening_weight: float = 0.7
+    """Weight of the learned opening probability's log-odds (see talk) for starting at a unit."""
+    pause_bonus: float = 1.0
+    """Bonus for a boundary at a pause of at least ``long_pause`` seconds (music, a break)."""
+    long_pause: float = 2.5
+    """A pause this long between units is a likely boundary."""
+    lookback: float = 25.0
+    """Longest opening (seconds) before a product's first evidence."""
+    tail_grace: float = 20.0
+    """Seconds after a product's last evidence during which its explanation may run on at no extra cost."""
+    tail_decay: float = 0.03
+    """Cost per second (log-likelihood) of each unit of an explanation's tail beyond ``tail_grace``: the longer
+    the host goes without any evidence of the product, the less likely they are still explaining it."""
+
+
 @dataclass(slots=True)
 class Block:
     sku_id: str
-    first: int  # unit of the first evidence
-    last: int  # unit of the last evidence
+    first: int
+    """Unit of the first evidence."""
+    last: int
+    """Unit of the last evidence."""
     start_unit: int
     end_unit: int
     start: float
@@ -47,14 +82,9 @@ def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
 
 
 def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
-    """Where in a unit the introduction begins: a little before the cue or the product's first evidence.
-
-    A 返场 cue comes mid-sentence (刚才好多宝宝说X没抢到，我们再给大家返场), and forms of address precede intro
-    cues (宝宝们看过来), so up to ``_LEAD_IN_MAX_S`` before the earlier of the two belongs to the introduction,
-    but never before the unit. When whisper ran the previous outro into the same unit, the introduction
-    begins after that outro.
-    """
-    anchors = [t for k, _x, s, _w, t in unit.hits if s == sku and k not in VISUAL_KINDS]
+    """Where in a unit the introduction begins: the unit's start, unless a closing cue of the previous
+    product (讲到这里) or a long lead-in comes first in the same unit."""
+    anchors = [h.time for h in unit.hits if h.sku_id == sku and h.source == "speech"]
     if cue is not None:
         anchors.append(unit.tokens[cue.first].start)
     anchor = min(anchors, default=unit.start)
@@ -63,60 +93,79 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
     return max(floor, min(anchor, max(floor, anchor - _LEAD_IN_MAX_S)))
 
 
-def find_start(units: list[Unit], first: int, floor: int, lookback_s: float,
-               sku: str) -> tuple[int, float, str | None]:
-    """The unit and time where the introduction begins, and the cue that opened it (if any).
-
-    ``floor`` is the lowest unit allowed (just after the previous explanation's last evidence).
-    """
-    limit_t = units[first].start - lookback_s
-    for v in range(first, floor - 1, -1):
-        unit = units[v]
-        if unit.start < limit_t:
-            break
-        if v != first and unit.names():
-            break  # another product's (or this one's earlier) evidence: the intro is not before it
-        cue = min((c for c in unit.cues if c.kind in ("intro", "return")), key=lambda c: c.first, default=None)
-        # An introduction cannot start before a closing cue (outro or teaser) of the previous product.
-        outro_last = max((c.last for c in unit.cues if c.kind in CLOSING), default=-1)
-        if cue is not None and cue.first > outro_last:
-            return v, _intro_time(unit, cue, sku), cue.phrase
-        if outro_last >= 0 and v != first:
-            break  # the previous explanation closed here; the introduction cannot be earlier
-    return first, _intro_time(units[first], None, sku), None
+def _loglik(p: float, other: float) -> float:
+    """log P(unit | a stretch where a share ``other`` of the units are of the other kind)."""
+    return math.log(max(1e-9, (1 - other) * p + other * (1 - p)))
 
 
-def find_end(units: list[Unit], last: int, ceiling: int, tail_s: float) -> tuple[int, float, str | None]:
-    """The unit and time where the explanation ends; ``ceiling`` is the last unit allowed."""
-    limit_t = units[last].end + tail_s
-    for v in range(last, ceiling + 1):
-        unit = units[v]
-        if unit.start > limit_t:
-            break
-        if (v != last and unit.names()) or unit.has("signoff") or unit.has("teaser"):
-            break  # another product, the stream's sign-off, or chat announcing the next product
-        cue = next((c for c in unit.cues if c.kind == "outro"), None)
-        if cue is not None:
-            return v, unit.end, cue.phrase
-    # No outro: keep the sales talk (price, link, stock) that directly follows the last evidence.
-    v = last
-    while v + 1 <= ceiling and units[v + 1].has("sales") and not units[v + 1].names() \
-            and not units[v + 1].has("signoff") and not units[v + 1].has("teaser") \
-            and units[v + 1].start <= limit_t and not (units[v + 1].has("intro") or units[v + 1].has("return")):
-        v += 1
-    return v, units[v].end, None
+def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, has_next: bool,
+               o: BoundaryOptions) -> tuple[int, int]:
+    """Best (e, s) with lo-1 <= e < s <= hi+1: units lo..e end the previous explanation, e+1..s-1 are chat,
+    s..hi open the next one. Without a previous (next) explanation e (s) is pinned."""
+    n = hi - lo + 1
+    last_t = units[lo - 1].end if lo > 0 else 0.0
+    tail = [_loglik(units[lo + k].talk, o.inside_chat)
+            - o.tail_decay * max(0.0, units[lo + k].start - last_t - o.tail_grace) for k in range(n)]
+    out = [_loglik(1 - units[lo + k].talk, o.outside_talk) for k in range(n)]
+    intro = [t - o.intro_unit_cost for t in tail]
+    ct, co, ci = ([0.0, *accumulate(xs)] for xs in (tail, out, intro))  # prefix sums
+    # An opening never spans a closing cue (讲到这里, 马上给大家上下一个): it starts after the last one.
+    last_close = max((v for v in range(lo, hi + 1) if units[v].closes), default=lo - 1)
+    limit_t = units[hi + 1].start - o.lookback if hi + 1 < len(units) else -math.inf
+    e_range = range(lo - 1, hi + 1) if has_prev else [lo - 1]
+    best, best_es = -math.inf, (lo - 1, hi + 1)
+    for e in e_range:
+        if e >= lo and (units[e].has("signoff") or units[e].has("teaser")):
+            break  # an explanation never runs over the stream's sign-off or a teaser of the next product
+        if e - 1 >= lo and units[e - 1].has("outro"):
+            break  # nor past its own outro (讲到这里): the outro is its last unit
+        bonus_e = 0.0
+        if has_prev and e >= lo - 1 >= 0:
+            ue = units[e] if e >= 0 else None
+            if ue is not None and ue.has("outro"):
+                bonus_e += o.cue_bonus
+            if e + 1 < len(units) and ue is not None and units[e + 1].tokens[0].pause >= o.long_pause:
+                bonus_e += o.pause_bonus
+        s_range = range(e + 1, hi + 2) if has_next else [hi + 1]
+        for s in s_range:
+            if has_next and s <= hi and units[s].start < limit_t:
+                continue
+            if has_next and s <= last_close:
+                continue
+            ll = ct[e - lo + 1] + (co[s - lo] - co[e - lo + 1]) + (ci[n] - ci[s - lo]) + bonus_e
+            if has_next and s < len(units):
+                us = units[s]
+                ll += o.opening_weight * math.log(max(1e-6, us.opening) / max(1e-6, 1 - us.opening))
+                if us.opens:
+                    ll += o.cue_bonus
+                if us.tokens[0].pause >= o.long_pause:
+                    ll += o.pause_bonus
+            if ll > best:
+                best, best_es = ll, (e, s)
+    return best_es
 
 
-def build_blocks(runs: list[Run], units: list[Unit], lookback_s: float, tail_s: float) -> list[Block]:
+def build_blocks(runs: list[Run], units: list[Unit], o: BoundaryOptions = BoundaryOptions()) -> list[Block]:
     spans = [(r, evidence_span(r, units)) for r in runs]
     spans = [(r, s) for r, s in spans if s is not None]
-    blocks: list[Block] = []
-    for i, (run, (first, last)) in enumerate(spans):
-        floor = spans[i - 1][1][1] + 1 if i > 0 else 0
-        ceiling = spans[i + 1][1][0] - 1 if i + 1 < len(spans) else len(units) - 1
-        su, st, scue = find_start(units, first, floor, lookback_s, run.sku_id)
-        eu, et, ecue = find_end(units, last, ceiling, tail_s)
-        blocks.append(Block(run.sku_id, first, last, su, eu, st, et, scue, ecue))
+    if not spans:
+        return []
+    ends: list[int] = []
+    starts: list[int] = []
+    for i in range(len(spans) + 1):
+        lo = spans[i - 1][1][1] + 1 if i > 0 else 0
+        hi = spans[i][1][0] - 1 if i < len(spans) else len(units) - 1
+        e, s = _split_gap(units, lo, hi, i > 0, i < len(spans), o)
+        if i > 0:
+            ends.append(e)
+        if i < len(spans):
+            starts.append(s)
+    blocks = []
+    for (run, (first, last)), su, eu in zip(spans, starts, ends, strict=True):
+        scue = next((c for c in units[su].cues if c.kind in ("intro", "return")), None)
+        ecue = next((c.phrase for c in units[eu].cues if c.kind == "outro"), None)
+        st = _intro_time(units[su], scue, run.sku_id)
+        blocks.append(Block(run.sku_id, first, last, su, eu, st, units[eu].end, scue.phrase if scue else None, ecue))
     return resolve_overlaps(blocks, units)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replay.detect.evidence import Unit
+from replay.detect.units import Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +41,13 @@ class Run:
 
 
 def _cue_strength(units: list[Unit], u: int) -> float:
-    """1 when the unit opens with an intro/返场 cue, 0.6 when the previous short unit does."""
-    if units[u].has("intro") or units[u].has("return"):
-        return 1.0
+    """How clearly the host opens a product at unit u: 1 for an intro/返场 cue, else the learned opening
+    probability (see talk); 0.6 of either when it is in the previous short unit (宝宝们看过来。X来了)."""
+    own = 1.0 if units[u].opens else units[u].opening
     prev = units[u - 1] if u > 0 else None
-    if prev is not None and (prev.has("intro") or prev.has("return")) and prev.end - prev.start < 4:
-        return 0.6
-    return 0.0
+    if prev is not None and prev.end - prev.start < 4:
+        own = max(own, 0.6 * (1.0 if prev.opens else prev.opening))
+    return own
 
 
 def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | None]:
@@ -57,11 +57,15 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
         return [None] * n
     col = {s: i for i, s in enumerate(skus)}
     ev = np.zeros((n, k))
+    support = np.zeros((n, k))
     for u, unit in enumerate(units):
         for scores in (unit.scores, unit.visual):
             for sku, w in scores.items():
                 if sku in col:
                     ev[u, col[sku]] += w
+        for sku, w in unit.support.items():
+            if sku in col:
+                support[u, col[sku]] += w
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
@@ -85,9 +89,10 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
             other_best[best], other_arg[best] = score_item[second], second
         else:
             other_best[best] = neg
-        stay = score_item
-        from_none = score_none - c.start_cost + enter_bonus
-        from_other = other_best - c.switch_cost + enter_bonus
+        stay = score_item + support[u]
+        # A cue lowers the cost of entering, never below nothing: passing through none must not pay.
+        from_none = score_none - max(0.0, c.start_cost - enter_bonus)
+        from_other = other_best - max(0.0, c.switch_cost - enter_bonus)
         new_item = np.maximum(stay, np.maximum(from_none, from_other))
         back_item[u] = np.where(new_item == stay, -2, np.where(new_item == from_none, -1, other_arg))
         leave = float(score_item.max()) - c.end_cost + (c.end_cost + c.outro_bonus if outro_prev else 0.0)
@@ -112,7 +117,7 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
 
 def _reopens(units: list[Unit], u: int) -> bool:
     """Unit u opens a new explanation right after an outro (the same product explained again)."""
-    return u > 0 and units[u - 1].has("outro") and (units[u].has("intro") or units[u].has("return"))
+    return u > 0 and units[u - 1].has("outro") and units[u].opens
 
 
 def runs(labels: list[str | None], units: list[Unit]) -> list[Run]:

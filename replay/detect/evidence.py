@@ -1,216 +1,91 @@
-"""Evidence over time: the transcript as word-timed units, and per-unit scores for every catalog item.
+"""Evidence: per unit, which catalog items the host's words point at, and how strongly.
 
-Whisper merges several spoken sentences into one segment without punctuation, so the segments are re-cut
-into *units* at pauses estimated from word timestamps (a word that lasts far longer than its characters
-need has swallowed a pause). Each unit gets:
-- name evidence: catalog match terms found by folded pinyin (homophones match; exact characters weigh more),
-  scaled by whisper's word probability because hotword hallucinations come out with near-zero probability;
-- link numbers (N号链接 in digits, Chinese numerals or homophones) mapped through ``link_no``;
-- spoken prices equal to an item's ``price`` or ``live_price`` (weak: many items share a price);
-- cues (intro / outro / 返场 / cross-mention / sales talk).
+Everything here comes from the catalog, not from phrase lists:
+- names: catalog terms (short name, brand+name, aliases, brand, title words, category words) found by folded
+  pinyin, so homophones match; exact characters weigh more, and the weight is scaled by whisper's word
+  probability because hotword hallucinations come out with near-zero probability;
+- category words said of the product in hand (这个霜, 这瓶水): a one-character category word counts only after
+  a demonstrative (replay/wordlists/demonstratives.txt, classifiers.txt);
+- link numbers: any spoken N号 that resolves to an item's ``link_no`` (看3号, 3号的宝贝们, 把3号挂上来), in
+  digits, numerals or homophones of 号链接;
+- spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices.
+
+Evidence that fits one item goes to ``Unit.scores``; evidence that several items share (a category word two
+creams have) goes to ``Unit.support`` of each, so it keeps the current product rather than choosing one.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from replay.catalog import (
+from replay.contracts import Catalog
+from replay.detect.units import Hit, Unit
+from replay.lang import (
     MatchTerm,
+    catalog_links,
+    catalog_prices,
     char_readings,
     heard_reading,
     is_han,
-    link_numbers,
     match_terms,
     raw_readings,
-    tokenize,
+    spoken_numbers,
+    wordlist,
 )
-from replay.contracts import Catalog, Transcript
-from replay.detect.cues import CLOSING, CueHit, find_cues
+from replay.lang.numbers import NUMERAL_CHARS, number_value
 
-_CHAR_SECONDS = 0.22  # a Mandarin syllable at live-host speed; longer words hold a pause
-# Evidence at least this strong names a product; weaker evidence (a shared brand, a shared price) does not.
-NAMED = 0.8
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    text: str
-    start: float  # estimated onset (a swallowed pause is moved before it)
-    end: float
-    prob: float
-    pause: float  # silence before this token
-
-
-@dataclass(slots=True)
-class Unit:
-    """A stretch of speech between pauses: roughly one spoken sentence."""
-
-    index: int
-    tokens: list[Token]
-    scores: dict[str, float] = field(default_factory=dict)  # sku_id -> speech evidence weight
-    visual: dict[str, float] = field(default_factory=dict)  # sku_id -> on-screen evidence weight (see fusion)
-    hits: list[tuple[str, str, str, float, float]] = field(default_factory=list)  # kind, text, sku, weight, time
-    cues: list[CueHit] = field(default_factory=list)
-
-    @property
-    def start(self) -> float:
-        return self.tokens[0].start
-
-    @property
-    def end(self) -> float:
-        return self.tokens[-1].end
-
-    @property
-    def text(self) -> str:
-        return "".join(t.text for t in self.tokens)
-
-    def has(self, kind: str) -> bool:
-        return any(c.kind == kind for c in self.cues)
-
-    @property
-    def closes(self) -> bool:
-        """The host closes the current product here: an outro, or a teaser of the next one."""
-        return any(c.kind in CLOSING for c in self.cues)
-
-    def names(self, other_than: str | None = None) -> bool:
-        """Whether the host names a product here (speech evidence of at least ``NAMED``), optionally one
-        other than ``other_than``. A shared brand or price alone does not name one."""
-        return any(w >= NAMED for sku, w in self.scores.items() if sku != other_than)
-
-
-def transcript_tokens(transcript: Transcript) -> list[Token]:
-    """One token per Han character / Latin-digit run, with onset estimated from word timestamps."""
-    out: list[Token] = []
-    prev_end = None
-    for seg in transcript.segments:
-        words = seg.words
-        if not words:  # SRT/VTT input: spread the cue's time evenly over its characters
-            toks = tokenize(seg.text)
-            step = (seg.end - seg.start) / max(1, len(toks))
-            words_iter = [(seg.start + k * step, seg.start + (k + 1) * step, t, 1.0) for k, t in enumerate(toks)]
-        else:
-            words_iter = [(w.start, w.end, w.text, w.probability) for w in words]
-        for w_start, w_end, text, prob in words_iter:
-            toks = tokenize(text)
-            if not toks:
-                continue
-            need = _CHAR_SECONDS * len(toks)
-            onset = max(w_start, w_end - need) if w_end - w_start > need + 0.3 else w_start
-            step = (w_end - onset) / len(toks)
-            for k, t in enumerate(toks):
-                s = onset + k * step
-                pause = (s - prev_end) if (k == 0 and prev_end is not None) else 0.0
-                out.append(Token(t, s, s + step, prob, max(0.0, pause)))
-                prev_end = s + step
-    return out
-
-
-def split_units(tokens: list[Token], min_pause: float) -> list[Unit]:
-    units: list[Unit] = []
-    cur: list[Token] = []
-    for t in tokens:
-        if cur and t.pause >= min_pause:
-            units.append(Unit(len(units), cur))
-            cur = []
-        cur.append(t)
-    if cur:
-        units.append(Unit(len(units), cur))
-    return units
-
-
-def split_at_cues(units: list[Unit], min_part: int = 3, min_lead_s: float = 1.5) -> list[Unit]:
-    """Cut units where a cue opens or closes an explanation, even without a pause between the words.
-
-    Fast talkers run the outro of one product into the intro of the next ("……讲到这里接下来这一款……"); the cue
-    words are then the only boundary, and the decoder can only switch products between units.
-    """
-    out: list[Unit] = []
-    for u in units:
-        cues = find_cues([heard_reading(t.text) for t in u.tokens])
-        n = len(u.tokens)
-        # Not at 返场 cues: they come mid-sentence, after the product name (刚才X没抢到，再给大家返场一次).
-        # Only at the first intro cue: 接下来这一款是 holds several cues, and is one introduction.
-        intro = min((c.first for c in cues if c.kind == "intro"), default=0)
-        # A short lead-in (宝宝们看过来) is part of the introduction; a long one is the previous sentence.
-        lead_ok = intro >= min_part and u.tokens[intro].start - u.tokens[0].start >= min_lead_s
-        cuts = {intro} if lead_ok else set()
-        # After each chain of outro cues: 先讲到这，我们看下一个 is one closing, not two.
-        chain_end = -1
-        for c in sorted((c for c in cues if c.kind == "outro"), key=lambda c: c.first):
-            if chain_end >= 0 and c.first > chain_end + 3 and chain_end + 1 <= n - min_part:
-                cuts.add(chain_end + 1)
-            chain_end = max(chain_end, c.last) if chain_end < 0 or c.first <= chain_end + 3 else c.last
-        if chain_end >= 0 and chain_end + 1 <= n - min_part:
-            cuts.add(chain_end + 1)
-        bounds = [0, *sorted(cuts), n]
-        for a, b in zip(bounds, bounds[1:], strict=False):
-            if b > a:
-                out.append(Unit(len(out), u.tokens[a:b]))
-    return out
-
-
-# --- numbers ---------------------------------------------------------------------------------------
-_DIGIT = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-          "九": 9}
-_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_NUM_CHARS = set(_DIGIT) | set(_UNIT) | {"点"}
 # Homophones of numerals whisper writes in 号链接 (伺候 for 四号): raw pinyin -> numeral character.
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
           "jiu": "九", "shi": "十", "liang": "两"}
+_DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+_SUPPORTING = ("category", "category1", "brand")  # shared kinds that support the current item
+_MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
 
-def zh_number(s: str) -> float | None:
-    """Parse Chinese numerals: 三十九点九 -> 39.9, 两百二十九 -> 229, 一百零九 -> 109, 五五 -> 55."""
-    if not s:
-        return None
-    whole, _, frac = s.partition("点")
-    if any(c not in _DIGIT and c not in _UNIT for c in whole):
-        return None
-    if not any(c in _UNIT for c in whole):  # a digit run, read one by one: 五五 -> 55
-        value = float("".join(str(_DIGIT[c]) for c in whole)) if whole else 0.0
-    else:
-        total, section, digit = 0, 0, 0
-        for ch in whole:
-            if ch in _DIGIT:
-                digit = _DIGIT[ch]
-            elif _UNIT[ch] == 10000:
-                total, section, digit = (total + section + digit) * 10000, 0, 0
-            else:
-                section += (digit or 1) * _UNIT[ch]
-                digit = 0
-        value = float(total + section + digit)
-    if frac:
-        if any(c not in _DIGIT for c in frac):
-            return None
-        value += float("0." + "".join(str(_DIGIT[c]) for c in frac))
-    return value
+@dataclass(frozen=True, slots=True)
+class EvidenceWeights:
+    link: float = 2.5
+    """A spoken N号 (or N号链接) that resolves to an item's link_no."""
+    link_homophone: float = 1.5
+    """The same heard through homophones (伺候链接 for 四号链接)."""
+    price: float = 0.6
+    """A spoken price equal to an item's price or live price, split among the items at that price."""
+    support: float = 0.5
+    """Fraction of a shared category word's or brand's weight that supports each item sharing it."""
+    chat_floor: float = 0.4
+    """Evidence in a unit that is surely chat (talk probability 0) keeps this share of its weight: a product
+    named in passing (福袋里是一个抓夹, 恭喜中了一袋锅包肉) says less than one named in product talk."""
+    reference: float = 0.3
+    """Share of its weight that evidence keeps right after a comparison word (跟二号不一样, 比一号便宜:
+    replay/wordlists/reference_markers.txt): the host compares, the other product is not opened."""
+    cross: float = 0.3
+    """Share of its weight that evidence keeps in a unit with a cross-mention cue (买了X的可以再加一个Y):
+    such a unit names two products and is not where either is explained."""
 
 
-def _num_value(text: str) -> float | None:
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    return zh_number(text) if all(c in _NUM_CHARS for c in text) else None
-
-
-# --- per-unit evidence ---------------------------------------------------------------------------------
 @dataclass(slots=True)
 class _TermIndex:
     terms: list[MatchTerm]
     readings: list[tuple[frozenset[str], ...]]
     by_reading: dict[str, list[tuple[int, int]]]
+    singles: dict[str, list[MatchTerm]]
 
 
-def _term_index(catalog: Catalog) -> _TermIndex:
+def term_index(catalog: Catalog) -> _TermIndex:
     terms = match_terms(catalog)
-    readings = [tuple(char_readings(t) for t in term.tokens) for term in terms]
+    multi = [t for t in terms if t.kind != "category1"]
+    readings = [tuple(char_readings(t) for t in term.tokens) for term in multi]
     by_reading: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for ti, rs in enumerate(readings):
         for j, r in enumerate(rs):
             for syl in r:
                 by_reading[syl].append((ti, j))
-    return _TermIndex(terms, readings, by_reading)
+    singles: dict[str, list[MatchTerm]] = defaultdict(list)
+    for t in terms:
+        if t.kind == "category1":
+            singles[t.text].append(t)
+    return _TermIndex(multi, readings, by_reading, dict(singles))
 
 
 def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, bool]]:
@@ -236,6 +111,8 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
             continue
         same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
         exact = same == m
+        if term.kind == "category" and not exact:
+            continue  # a category word is common speech: only its own characters count
         prob = sum(t.prob for t in toks[s:s + m]) / m
         # Homophones weigh less than the written name; hallucinated hotwords (p ~ 0.01) almost nothing.
         w = term.weight * (sound / m) * (0.6 + 0.4 * same / m) * min(1.0, max(0.05, prob / 0.35))
@@ -248,8 +125,7 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
         sku = idx.terms[f[0]].sku_id
         clash = False
         for k in kept:
-            overlap = not (f[2] < k[1] or k[2] < f[1])
-            if not overlap:
+            if f[2] < k[1] or k[2] < f[1]:
                 continue
             k_sku = idx.terms[k[0]].sku_id
             if k_sku == sku or (k[1] <= f[1] and f[2] <= k[2] and (k[2] - k[1]) > (f[2] - f[1])):
@@ -260,8 +136,33 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
     return kept
 
 
-def _link_hits(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, float, int]]:
-    """(link_no, sku, weight, token index) for each N号链接 (号 may be heard as 后/候, 链接 as 练结/练肩)."""
+def _pointed_at(tokens: list[str], i: int) -> bool:
+    """Whether token i follows a demonstrative: 这霜, 这个霜, 这一瓶水, 那双新款的鞋 (up to two modifiers)."""
+    dem, cls = set(wordlist("demonstratives")), set(wordlist("classifiers"))
+    for j in range(i - 1, max(-1, i - 6), -1):
+        if tokens[j] in dem:
+            between = tokens[j + 1:i]
+            if between and between[0] == "一":
+                between = between[1:]
+            if between and between[0] in cls:
+                between = between[1:]
+            return len(between) <= _MODIFIER_REACH and all(is_han(t) for t in between)
+    return False
+
+
+def _category_hits(unit: Unit, idx: _TermIndex) -> list[tuple[MatchTerm, int]]:
+    toks = [t.text for t in unit.tokens]
+    out = []
+    for i, t in enumerate(toks):
+        for term in idx.singles.get(t, ()):
+            if _pointed_at(toks, i):
+                out.append((term, i))
+    return out
+
+
+def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int]]:
+    """N号链接 heard through homophones: 伺候练结 for 四号链接, 食5号链接 for 十五号链接. Only with 链接
+    after it (else too loose), and only where a homophone is involved (a plain N号 is spoken_numbers')."""
     toks = unit.tokens
     out = []
     for i in range(1, len(toks) - 1):
@@ -270,76 +171,106 @@ def _link_hits(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, float,
         h = i - 1
         if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
             continue
-        # Collect the numeral run before 号: digits, numerals, or homophones of numerals (weaker).
-        run, homophone = [], False
-        k = h - 1
+        homophone = toks[h].text != "号"
+        run, k = [], h - 1
         while k >= 0 and len(run) < 4:
             t = toks[k].text
-            if t.isdigit() or t in _NUM_CHARS:
+            if t.isdigit() and len(t) == 1:
+                run.insert(0, _DIGIT_CHAR[t])
+            elif t in NUMERAL_CHARS:
                 run.insert(0, t)
-            # A homophone is read by its most common reading (食 as shi, not its rare si).
             elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t)[:1] if r in _SOUND), None)):
                 run.insert(0, sound)
                 homophone = True
             else:
                 break
             k -= 1
+        if not homophone:
+            continue
         text = "".join(run)
-        # Try the whole run, then shorter tails: 是八号 is heard as 十八号 / 18号 when there is no item 18.
+        # Try the whole run, then shorter tails: 是八号 is heard as 十八号 when there is no item 18.
         for cut in range(len(text)):
-            value = _num_value(text[cut:])
+            value = number_value(text[cut:])
             if value is not None and value == int(value) and int(value) in links:
-                weight = 2.5 if cut == 0 and not homophone else 1.5
-                out.append((int(value), links[int(value)], weight, h))
+                out.append((int(value), links[int(value)], h))
                 break
     return out
 
 
-def _numbers(unit: Unit) -> list[tuple[float, int]]:
-    """Spoken numbers (digits or Chinese numerals) not followed by 号, with their token index."""
-    toks = unit.tokens
-    out, i = [], 0
-    while i < len(toks):
-        t = toks[i].text
-        if re.fullmatch(r"\d+(\.\d+)?\.?", t) or t in _NUM_CHARS - {"点"}:
-            j = i
-            while j + 1 < len(toks) and (re.fullmatch(r"[\d.]+", toks[j + 1].text) or toks[j + 1].text in _NUM_CHARS):
-                j += 1
-            text = "".join(x.text for x in toks[i:j + 1]).rstrip(".点")
-            nxt = toks[j + 1].text if j + 1 < len(toks) else ""
-            v = _num_value(text) if not re.search(r"\d", text) or re.fullmatch(r"[\d.]+", text) else None
-            if v is not None and nxt != "号":
-                out.append((v, i))
-            i = j + 1
-        else:
-            i += 1
+def _spoken_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int, int]]:
+    """(link_no, sku, first token, token of 号) for every written N号 whose N is a link number; 是八号 heard as
+    十八号 falls back to the shorter tail."""
+    toks = [t.text for t in unit.tokens]
+    out = []
+    for num in spoken_numbers(toks):
+        if num.kind != "link":
+            continue
+        text = "".join(toks[num.first:num.last])  # without the 号
+        for cut in range(len(text)):
+            value = number_value(text[cut:])
+            if value is not None and value == int(value) and int(value) in links:
+                out.append((int(value), links[int(value)], num.first, num.last))
+                break
     return out
 
 
-def build_units(transcript: Transcript, catalog: Catalog, min_pause: float = 0.3,
-                price_weight: float = 0.6) -> list[Unit]:
-    """Units with cues and per-item evidence filled in."""
-    units = split_at_cues(split_units(transcript_tokens(transcript), min_pause))
-    idx = _term_index(catalog)
-    links = link_numbers(catalog)
-    prices: dict[float, set[str]] = defaultdict(set)
-    for it in catalog.items:
-        for p in (it.price, it.live_price):
-            if p is not None:
-                prices[round(p, 2)].add(it.sku_id)
+def _after_reference(tokens: list[str], i: int) -> bool:
+    """Whether token i comes right after a comparison word (跟二号, 比一号, 和刚才的), within two tokens."""
+    markers = wordlist("reference_markers")
+    before = "".join(tokens[max(0, i - 3):i])
+    return any(before.endswith(m) or before[:-1].endswith(m) for m in markers if before)
+
+
+def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
+    """Fill each unit's hits, scores and support from the catalog."""
+    idx = term_index(catalog)
+    links = catalog_links(catalog)
+    prices = catalog_prices(catalog)
     for u in units:
-        u.cues = find_cues([heard_reading(t.text) for t in u.tokens])
+        hits: list[Hit] = []
         for ti, s, _e, w, exact in _name_hits(u, idx):
             term = idx.terms[ti]
             kind = term.kind if exact else "fuzzy"
             kind = "name" if kind == "full" else kind
-            u.hits.append((kind, term.text, term.sku_id, w, u.tokens[s].start))
-        for no, sku, w, i in _link_hits(u, links):
-            u.hits.append(("link_no", f"{no}号链接", sku, w, u.tokens[i].start))
-        for value, i in _numbers(u):
-            skus = prices.get(round(value, 2), set())
+            hits.append(Hit(kind, term.text, term.sku_id, w, u.tokens[s].start, term.shared))
+        for term, i in _category_hits(u, idx):
+            hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))
+        # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
+        # 十五号链接, not 5号链接).
+        heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
+        for no, sku, i, h in _spoken_links(u, links):
+            if h in heard:
+                continue
+            hits.append(Hit("link_no", f"{no}号", sku, weights.link, u.tokens[i].start))
+        for j, (no, sku) in heard.items():
+            hits.append(Hit("link_no", f"{no}号链接", sku, weights.link_homophone, u.tokens[j].start))
+        for num in spoken_numbers([t.text for t in u.tokens]):
+            if num.kind not in ("price", "plain"):
+                continue
+            skus = prices.get(round(num.value, 2), frozenset())
             for sku in skus:  # a price shared by many items says little
-                u.hits.append(("price", f"{value:g}", sku, price_weight / len(skus), u.tokens[i].start))
-        for _kind, _text, sku, w, _t in u.hits:
-            u.scores[sku] = u.scores.get(sku, 0.0) + w
-    return units
+                hits.append(Hit("price", f"{num.value:g}", sku, weights.price / len(skus), u.tokens[num.first].start,
+                                len(skus)))
+        toks = [t.text for t in u.tokens]
+        starts = {t.start: k for k, t in enumerate(u.tokens)}
+        hits = [replace(h, weight=h.weight * weights.reference) if _after_reference(toks, starts.get(h.time, 0))
+                else h for h in hits]
+        u.hits = hits
+        for h in hits:
+            u.scores[h.sku_id] = u.scores.get(h.sku_id, 0.0) + h.weight
+            if h.shared > 1 and h.kind in _SUPPORTING:
+                u.support[h.sku_id] = u.support.get(h.sku_id, 0.0) + h.weight * h.shared * weights.support
+
+
+def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> None:
+    """Scale each unit's speech evidence by how much the unit is product talk (``Unit.talk``, see talk) and
+    down by a cross-mention cue. Runs after the talk model, which reads the evidence to abstract names away."""
+    for u in units:
+        f = weights.chat_floor + (1 - weights.chat_floor) * u.talk
+        if u.has("cross"):
+            f *= weights.cross
+        if f >= 0.999:
+            continue
+        u.hits = [replace(h, weight=h.weight * f) if h.source == "speech" else h for h in u.hits]
+        u.scores = {k: v * f for k, v in u.scores.items()}
+        u.support = {k: v * f for k, v in u.support.items()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from replay.contracts import VisualTrack
-from replay.detect.evidence import Unit
+from replay.detect.units import Hit, Unit
 
 VISUAL_KINDS = ("ocr", "image")
 _NEAR_SPEECH_S = 3.0  # an event this far from every unit belongs to none
@@ -26,7 +26,7 @@ def _closed_units(units: list[Unit]) -> set[int]:
     closed: set[int] = set()
     after_outro = False
     for u in units:
-        if u.has("intro") or u.has("return") or u.names():
+        if u.opens or u.names():
             after_outro = False
         if after_outro:
             closed.add(u.index)
@@ -67,5 +67,5 @@ def add_visual(units: list[Unit], visual: VisualTrack, weight: float) -> None:
         if u.names(other_than=ev.sku_id):
             continue
         w = weight * (ev.score if ev.score > 0 else 1.0)
-        u.hits.append((ev.kind, ev.text, ev.sku_id, w, ev.time))
+        u.hits.append(Hit(ev.kind, ev.text, ev.sku_id, w, ev.time, source="visual"))
         u.visual[ev.sku_id] = u.visual.get(ev.sku_id, 0.0) + w

@@ -1,0 +1,104 @@
+"""The product-talk model: is a unit talk about a product, or chat with the room?
+
+An explanation runs on after the host last names the product: features, price, countdown, stock, shipping
+and after-sales all belong to it, however they are worded. Chat with the room (follow, 灯牌, 福袋, greeting
+newcomers) between products belongs to none. Phrase lists cannot tell the two apart on talk they have never
+seen, so this is a learned model: logistic regression over
+- character 1–3-grams of the unit with its catalog evidence abstracted away (a product name becomes ``N``,
+  a link number ``L``, a price ``P``, another number ``D``, a countdown ``C``), so it learns how hosts talk
+  *about* a product, not which products they sell;
+- structural features: whether the unit carries catalog evidence, a price, a number, a countdown, and its
+  length.
+It uses no cue list, so it works unchanged when the cue lists are emptied.
+
+A second head of the same model, trained the same way, gives the probability that the host *opens* a product
+in the unit (咱们来看二号, 还有一条裤子也给你们看看, 我第一个要讲的是…): a learned replacement for intro
+cue lists, used by the decoder and the boundary search.
+
+The weights live in ``talk_model.json`` beside this file; ``scripts/train_talk_model.py`` trains them from
+hand-written practice transcripts (tests/data/paraphrase/train and dev: several authors, hosts and
+product ranges), never from the benchmark streams. The detector uses the probability per unit together
+with the structure of the stream (see boundaries): one chat line inside an explanation does not end it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from replay.detect.units import Unit
+from replay.lang import spoken_numbers
+
+_NAME_KINDS = frozenset({"name", "full", "alias", "brand", "title", "category", "fuzzy"})
+_NGRAMS = (1, 2, 3)
+
+
+def abstract_text(unit: Unit) -> str:
+    """The unit's text with catalog evidence replaced by placeholders (N name, L link, P price, D number,
+    C countdown), so that the model sees the shape of the talk rather than the products."""
+    toks = [t.text for t in unit.tokens]
+    marks: list[str | None] = [None] * len(toks)
+    for num in spoken_numbers(toks):
+        tag = {"price": "P", "link": "L", "countdown": "C"}.get(num.kind, "D")
+        for k in range(num.first, num.last + 1):
+            marks[k] = tag
+    starts = {t.start: k for k, t in enumerate(unit.tokens)}
+    for h in unit.hits:
+        if h.kind in _NAME_KINDS and h.time in starts:
+            k = starts[h.time]
+            for j in range(k, min(len(toks), k + max(1, len(h.text)))):
+                marks[j] = marks[j] or "N"
+    out: list[str] = []
+    for tok, mark in zip(toks, marks, strict=True):
+        sym = mark or ("A" if tok.isascii() and tok.isalpha() else tok)
+        if not (mark and out and out[-1] == mark):  # a placeholder stands for the whole name or number
+            out.append(sym)
+    return "".join(out)
+
+
+def features(unit: Unit) -> dict[str, float]:
+    """Sparse features of one unit (n-grams l2-normalised, structural ones 0/1)."""
+    text = abstract_text(unit)
+    grams = {f"g:{text[i:i + n]}" for n in _NGRAMS for i in range(len(text) - n + 1)}
+    feats = dict.fromkeys(grams, 1.0 / math.sqrt(len(grams))) if grams else {}
+    kinds = {h.kind for h in unit.hits}
+    feats["s:evidence"] = 1.0 if unit.scores else 0.0
+    feats["s:named"] = 1.0 if unit.names() else 0.0
+    feats["s:price"] = 1.0 if "P" in text else 0.0
+    feats["s:link"] = 1.0 if "L" in text or "link_no" in kinds else 0.0
+    feats["s:number"] = 1.0 if "D" in text else 0.0
+    feats["s:countdown"] = 1.0 if "C" in text else 0.0
+    n = len(unit.tokens)
+    feats[f"s:len{min(5, int(math.log2(max(1, n))))}"] = 1.0
+    return feats
+
+
+@lru_cache(maxsize=4)
+def _heads(path: str | None = None) -> dict[str, tuple[float, dict[str, float]]]:
+    if path:
+        text = Path(path).read_text(encoding="utf-8")
+    else:
+        text = resources.files("replay.detect").joinpath("talk_model.json").read_text(encoding="utf-8")
+    return {name: (float(h["bias"]), {k: float(v) for k, v in h["weights"].items()})
+            for name, h in json.loads(text)["heads"].items()}
+
+
+def probability(head: str, feats: dict[str, float], model: str | None = None) -> float:
+    """P(head) for one unit's features; heads: ``talk`` (product talk, not chat), ``opens`` (the host opens a
+    product here: 咱们来看二号, 还有一条裤子也给你们看看)."""
+    bias, weights = _heads(model)[head]
+    z = bias + sum(weights.get(k, 0.0) * v for k, v in feats.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def score_units(units: Iterable[Unit], model: str | None = None) -> None:
+    """Set ``Unit.talk`` and ``Unit.opening`` on every unit (after its evidence is filled in); ``model`` is
+    a model file, default the packaged one."""
+    for u in units:
+        feats = features(u)
+        u.talk = probability("talk", feats, model)
+        u.opening = probability("opens", feats, model)

@@ -1,0 +1,215 @@
+"""Units: the transcript re-cut into spoken sentences, the detector's time steps.
+
+Whisper merges several spoken sentences into one segment, so segments are re-cut at pauses estimated from
+word timestamps (a word that lasts far longer than its characters need has swallowed a pause) and at
+sentence-final punctuation. A subtitle file (SRT/VTT) has no word times: each cue is spread evenly over its
+characters and cut at its own sentence marks, and a cue boundary always ends a unit (a subtitler's cue is a
+sentence or a breath).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from replay.contracts import Transcript
+from replay.detect.cues import CLOSING, OPENING, CueHit, find_cues
+from replay.lang import heard_reading, tokenize
+
+_CHAR_SECONDS = 0.22  # a Mandarin syllable at live-host speed; longer words hold a pause
+_SENTENCE_END = re.compile(r"[。！？!?…；;]\s*$")
+# Evidence at least this strong names a product; weaker evidence (a shared brand, a shared price) does not.
+NAMED = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: float
+    """Estimated onset (a swallowed pause is moved before it)."""
+    end: float
+    prob: float
+    pause: float
+    """Silence before this token."""
+    boundary: bool = False
+    """A sentence ends before this token (punctuation, or a new subtitle cue)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One piece of evidence in a unit that an item is being talked about (or shown)."""
+
+    kind: str
+    """name, full, alias, brand, title, category, fuzzy, link_no, price (speech); ocr, image (screen)."""
+    text: str
+    sku_id: str
+    weight: float
+    """Evidence weight for this item (already divided among the items that share the term)."""
+    time: float
+    shared: int = 1
+    """How many items this evidence fits equally (a category word or price several items share)."""
+    source: str = "speech"
+
+
+@dataclass(slots=True)
+class Unit:
+    """A stretch of speech between pauses or sentence marks: roughly one spoken sentence."""
+
+    index: int
+    tokens: list[Token]
+    scores: dict[str, float] = field(default_factory=dict)
+    """sku_id -> speech evidence that singles the item out (names, link numbers, a category word only it has)."""
+    support: dict[str, float] = field(default_factory=dict)
+    """sku_id -> evidence that fits several items (a shared category word or price): it supports whichever
+    of them is already being explained, and cannot open one by itself."""
+    visual: dict[str, float] = field(default_factory=dict)
+    """sku_id -> on-screen evidence (see fusion)."""
+    hits: list[Hit] = field(default_factory=list)
+    cues: list[CueHit] = field(default_factory=list)
+    talk: float = 0.5
+    """Probability that this unit is talk about a product rather than chat with the room (see talk)."""
+    opening: float = 0.0
+    """Probability that the host opens a product's explanation in this unit (see talk)."""
+
+    @property
+    def start(self) -> float:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> float:
+        return self.tokens[-1].end
+
+    @property
+    def text(self) -> str:
+        return "".join(t.text for t in self.tokens)
+
+    def has(self, kind: str) -> bool:
+        return any(c.kind == kind for c in self.cues)
+
+    @property
+    def opens(self) -> bool:
+        """An intro or 返场 cue: the host opens a product here."""
+        return any(c.kind in OPENING for c in self.cues)
+
+    @property
+    def closes(self) -> bool:
+        """The host closes the current product here: an outro, or a teaser of the next one."""
+        return any(c.kind in CLOSING for c in self.cues)
+
+    def names(self, other_than: str | None = None) -> bool:
+        """Whether the host names a product here (speech evidence of at least ``NAMED``), optionally one
+        other than ``other_than``. A shared brand or price alone does not name one."""
+        return any(w >= NAMED for sku, w in self.scores.items() if sku != other_than)
+
+
+def transcript_tokens(transcript: Transcript) -> list[Token]:
+    """One token per Han character / Latin-digit run, with onset estimated from word timestamps."""
+    out: list[Token] = []
+    prev_end = None
+    for seg in transcript.segments:
+        if seg.words:
+            words_iter = [(w.start, w.end, w.text, w.probability) for w in seg.words]
+        else:  # SRT/VTT input: spread the cue's time evenly over its characters, sentence by sentence
+            pieces = [p for p in re.split(r"(?<=[。！？!?…；;])", seg.text) if tokenize(p)]
+            step = (seg.end - seg.start) / max(1, sum(len(tokenize(p)) for p in pieces))
+            words_iter, k = [], 0
+            for p in pieces:
+                m = len(tokenize(p))
+                words_iter.append((seg.start + k * step, seg.start + (k + m) * step, p, 1.0))
+                k += m
+        # A subtitle cue starts a sentence; in whisper's output only punctuation or a pause does.
+        boundary = not seg.words
+        for w_start, w_end, text, prob in words_iter:
+            toks = tokenize(text)
+            if not toks:
+                boundary = boundary or bool(_SENTENCE_END.search(text))
+                continue
+            need = _CHAR_SECONDS * len(toks)
+            onset = max(w_start, w_end - need) if w_end - w_start > need + 0.3 else w_start
+            step = (w_end - onset) / len(toks)
+            for k, t in enumerate(toks):
+                s = onset + k * step
+                pause = (s - prev_end) if (k == 0 and prev_end is not None) else 0.0
+                out.append(Token(t, s, s + step, prob, max(0.0, pause), boundary and k == 0))
+                prev_end = s + step
+            boundary = bool(_SENTENCE_END.search(text))
+    return out
+
+
+def split_units(tokens: list[Token], min_pause: float) -> list[Unit]:
+    units: list[Unit] = []
+    cur: list[Token] = []
+    for t in tokens:
+        if cur and (t.pause >= min_pause or t.boundary):
+            units.append(Unit(len(units), cur))
+            cur = []
+        cur.append(t)
+    if cur:
+        units.append(Unit(len(units), cur))
+    return units
+
+
+def split_at_cues(units: list[Unit], min_part: int = 3, min_lead_s: float = 1.5) -> list[Unit]:
+    """Cut units where a cue opens or closes an explanation, even without a pause between the words.
+
+    Fast talkers run the outro of one product into the intro of the next ("……讲到这里接下来这一款……"); the cue
+    words are then the only boundary, and the decoder can only switch products between units.
+    """
+    out: list[Unit] = []
+    for u in units:
+        cues = find_cues([heard_reading(t.text) for t in u.tokens])
+        n = len(u.tokens)
+        # Not at 返场 cues: they come mid-sentence, after the product name (刚才X没抢到，再给大家返场一次).
+        # Only at the first intro cue: 接下来这一款是 holds several cues, and is one introduction.
+        intro = min((c.first for c in cues if c.kind == "intro"), default=0)
+        # A short lead-in (宝宝们看过来) is part of the introduction; a long one is the previous sentence.
+        lead_ok = intro >= min_part and u.tokens[intro].start - u.tokens[0].start >= min_lead_s
+        cuts = {intro} if lead_ok else set()
+        # After each chain of outro cues: 先讲到这，我们看下一个 is one closing, not two.
+        chain_end = -1
+        for c in sorted((c for c in cues if c.kind == "outro"), key=lambda c: c.first):
+            if chain_end >= 0 and c.first > chain_end + 3 and chain_end + 1 <= n - min_part:
+                cuts.add(chain_end + 1)
+            chain_end = max(chain_end, c.last) if chain_end < 0 or c.first <= chain_end + 3 else c.last
+        if chain_end >= 0 and chain_end + 1 <= n - min_part:
+            cuts.add(chain_end + 1)
+        bounds = [0, *sorted(cuts), n]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if b > a:
+                out.append(Unit(len(out), u.tokens[a:b]))
+    return out
+
+
+def merge_fragments(units: list[Unit], max_tokens: int = 2, max_gap: float = 1.0) -> list[Unit]:
+    """Join fragments of one or two characters to the unit they belong to.
+
+    Whisper cuts 宝 | 宝们看过来 and 下面 | 给大家介绍 at a breath, and hosts say 三 | 二 | 一 as separate
+    subtitle cues; alone, such a fragment tells neither the product-talk model nor the cue matcher anything.
+    A fragment joins the next unit when that one follows within ``max_gap`` seconds, else the previous one.
+    """
+    out: list[Unit] = []
+    pending: list[Token] = []
+    for k, u in enumerate(units):
+        toks = pending + u.tokens
+        pending = []
+        nxt = units[k + 1] if k + 1 < len(units) else None
+        if len(toks) <= max_tokens and nxt is not None and nxt.start - toks[-1].end <= max_gap:
+            pending = toks
+            continue
+        if len(toks) <= max_tokens and out and toks[0].start - out[-1].end <= max_gap:
+            out[-1] = Unit(out[-1].index, out[-1].tokens + toks)
+            continue
+        out.append(Unit(len(out), toks))
+    if pending:
+        out.append(Unit(len(out), pending))
+    return out
+
+
+def build_units(transcript: Transcript, min_pause: float, use_cues: bool = True) -> list[Unit]:
+    """Units in time order, with their cues found (none when ``use_cues`` is off)."""
+    units = merge_fragments(split_units(transcript_tokens(transcript), min_pause))
+    if use_cues:
+        units = split_at_cues(units)
+        for u in units:
+            u.cues = find_cues([heard_reading(t.text) for t in u.tokens])
+    return units

@@ -1,0 +1,172 @@
+"""Spoken numbers: Chinese numerals and digits, prices in any unit (元, 块, 米), link numbers (N号), countdowns.
+
+Hosts say prices as 三十九块九, 39米9 (米 dodges the platforms' price filters), 一百二十九 or 到手价99;
+they open a product by its link number alone (3号的宝贝们, 看3号, 把3号挂上来) and count down (三，二，一).
+Everything here works on the tokens of ``replay.lang.text.tokenize`` (one per Han character, one per digit run),
+so the caller can map a number back to the word times of the transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from replay.lang.wordlists import wordlist
+
+_DIGIT = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+          "九": 9}
+_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+NUMERAL_CHARS = frozenset(_DIGIT) | frozenset(_UNIT)
+_DIGITS = re.compile(r"\d+(\.\d+)?")
+# Units after which a number is money. 米 is how hosts say 元 without tripping the price filter.
+_MONEY = frozenset({"块", "元", "米", "圆"})
+_MONEY_TENTHS = frozenset({"毛", "角"})
+
+
+def zh_number(s: str) -> float | None:
+    """Parse Chinese numerals: 三十九点九 -> 39.9, 两百二十九 -> 229, 一百零九 -> 109, 五五 -> 55."""
+    if not s:
+        return None
+    whole, _, frac = s.partition("点")
+    if any(c not in _DIGIT and c not in _UNIT for c in whole):
+        return None
+    if not any(c in _UNIT for c in whole):  # a digit run, read one by one: 五五 -> 55
+        value = float("".join(str(_DIGIT[c]) for c in whole)) if whole else 0.0
+    else:
+        total, section, digit = 0, 0, 0
+        for ch in whole:
+            if ch in _DIGIT:
+                digit = _DIGIT[ch]
+            elif _UNIT[ch] == 10000:
+                total, section, digit = (total + section + digit) * 10000, 0, 0
+            else:
+                section += (digit or 1) * _UNIT[ch]
+                digit = 0
+        value = float(total + section + digit)
+    if frac:
+        if any(c not in _DIGIT for c in frac):
+            return None
+        value += float("0." + "".join(str(_DIGIT[c]) for c in frac))
+    return value
+
+
+def number_value(text: str) -> float | None:
+    """The value of a digit string (39.9) or a Chinese numeral (三十九点九); None for anything else."""
+    if _DIGITS.fullmatch(text):
+        return float(text)
+    if text and all(c in NUMERAL_CHARS or c == "点" for c in text):
+        return zh_number(text)
+    return None
+
+
+def is_number_token(tok: str) -> bool:
+    return bool(_DIGITS.fullmatch(tok.rstrip("."))) or tok in NUMERAL_CHARS
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenNumber:
+    """A number said in the transcript, with the tokens it spans (``first``..``last`` inclusive)."""
+
+    value: float
+    first: int
+    last: int
+    kind: Literal["price", "link", "plain", "countdown"]
+    """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size; countdown:
+    three or more falling digits (三二一); plain: any other number."""
+
+
+def _run(tokens: Sequence[str], i: int) -> int:
+    """Last index of the numeral run starting at i (digits, numerals, and 点 between them)."""
+    j = i
+    while j + 1 < len(tokens):
+        nxt = tokens[j + 1]
+        if is_number_token(nxt) or (nxt == "点" and j + 2 < len(tokens) and is_number_token(tokens[j + 2])):
+            j += 1
+        else:
+            break
+    return j
+
+
+def _countdown(digits: list[int]) -> bool:
+    return len(digits) >= 3 and all(a - b == 1 for a, b in zip(digits, digits[1:], strict=False))
+
+
+def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
+    """Every number in the tokens, classified as price, link number, countdown or plain.
+
+    A price may carry its tenths after the unit (三十九块九, 39米9 -> 39.9). N号 is a link number unless the
+    words around it say it is a date (5月3号, 3号发货), a shade or a size (3号色, 38号码): those context words
+    are in the word list ``not_link_after_hao``.
+    """
+    out: list[SpokenNumber] = []
+    not_link = wordlist("not_link_after_hao")
+    i = 0
+    n = len(tokens)
+    while i < n:
+        if not is_number_token(tokens[i]):
+            i += 1
+            continue
+        j = _run(tokens, i)
+        text = "".join(tokens[i:j + 1]).rstrip(".")
+        # Countdowns are said with pauses (三，二，一): punctuation is gone, so they arrive as a digit run.
+        singles = [int(t) if t.isdigit() and len(t) == 1 else _DIGIT.get(t) for t in tokens[i:j + 1]]
+        if all(d is not None for d in singles) and _countdown([int(d) for d in singles]):  # type: ignore[arg-type]
+            out.append(SpokenNumber(float(int("".join(str(d) for d in singles))), i, j, "countdown"))
+            i = j + 1
+            continue
+        value = number_value(text) if not re.search(r"\d", text) or _DIGITS.fullmatch(text) else None
+        if value is None:
+            i = j + 1
+            continue
+        nxt = tokens[j + 1] if j + 1 < n else ""
+        if nxt == "号":
+            after = "".join(tokens[j + 2:j + 4])
+            before = tokens[i - 1] if i > 0 else ""
+            date_or_size = before == "月" or any(after.startswith(w) for w in not_link)
+            if value == int(value) and not date_or_size:
+                out.append(SpokenNumber(value, i, j + 1, "link"))
+            i = j + 2
+            continue
+        if nxt in _MONEY:
+            last = j + 1
+            if last + 1 < n and tokens[last + 1] == "钱":
+                last += 1
+            # Tenths after the unit: 三十九块九 / 39米9 (a single digit, not the start of another number or a
+            # quantity: 269元一罐 is one jar). Only the spoken units take them; 元 is how prices are written.
+            if nxt != "元" and last + 1 < n and (tokens[last + 1] in _DIGIT or re.fullmatch(r"\d", tokens[last + 1])) \
+                    and (last + 2 >= n or not (is_number_token(tokens[last + 2])
+                                               or tokens[last + 2] in wordlist("classifiers"))):
+                t = tokens[last + 1]
+                value += (int(t) if t.isdigit() else _DIGIT[t]) / 10
+                last += 1
+                if last + 1 < n and tokens[last + 1] in _MONEY_TENTHS:
+                    last += 1
+            out.append(SpokenNumber(round(value, 2), i, last, "price"))
+            i = last + 1
+            continue
+        out.append(SpokenNumber(value, i, j, "plain"))
+        i = j + 1
+    return out
+
+
+# --- written forms (on-screen product cards, OCR) ---------------------------------------------------
+_WRITTEN_LINK = re.compile(r"(\d{1,3})\s*号\s*(?:链接|连接|链)?|链接\s*(\d{1,3})|#\s*(\d{1,3})")
+_WRITTEN_PRICE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*[元块米]")
+
+
+def written_links(text: str) -> set[int]:
+    """Link numbers written on a product card: 3号链接, 3号, 链接3, #3 (full-width forms folded)."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", text)
+    return {int(next(g for g in m.groups() if g)) for m in _WRITTEN_LINK.finditer(t)}
+
+
+def written_prices(text: str) -> set[float]:
+    """Prices written on a product card: ¥59, 59元, 39.9块 (full-width forms folded)."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", text)
+    return {float(next(g for g in m.groups() if g)) for m in _WRITTEN_PRICE.finditer(t)}

@@ -1,0 +1,201 @@
+"""Catalog terms: every name a host (or a product card) may use for an item, derived from the catalog alone.
+
+- names: the short name, brand + short name, aliases (what hosts say when they name the product);
+- brand: shared by a shop's items, so it hints rather than names;
+- title words: the title's own words (jieba), minus generic shop words and pack/size fragments;
+- category words: the head noun of the title, the short name or the ``category`` field (坚果 of 三只松鼠每日
+  坚果, 霜 of 舒敏保湿特护霜), which hosts use instead of the name (这个霜, 这瓶水). A one-character
+  category word only counts after a demonstrative and a measure word (see ``replay.lang.wordlists``
+  ``classifiers``), because a lone character is found everywhere in speech.
+
+A term said for several items (two creams share 霜) is kept once per item with ``shared`` set, so that the
+detector can let it support whichever of them is already being explained instead of choosing between them.
+No word list names a product: everything here comes from the catalog's own fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from replay.contracts import Catalog, CatalogItem
+from replay.lang.text import is_han, normalize, tokenize
+from replay.lang.wordlists import wordlist
+
+# Base weights: a brand+product name or short name identifies an item; a category word identifies it when
+# no other item shares it; a brand or a title word only hints. Shared terms are divided among the sharers.
+KIND_WEIGHT = {"full": 3.0, "name": 2.5, "alias": 2.0, "category": 2.0, "category1": 1.6, "title": 0.6,
+               "brand": 1.5}
+_UNIT_WORD = re.compile(r"^[\d.×x*+%-]+(g|kg|ml|l|米|毫升|克|千克|斤|袋|盒|瓶|片|颗|包|支|条|件|只|个|cm|mm|mah|毫安|w)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchTerm:
+    """One name a host may say for an item. ``weight`` already accounts for items sharing the term."""
+
+    sku_id: str
+    text: str
+    tokens: tuple[str, ...]
+    kind: str
+    """full (brand+short name), name (short name), alias, brand, title (a title word), category (a head noun
+    of two or more characters), category1 (a one-character head noun: needs a demonstrative before it)."""
+    weight: float
+    shared: int = 1
+    """How many catalog items have this term."""
+
+
+@lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """jieba's words of a normalised text (jieba is quiet: it logs its dictionary loading at INFO)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return tuple(w for w in jieba.lcut(normalize(text)) if w.strip())
+
+
+def _is_word(w: str, prev: str = "") -> bool:
+    """A Han word that can name something: not generic shop talk, not a size or pack fragment.
+
+    jieba cuts 24颗装 into 24 + 颗装 and 1.8米床 into 1.8 + 米床: a word right after a number, or one made of
+    pack characters only, is a fragment of a size, while 大米 and 面包 are names.
+    """
+    pack = set(wordlist("pack_chars"))
+    fragment = bool(re.fullmatch(r"[\d.]+", prev)) or all(c in pack for c in w[:2])
+    return (any(is_han(c) for c in w) and w not in wordlist("generic_title_words") and not _UNIT_WORD.match(w)
+            and not fragment)
+
+
+def title_words(item: CatalogItem) -> list[str]:
+    """The title's words of two or more characters that are not covered by the brand or a longer name."""
+    covering = [normalize(x) for x in (title_brand(item), item.short_name, *item.aliases) if x]
+    out = []
+    ws = words(item.title)
+    for k, w in enumerate(ws):
+        if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and not any(w in c for c in covering):
+            out.append(w)
+    return out
+
+
+# jieba part-of-speech flags of characters that cannot head a noun phrase (particles, pronouns, adverbs…).
+_FUNCTION_POS = ("u", "p", "r", "d", "c", "y", "e", "o", "m", "f", "t", "a", "nr", "ns")
+
+
+@lru_cache(maxsize=4096)
+def _pos(ch: str) -> str:
+    import jieba.posseg
+
+    return next((f for _w, f in jieba.posseg.lcut(ch)), "x")
+
+
+def _heads(text: str, brand: str) -> list[str]:
+    """The head noun of a name and its one-character head: 保温杯 and 杯; 特护霜 and 霜 (jieba's 特护+霜);
+    面霜 and 霜; 蚬子 alone (子 is a suffix); 口红 alone (红 is an adjective, not a thing)."""
+    ws = list(words(text))
+    suffixes = set(wordlist("noun_suffixes"))
+    for k in range(len(ws) - 1, -1, -1):
+        w, prev = ws[k], ws[k - 1] if k else ""
+        if not all(is_han(c) for c in w) or w in brand or re.fullmatch(r"[\d.]+", prev):
+            continue
+        if len(w) == 1 and w in set(wordlist("pack_chars")) | set(wordlist("classifiers")) and w not in suffixes:
+            continue
+        if len(w) > 1 and not _is_word(w, prev):
+            continue
+        # jieba splits compounds into modifier + head character (特护+霜, 破壁+机, 蚬+子): join them again.
+        if len(w) == 1 and prev and all(is_han(c) for c in prev) and prev not in brand:
+            w = prev + w
+        if len(w) == 1:
+            return [w] if w not in suffixes and not _pos(w).startswith(_FUNCTION_POS) else []
+        last = w[-1]
+        single = last not in suffixes and not _pos(last).startswith(_FUNCTION_POS) and (
+            len(w) >= 3 or _pos(last).startswith("n"))
+        return [w, last] if single else [w]
+    return []
+
+
+def category_words(item: CatalogItem) -> list[str]:
+    """Head nouns a host may use instead of the name: 坚果, 保温杯 and its 杯, 霜 of 特护霜."""
+    brand = title_brand(item)
+    out: list[str] = []
+    for src in (item.short_name or "", *item.aliases, item.category or ""):
+        out += _heads(src, brand)
+    if item.category and 2 <= len(normalize(item.category)) <= 6:
+        out.append(normalize(item.category))
+    # The title's first part that is more than a brand names the product (美的 空气炸锅 …: 空气炸锅); later
+    # parts are specs and selling points (不锈钢, 家用加热).
+    parts = item.title.split()
+    for k, part in enumerate(parts):
+        if k == 0 and len(parts) > 1 and len(words(part)) == 1:
+            continue  # a lone first word before a space is the brand
+        heads = _heads(part, brand)
+        if heads:
+            out += heads
+            break
+    return list(dict.fromkeys(c for c in out if c and c not in brand))
+
+
+def title_brand(item: CatalogItem) -> str:
+    """The brand: the ``brand`` field, else a title's lone first word before a space (德世朗 不锈钢保温杯 …),
+    which is how shops that export only titles write it."""
+    if item.brand:
+        return normalize(item.brand)
+    parts = item.title.split()
+    if len(parts) > 1 and len(words(parts[0])) == 1 and 2 <= len(normalize(parts[0])) <= 6:
+        return normalize(parts[0])
+    return ""
+
+
+def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
+    terms: list[tuple[str, str]] = []
+    brand = title_brand(item)
+    short = normalize(item.short_name or "")
+    if short:
+        terms.append(("name", short))
+        if brand:
+            terms.append(("full", brand + short))
+    terms += [("alias", normalize(a)) for a in item.aliases]
+    if brand:
+        terms.append(("brand", brand))
+    # Category words before title words: 保温杯 in a title is the head noun, not just one word of the title.
+    terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)]
+    terms += [("title", w) for w in title_words(item)]
+    out, seen = [], set()
+    for kind, text in terms:
+        n = len(tokenize(text))
+        # Single characters match everywhere; only a category head (after 这个/这瓶) may be one.
+        if text and text not in seen and (n >= 2 or kind == "category1"):
+            seen.add(text)
+            out.append((kind, text))
+    return out
+
+
+def match_terms(catalog: Catalog) -> list[MatchTerm]:
+    """Every item's match terms, weighted by kind and divided by the number of items sharing the text."""
+    raw = {item.sku_id: _raw_terms(item) for item in catalog.items}
+    share: dict[str, set[str]] = {}
+    for sku, terms in raw.items():
+        for _, text in terms:
+            share.setdefault(text, set()).add(sku)
+    out = []
+    for sku, terms in raw.items():
+        for kind, text in terms:
+            n = len(share[text])
+            # A title word shared by many items (官方正品-like) carries almost nothing: 1/n^1.5.
+            weight = KIND_WEIGHT[kind] / (n if kind != "title" else n ** 1.5)
+            out.append(MatchTerm(sku, text, tuple(tokenize(text)), kind, round(weight, 4), n))
+    return out
+
+
+def catalog_links(catalog: Catalog) -> dict[int, str]:
+    """link_no -> sku_id for items that have one."""
+    return {i.link_no: i.sku_id for i in catalog.items if i.link_no is not None}
+
+
+def catalog_prices(catalog: Catalog) -> dict[float, frozenset[str]]:
+    """Each price or live price (rounded to fen) -> the items listed at it."""
+    prices: dict[float, set[str]] = {}
+    for it in catalog.items:
+        for p in (it.price, it.live_price):
+            if p is not None:
+                prices.setdefault(round(p, 2), set()).add(it.sku_id)
+    return {p: frozenset(s) for p, s in prices.items()}

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Train the product-talk model (replay/detect/talk_model.json) from hand-written practice transcripts.
+
+Example:
+  python scripts/train_talk_model.py                       # train on tests/data/paraphrase/{train,dev}, write the model
+  python scripts/train_talk_model.py --check               # cross-validate by author only; write nothing
+
+Every line of a practice transcript (format: tests/data/paraphrase/README.md) is labelled with the product it
+belongs to, or none, and chat lines are tagged ``chatter``. A line is *product talk* when it belongs to a
+product and is not chatter. Lines are cut into units and given catalog evidence exactly as the detector
+does (replay.detect.units, replay.detect.evidence), so the model sees at run time what it saw in training.
+
+The held-out transcripts (tests/data/paraphrase/heldout) and the benchmark streams are never used here.
+Cross-validation leaves one author's transcripts out at a time, to show how the model carries to a host
+and a product range it has not seen. Needs scikit-learn (``pip install -e .[train]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_paraphrase_set import timed_lines  # noqa: E402
+
+from replay.catalog import catalog_from_records  # noqa: E402
+from replay.contracts import Segment, Transcript  # noqa: E402
+from replay.detect.evidence import add_evidence  # noqa: E402
+from replay.detect.talk import features  # noqa: E402
+from replay.detect.units import build_units  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = (ROOT / "tests/data/paraphrase/train", ROOT / "tests/data/paraphrase/dev")
+OUT = ROOT / "replay/detect/talk_model.json"
+
+
+def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
+    """(features, talk, opens) for every unit of one practice transcript: talk is 1 for product talk, opens
+    is 1 for the first unit of an explanation (the host opens a product there)."""
+    script = json.loads(path.read_text(encoding="utf-8"))
+    utts = timed_lines(script["lines"], random.Random(0))
+    transcript = Transcript(segments=tuple(Segment(u["start"], u["end"], u["text"]) for u in utts))
+    units = build_units(transcript, min_pause=0.3, use_cues=False)
+    add_evidence(units, catalog_from_records(script["catalog"], source=path.name))
+    out = []
+    opened: set[int] = set()
+    for u in units:
+        k = next((k for k, x in enumerate(utts) if x["start"] - 1e-6 <= u.start <= x["end"] + 1e-6), None)
+        if k is None:
+            continue
+        line = utts[k]
+        talk = int(line["sku"] is not None and "chatter" not in line["tags"])
+        first = line["sku"] is not None and (k == 0 or utts[k - 1]["sku"] != line["sku"]) and k not in opened
+        opened.add(k)
+        out.append((features(u), talk, int(first)))
+    return out
+
+
+def author(path: Path) -> str:
+    return path.stem.rstrip("0123456789")
+
+
+HEADS = ("talk", "opens")
+
+
+def fit(data: list[tuple[dict[str, float], int]], c: float):  # noqa: ANN201 - sklearn objects
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer()
+    x = vec.fit_transform([f for f, _ in data])
+    y = [label for _, label in data]
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model.fit(x, y)
+    return vec, model
+
+
+def evaluate(vec, model, data: list[tuple[dict[str, float], int]]) -> tuple[float, float]:  # noqa: ANN001
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    x = vec.transform([f for f, _ in data])
+    y = [label for _, label in data]
+    p = model.predict_proba(x)[:, 1]
+    return roc_auc_score(y, p), log_loss(y, p, labels=[0, 1])
+
+
+def train_head(by_author: dict[str, list], head: int, grid: list[float]) -> tuple[float, dict]:
+    """Choose C by leaving one author out at a time; return it and the model fitted on everything."""
+    name = HEADS[head]
+    best = None
+    for c in grid:
+        aucs, losses = [], []
+        for held in by_author:
+            train = [(f, y[head]) for a, d in by_author.items() if a != held for f, *y in d]
+            vec, model = fit(train, c)
+            auc, loss = evaluate(vec, model, [(f, y[head]) for f, *y in by_author[held]])
+            aucs.append(auc)
+            losses.append(loss)
+        mean_loss = sum(losses) / len(losses)
+        print(f"{name:5s} C={c:<5g} leave-one-author-out AUC " + " ".join(f"{a}:{x:.3f}" for a, x in zip(by_author, aucs,
+              strict=True)) + f"  mean log-loss {mean_loss:.3f}")
+        if best is None or mean_loss < best[1]:
+            best = (c, mean_loss)
+    assert best is not None
+    vec, model = fit([(f, y[head]) for d in by_author.values() for f, *y in d], best[0])
+    weights = {k: round(float(w), 4) for k, w in zip(vec.get_feature_names_out(), model.coef_[0], strict=True)
+               if abs(w) >= 5e-3}
+    return best[0], {"c": best[0], "bias": round(float(model.intercept_[0]), 4), "weights": dict(sorted(weights.items()))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="cross-validate by author only; do not write the model")
+    ap.add_argument("--c", type=float, default=None, help="inverse regularisation (default: chosen by cross-validation)")
+    ap.add_argument("--out", type=Path, default=OUT, help=f"model file (default {OUT.relative_to(ROOT)})")
+    ap.add_argument("--exclude", nargs="*", default=[], help="leave these authors out (a, c, d: the file name's letters), "
+                    "to measure the detector on an author the model has not seen")
+    args = ap.parse_args(argv)
+    files = sorted(p for d in SETS for p in d.glob("*.json") if author(p) not in args.exclude)
+    by_author: dict[str, list] = {}
+    for f in files:
+        by_author.setdefault(author(f), []).extend(examples(f))
+    print("units per author:", {a: len(d) for a, d in by_author.items()},
+          "product talk:", {a: sum(e[1] for e in d) for a, d in by_author.items()},
+          "openings:", {a: sum(e[2] for e in d) for a, d in by_author.items()})
+    grid = [args.c] if args.c else [1.0, 3.0, 10.0, 30.0]
+    heads = {}
+    for h, name in enumerate(HEADS):
+        _c, heads[name] = train_head(by_author, h, grid)
+    if args.check:
+        return 0
+    payload = {"about": "replay product-talk model (talk: product talk vs chat; opens: the host opens a product "
+                        "here); trained by scripts/train_talk_model.py",
+               "trained_on": sorted({str(f.parent.relative_to(ROOT)) + "/" + author(f) + "*.json" for f in files}),
+               "heads": heads}
+    args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    sizes = ", ".join(f"{k}: C={v['c']}, {len(v['weights'])} weights" for k, v in heads.items())
+    print(f"wrote {args.out} ({sizes})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

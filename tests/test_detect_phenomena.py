@@ -1,0 +1,172 @@
+"""The seven phenomena of working hosts' talk (issue 16), each on a short hand-written transcript.
+
+The phrasings here are written for these tests; none comes from ../shared/bench or from the practice
+transcripts the product-talk model was trained on (tests/data/paraphrase). Each test asserts where the 看点
+start and end, not only which products were found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from replay.catalog import catalog_from_records
+from replay.contracts import Segment, Transcript
+from replay.detect import DetectOptions, detect
+
+# A shop that exports only sku_id, title, prices and link numbers: no short names, aliases or categories.
+PLAIN = catalog_from_records([
+    {"sku_id": "TEA", "title": "狮峰龙井 明前特级 250g 罐装", "price": 398, "live_price": 268, "link_no": 1},
+    {"sku_id": "CUP", "title": "德世朗 不锈钢保温杯 500ml 商务款", "price": 129, "live_price": 69, "link_no": 2},
+    {"sku_id": "MAT", "title": "瑜伽垫 加厚10mm 防滑 TPE", "price": 99, "live_price": 45, "link_no": 3},
+    {"sku_id": "SOAP", "title": "手工冷制皂 橄榄油 控油洁面 100g", "price": 59, "live_price": 29.9, "link_no": 4},
+    {"sku_id": "X9", "title": "竹纤维抹布 10条装", "price": 19.9, "live_price": 9.9, "link_no": 9},
+])
+# A beauty shop whose two creams share the category word 霜.
+CREAMS = catalog_from_records([
+    {"sku_id": "DAY", "title": "雪域精粹 保湿日霜 50g", "brand": "雪域", "short_name": "保湿日霜",
+     "category": "面霜", "price": 199, "live_price": 129, "link_no": 1},
+    {"sku_id": "NIGHT", "title": "雪域精粹 修护晚霜 50g", "brand": "雪域", "short_name": "修护晚霜",
+     "category": "面霜", "price": 229, "live_price": 149, "link_no": 2},
+    {"sku_id": "MIST", "title": "山泉舒缓喷雾 150ml", "brand": "山泉", "short_name": "舒缓喷雾",
+     "category": "喷雾", "price": 79, "live_price": 39, "link_no": 3},
+])
+
+
+def srt(lines: list[str], rate: float = 5.0, gap: float = 0.5) -> tuple[Transcript, list[tuple[float, float]]]:
+    """One subtitle cue per line at ``rate`` characters a second: the transcript and each line's (start, end)."""
+    t, segs, spans = 1.0, [], []
+    for line in lines:
+        end = t + len(line) / rate
+        segs.append(Segment(round(t, 3), round(end, 3), line))
+        spans.append((t, end))
+        t = end + gap
+    return Transcript(tuple(segs), duration=round(t + 1, 3)), spans
+
+
+def found(lines: list[str], catalog, options: DetectOptions = DetectOptions()):  # noqa: ANN001, ANN201
+    tr, spans = srt(lines)
+    return detect(tr, catalog, options), spans
+
+
+def near(a: float, b: float, tol: float = 1.0) -> bool:
+    return abs(a - b) <= tol
+
+
+def test_a_product_opened_by_its_link_number_alone() -> None:
+    lines = [
+        "好，咱们先看一号，今年的新茶刚到",           # 0 TEA, by link number only
+        "这个茶叶条索扁平，颜色嫩绿",
+        "泡出来有一股豆花香，回甘很快",
+        "一罐二百五十克，平常喝能喝两个月",
+        "三号的宝贝们准备一下，垫子来了",            # 4 MAT, by link number only
+        "十毫米厚，跪着做平板支撑膝盖不疼",
+        "两面纹路不一样，都防滑",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["TEA", "MAT"]
+    assert near(hl[0].start, spans[0][0]) and near(hl[1].start, spans[4][0])
+    assert near(hl[0].end, spans[3][1]) and near(hl[1].end, spans[6][1])
+
+
+def test_a_category_word_names_the_one_item_it_fits() -> None:
+    lines = [
+        "手上这个杯子大家看一下，双层真空的",          # CUP: 杯 is the head of 保温杯, only CUP has it
+        "早上装的开水，到晚上还烫嘴",
+        "这个杯子的盖能拧下来洗，没有死角",
+        "然后给大家看看这块皂",                       # SOAP: 皂 of 冷制皂
+        "橄榄油做的，洗完脸不紧绷",
+        "一块能用一个多月",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "SOAP"]
+    assert near(hl[1].start, spans[3][0])
+
+
+def test_a_shared_category_word_keeps_the_product_already_on() -> None:
+    lines = [
+        "先说二号修护晚霜，晚上洗完脸用",
+        "这个霜质地比较厚，抹开就化了",               # 霜 fits DAY and NIGHT: supports NIGHT, which is on
+        "这个霜第二天起来脸是软的",
+        "早上用的话，一号保湿日霜更清爽",
+        "日霜是乳液质地，上妆不搓泥",
+        "这个霜的味道很淡，孕期也有人用",             # 霜 again: now DAY is on
+    ]
+    hl, _ = found(lines, CREAMS)
+    assert [h.sku_id for h in hl] == ["NIGHT", "DAY"]
+    assert hl[1].end >= srt(lines)[1][5][1] - 1.0
+
+
+@pytest.mark.parametrize("said, value", [("今天三十九块九就能带走", 39.9), ("直播间只要六十九米", 69.0),
+                                         ("券后到手二十九米九", 29.9), ("活动价269元一罐", 269.0)])
+def test_prices_in_any_unit_are_evidence(said: str, value: float) -> None:
+    from replay.lang import spoken_numbers, tokenize
+
+    prices = [n.value for n in spoken_numbers(tokenize(said)) if n.kind in ("price", "plain")]
+    assert value in prices
+
+
+def test_an_explanation_without_outro_runs_to_the_next_product_over_price_countdown_and_stock() -> None:
+    lines = [
+        "来，二号，这个保温杯",
+        "三百零四不锈钢内胆，摔了也不怕",
+        "原价一百二十九，今天六十九米",
+        "五，四，三，二，一，开抢",
+        "后台再加两百个，没抢到的别急",
+        "运费险给你们备好了，七天随便退",
+        "三号，瑜伽垫，在家练的宝子看过来",
+        "十毫米的厚度，膝盖不疼",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "MAT"]
+    assert near(hl[0].end, spans[5][1]), "the price, countdown, stock and after-sales lines belong to the cup"
+    assert near(hl[1].start, spans[6][0])
+
+
+def test_room_chat_between_products_belongs_to_none_but_one_chat_line_inside_does_not_end_it() -> None:
+    lines = [
+        "一号龙井，先给大家泡一杯",                   # 0
+        "你们看这个叶底，一芽一叶",
+        "欢迎刚进来的朋友，点个关注不迷路",            # 2 chat inside the explanation
+        "回到这个茶，冲三四泡味道都还在",              # 3 the explanation goes on
+        "今天二百六十八一罐，送一个茶漏",              # 4 its last line
+        "好，屏幕前的家人们帮忙点点赞",               # 5 chat between products
+        "点赞到一万我们抽一波福袋",
+        "左上角的粉丝灯牌也亮一亮",
+        "四号链接，手工皂",                           # 8
+        "冷制的，放了三个月才卖",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["TEA", "SOAP"]
+    assert near(hl[0].end, spans[4][1]), "the chat line inside did not end it, the chat after did"
+    assert near(hl[1].start, spans[8][0])
+
+
+def test_a_cross_sell_inside_an_explanation_does_not_switch_the_product() -> None:
+    lines = [
+        "一号保湿日霜，白天用",
+        "质地轻薄，吸收快",
+        "用日霜的姐妹，出门前再喷两下三号舒缓喷雾，妆更服帖",   # cross-sell of MIST
+        "日霜今天一百二十九",
+        "一号链接库存还有三百",
+    ]
+    hl, spans = found(lines, CREAMS)
+    assert [h.sku_id for h in hl] == ["DAY"]
+    assert near(hl[0].end, spans[4][1])
+
+
+def test_a_homophone_slip_of_the_brand_still_names_the_product() -> None:
+    lines = ["德士朗的杯子来了，给大家拿出来", "保温效果很好，十二个小时", "商务款，送人也体面"]
+    hl, _ = found(lines, PLAIN)  # 德士朗 for 德世朗
+    assert [h.sku_id for h in hl] == ["CUP"]
+
+
+def test_without_any_cue_list_products_are_still_found_by_catalog_evidence() -> None:
+    lines = [
+        "二号保温杯，双层真空", "装开水一天都是烫的", "今天六十九米",
+        "四号，手工皂", "橄榄油冷制", "二十九块九一块",
+    ]
+    hl, spans = found(lines, PLAIN, replace(DetectOptions(), use_cues=False))
+    assert [h.sku_id for h in hl] == ["CUP", "SOAP"]
+    assert near(hl[1].start, spans[3][0]) and near(hl[0].end, spans[2][1])
