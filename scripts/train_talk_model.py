@@ -31,7 +31,7 @@ from make_paraphrase_set import timed_lines  # noqa: E402
 from replay.catalog import catalog_from_records  # noqa: E402
 from replay.contracts import Segment, Transcript  # noqa: E402
 from replay.detect.evidence import add_evidence  # noqa: E402
-from replay.detect.talk import features  # noqa: E402
+from replay.detect.talk import contexts, features  # noqa: E402
 from replay.detect.units import build_units  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
     add_evidence(units, catalog_from_records(script["catalog"], source=path.name))
     out = []
     opened: set[int] = set()
-    for u in units:
+    for u, ctx in zip(units, contexts(units), strict=True):
         k = next((k for k, x in enumerate(utts) if x["start"] - 1e-6 <= u.start <= x["end"] + 1e-6), None)
         if k is None:
             continue
@@ -57,7 +57,7 @@ def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
         talk = int(line["sku"] is not None and "chatter" not in line["tags"])
         first = line["sku"] is not None and (k == 0 or utts[k - 1]["sku"] != line["sku"]) and k not in opened
         opened.add(k)
-        out.append((features(u), talk, int(first)))
+        out.append((features(u, ctx), talk, int(first)))
     return out
 
 
@@ -68,14 +68,21 @@ def author(path: Path) -> str:
 HEADS = ("talk", "opens")
 
 
+def _int32(x):  # noqa: ANN001, ANN202 - liblinear takes only 32-bit sparse indices
+    x = x.tocsr()
+    x.indices = x.indices.astype("int32")
+    x.indptr = x.indptr.astype("int32")
+    return x
+
+
 def fit(data: list[tuple[dict[str, float], int]], c: float):  # noqa: ANN201 - sklearn objects
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vec = DictVectorizer()
-    x = vec.fit_transform([f for f, _ in data])
+    x = _int32(vec.fit_transform([f for f, _ in data]))
     y = [label for _, label in data]
-    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", solver="liblinear")
     model.fit(x, y)
     return vec, model
 
@@ -83,7 +90,7 @@ def fit(data: list[tuple[dict[str, float], int]], c: float):  # noqa: ANN201 - s
 def evaluate(vec, model, data: list[tuple[dict[str, float], int]]) -> tuple[float, float]:  # noqa: ANN001
     from sklearn.metrics import log_loss, roc_auc_score
 
-    x = vec.transform([f for f, _ in data])
+    x = _int32(vec.transform([f for f, _ in data]))
     y = [label for _, label in data]
     p = model.predict_proba(x)[:, 1]
     return roc_auc_score(y, p), log_loss(y, p, labels=[0, 1])

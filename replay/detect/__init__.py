@@ -24,7 +24,24 @@ from replay.detect.fusion import add_visual
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 
-__all__ = ["BoundaryOptions", "DetectOptions", "EvidenceWeights", "detect"]
+__all__ = ["BoundaryOptions", "ConfidenceWeights", "DetectOptions", "EvidenceWeights", "detect"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceWeights:
+    """The logistic confidence of a 看点: bias + per unit of evidence, opening, link number, rival evidence."""
+
+    bias: float = -2.0
+    specific: float = 0.8
+    """Per unit of evidence that singles the item out (capped at 8)."""
+    weak: float = 0.3
+    """Per unit of evidence it shares with others (a price, a shared category word; capped at 3)."""
+    opening: float = 1.0
+    """Times the opening's strength (1 for an intro cue, else the learned opening probability)."""
+    link: float = 0.5
+    """When its link number was said."""
+    rival: float = 0.5
+    """Per unit by which another item's evidence inside the block exceeds its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +81,11 @@ class DetectOptions:
     """Weights of link numbers, prices and shared category words."""
     boundaries: BoundaryOptions = field(default_factory=BoundaryOptions)
     """How starts and ends are placed between explanations."""
+    confidence: ConfidenceWeights = field(default_factory=ConfidenceWeights)
+    """How a 看点's confidence is computed from its evidence."""
 
 
-def _confidence(block: Block, units: list[Unit]) -> float:
+def _confidence(block: Block, units: list[Unit], c: ConfidenceWeights) -> float:
     """A logistic score of how well the block is supported; calibrated so that 0.5 is a sensible cut."""
     specific = weak = 0.0
     link = False
@@ -84,8 +103,8 @@ def _confidence(block: Block, units: list[Unit]) -> float:
     other = max(others.values(), default=0.0)
     own = specific + weak
     opened = 1.0 if block.start_cue else units[block.start_unit].opening
-    z = (-2.0 + 0.8 * min(specific, 8.0) + 0.3 * min(weak, 3.0) + opened + (0.5 if link else 0.0)
-         - 0.5 * max(0.0, other - own))
+    z = (c.bias + c.specific * min(specific, 8.0) + c.weak * min(weak, 3.0) + c.opening * opened
+         + (c.link if link else 0.0) - c.rival * max(0.0, other - own))
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -128,7 +147,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     out: list[Highlight] = []
     seen: set[str] = set()
     for b in blocks:
-        conf = _confidence(b, units)
+        conf = _confidence(b, units, o.confidence)
         if conf < o.min_confidence:
             continue
         start, end = max(0.0, b.start), min(b.end, duration) if duration else b.end

@@ -45,6 +45,22 @@ _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character
 
 @dataclass(frozen=True, slots=True)
 class EvidenceWeights:
+    """How much each kind of evidence counts (a spoken short name weighs 2.5)."""
+
+    full: float = 3.0
+    """Brand + short name (认养一头牛纯牛奶)."""
+    name: float = 2.5
+    """The short name."""
+    alias: float = 2.0
+    """An alias from the catalog."""
+    category: float = 2.0
+    """A category word of two or more characters (坚果, 保温杯), derived from the catalog."""
+    category1: float = 1.6
+    """A one-character category word after a demonstrative (这个霜)."""
+    brand: float = 1.5
+    """The brand (divided among the items that share it)."""
+    title: float = 0.6
+    """Another word of the title (divided by the number of sharers to the power 1.5)."""
     link: float = 2.5
     """A spoken N号 (or N号链接) that resolves to an item's link_no."""
     link_homophone: float = 1.5
@@ -72,8 +88,9 @@ class _TermIndex:
     singles: dict[str, list[MatchTerm]]
 
 
-def term_index(catalog: Catalog) -> _TermIndex:
-    terms = match_terms(catalog)
+def term_index(catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> _TermIndex:
+    kinds = {k: getattr(weights, k) for k in ("full", "name", "alias", "category", "category1", "brand", "title")}
+    terms = match_terms(catalog, kinds)
     multi = [t for t in terms if t.kind != "category1"]
     readings = [tuple(char_readings(t) for t in term.tokens) for term in multi]
     by_reading: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -223,7 +240,7 @@ def _after_reference(tokens: list[str], i: int) -> bool:
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Fill each unit's hits, scores and support from the catalog."""
-    idx = term_index(catalog)
+    idx = term_index(catalog, weights)
     links = catalog_links(catalog)
     prices = catalog_prices(catalog)
     for u in units:

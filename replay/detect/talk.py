@@ -7,8 +7,8 @@ seen, so this is a learned model: logistic regression over
 - character 1–3-grams of the unit with its catalog evidence abstracted away (a product name becomes ``N``,
   a link number ``L``, a price ``P``, another number ``D``, a countdown ``C``), so it learns how hosts talk
   *about* a product, not which products they sell;
-- structural features: whether the unit carries catalog evidence, a price, a number, a countdown, and its
-  length.
+- structural features: whether the unit carries catalog evidence, a price, a number, a countdown, its
+  length, whether it names an item not mentioned for a minute, and whether a long pause precedes it.
 It uses no cue list, so it works unchanged when the cue lists are emptied.
 
 A second head of the same model, trained the same way, gives the probability that the host *opens* a product
@@ -60,8 +60,29 @@ def abstract_text(unit: Unit) -> str:
     return "".join(out)
 
 
-def features(unit: Unit) -> dict[str, float]:
-    """Sparse features of one unit (n-grams l2-normalised, structural ones 0/1)."""
+_NEW_ITEM_S = 60.0  # evidence for an item not mentioned for this long is news: the host may be opening it
+
+
+def contexts(units: list[Unit]) -> list[dict[str, float]]:
+    """Per unit, the features that depend on the units before it: whether it names an item that was not
+    mentioned in the last minute (``c:new_item``), and whether a long pause precedes it (``c:pause``)."""
+    out: list[dict[str, float]] = []
+    last_seen: dict[str, float] = {}
+    for u in units:
+        ctx: dict[str, float] = {}
+        named = [sku for sku, w in u.scores.items() if w >= 0.8]
+        if any(u.start - last_seen.get(sku, -1e9) > _NEW_ITEM_S for sku in named):
+            ctx["c:new_item"] = 1.0
+        if u.tokens[0].pause >= 1.5:
+            ctx["c:pause"] = 1.0
+        for sku in named:
+            last_seen[sku] = u.end
+        out.append(ctx)
+    return out
+
+
+def features(unit: Unit, context: dict[str, float] | None = None) -> dict[str, float]:
+    """Sparse features of one unit (n-grams l2-normalised, structural ones 0/1, ``context`` from contexts)."""
     text = abstract_text(unit)
     grams = {f"g:{text[i:i + n]}" for n in _NGRAMS for i in range(len(text) - n + 1)}
     feats = dict.fromkeys(grams, 1.0 / math.sqrt(len(grams))) if grams else {}
@@ -74,6 +95,8 @@ def features(unit: Unit) -> dict[str, float]:
     feats["s:countdown"] = 1.0 if "C" in text else 0.0
     n = len(unit.tokens)
     feats[f"s:len{min(5, int(math.log2(max(1, n))))}"] = 1.0
+    if context:
+        feats.update(context)
     return feats
 
 
@@ -98,7 +121,8 @@ def probability(head: str, feats: dict[str, float], model: str | None = None) ->
 def score_units(units: Iterable[Unit], model: str | None = None) -> None:
     """Set ``Unit.talk`` and ``Unit.opening`` on every unit (after its evidence is filled in); ``model`` is
     a model file, default the packaged one."""
-    for u in units:
-        feats = features(u)
+    units = list(units)
+    for u, ctx in zip(units, contexts(units), strict=True):
+        feats = features(u, ctx)
         u.talk = probability("talk", feats, model)
         u.opening = probability("opens", feats, model)

@@ -93,6 +93,20 @@ def _countdown(digits: list[int]) -> bool:
     return len(digits) >= 3 and all(a - b == 1 for a, b in zip(digits, digits[1:], strict=False))
 
 
+def _tenths(tokens: Sequence[str], k: int) -> bool:
+    """Whether token k, right after a money unit, is the price's tenths (三十九块[九]) rather than the start
+    of a quantity or another number."""
+    if k >= len(tokens) or not (tokens[k] in _DIGIT or re.fullmatch(r"\d", tokens[k])):
+        return False
+    classifiers = wordlist("classifiers")
+    after = tokens[k + 1] if k + 1 < len(tokens) else ""
+    if after in classifiers:
+        return False  # 一罐: a quantity
+    if is_number_token(after):  # 九一件: the tenths, then a quantity; 九十: another number
+        return k + 2 < len(tokens) and tokens[k + 2] in classifiers
+    return True
+
+
 def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
     """Every number in the tokens, classified as price, link number, countdown or plain.
 
@@ -133,11 +147,9 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             last = j + 1
             if last + 1 < n and tokens[last + 1] == "钱":
                 last += 1
-            # Tenths after the unit: 三十九块九 / 39米9 (a single digit, not the start of another number or a
-            # quantity: 269元一罐 is one jar). Only the spoken units take them; 元 is how prices are written.
-            if nxt != "元" and last + 1 < n and (tokens[last + 1] in _DIGIT or re.fullmatch(r"\d", tokens[last + 1])) \
-                    and (last + 2 >= n or not (is_number_token(tokens[last + 2])
-                                               or tokens[last + 2] in wordlist("classifiers"))):
+            # Tenths after the unit: 三十九块九 / 39米9 / 二十九块九一件, but not a quantity: 269元一罐 is one jar.
+            # Only the spoken units take them; 元 is how prices are written.
+            if nxt != "元" and _tenths(tokens, last + 1):
                 t = tokens[last + 1]
                 value += (int(t) if t.isdigit() else _DIGIT[t]) / 10
                 last += 1

@@ -169,8 +169,10 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     return out
 
 
-def match_terms(catalog: Catalog) -> list[MatchTerm]:
-    """Every item's match terms, weighted by kind and divided by the number of items sharing the text."""
+def match_terms(catalog: Catalog, kind_weight: dict[str, float] | None = None) -> list[MatchTerm]:
+    """Every item's match terms, weighted by kind (``kind_weight``, default ``KIND_WEIGHT``) and divided by
+    the number of items sharing the text."""
+    kind_weight = kind_weight or KIND_WEIGHT
     raw = {item.sku_id: _raw_terms(item) for item in catalog.items}
     share: dict[str, set[str]] = {}
     for sku, terms in raw.items():
@@ -181,7 +183,7 @@ def match_terms(catalog: Catalog) -> list[MatchTerm]:
         for kind, text in terms:
             n = len(share[text])
             # A title word shared by many items (官方正品-like) carries almost nothing: 1/n^1.5.
-            weight = KIND_WEIGHT[kind] / (n if kind != "title" else n ** 1.5)
+            weight = kind_weight[kind] / (n if kind != "title" else n ** 1.5)
             out.append(MatchTerm(sku, text, tuple(tokenize(text)), kind, round(weight, 4), n))
     return out
 

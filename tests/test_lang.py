@@ -1,0 +1,116 @@
+"""The Chinese-text layer: numbers and prices as hosts say them, catalog terms and category words, word lists."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from replay.contracts import CatalogItem
+from replay.errors import ReplayError
+from replay.lang import (
+    category_words,
+    sound_key,
+    spoken_numbers,
+    tokenize,
+    wordlist,
+    written_links,
+    written_prices,
+    zh_number,
+)
+from replay.lang.terms import title_brand
+
+_D = "零一二三四五六七八九"
+
+
+def say(n: int) -> str:
+    """An integer below 100,000 as a host says it (一百零九, 两千三百, 十五)."""
+    if n == 0:
+        return "零"
+    parts, zero = [], False
+    for value, unit in ((10000, "万"), (1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // value % 10
+        if d:
+            if zero:
+                parts.append("零")
+            parts.append(("" if (unit == "十" and d == 1 and n < 20) else _D[d]) + unit)
+            zero = False
+        elif parts:
+            zero = True
+    return "".join(parts)
+
+
+@given(st.integers(min_value=0, max_value=99999))
+def test_chinese_numerals_parse_to_their_value(n: int) -> None:
+    assert zh_number(say(n)) == n
+
+
+@pytest.mark.parametrize("said, value", [
+    ("三十九块九", 39.9), ("39米9", 39.9), ("到手价一百二十九米", 129.0), ("两百九十九块钱", 299.0),
+    ("九块九毛", 9.9), ("269元一罐", 269.0), ("二十九块九一件", 29.9), ("十九块九两件", 19.9),
+])
+def test_prices_in_any_unit(said: str, value: float) -> None:
+    prices = [n.value for n in spoken_numbers(tokenize(said)) if n.kind == "price"]
+    assert prices == [value]
+
+
+@pytest.mark.parametrize("said, links", [
+    ("看3号", [3]), ("3号的宝贝们", [3]), ("把十二号挂上来", [12]), ("五号链接准备好了吗", [5]),
+    ("5月3号发货", []), ("3号色最显白", []), ("穿38号码的", []), ("8号之前都能发", []),
+])
+def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
+    assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links
+
+
+def test_a_countdown_is_not_a_price() -> None:
+    kinds = [n.kind for n in spoken_numbers(tokenize("五四三二一上车"))]
+    assert kinds == ["countdown"]
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("薇诺娜舒敏保湿特护霜 50g", ["特护霜", "霜"]),      # jieba splits 特护 + 霜: joined again
+    ("乐扣乐扣保温杯 不锈钢 500ml", ["保温杯", "杯"]),   # specs after the first part are not the product
+    ("美的 空气炸锅 家用5L大容量", ["炸锅", "锅"]),      # a lone first word is the brand
+    ("五常大米10斤", ["大米"]),                          # 10斤 is a size; 米 alone is not a thing here
+    ("完美日记口红", ["口红"]),                          # 红 is an adjective, not a head noun
+    ("东港大黄蚬子 鲜活", ["蚬子"]),                     # 子 is a suffix
+])
+def test_category_words_come_from_the_title(title: str, expected: list[str]) -> None:
+    assert category_words(CatalogItem("x", title)) == expected
+
+
+def test_a_lone_first_title_word_is_the_brand_when_the_catalog_has_none() -> None:
+    assert title_brand(CatalogItem("x", "德世朗 不锈钢保温杯 500ml")) == "德世朗"
+    assert title_brand(CatalogItem("x", "德世朗不锈钢保温杯")) == ""
+    assert title_brand(CatalogItem("x", "德世朗 保温杯", brand="DSL")) == "dsl"
+
+
+def test_sound_key_folds_homophones_together() -> None:
+    assert sound_key("欧莱雅") == sound_key("欧来亚")
+    assert sound_key("链接") == sound_key("练结")
+
+
+def test_written_forms_on_product_cards() -> None:
+    assert written_links("３号链接 到手价") == {3}
+    assert written_links("#12 爆款") == {12}
+    assert written_prices("到手价 ￥59.9") == {59.9}
+    assert written_prices("直播价39元") == {39.0}
+
+
+def test_every_word_list_says_what_it_is_for() -> None:
+    folder = resources.files("replay").joinpath("wordlists")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".txt"))
+    assert len(names) >= 10
+    for name in names:
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        assert text.startswith("# "), f"{name} must open with a comment on what it is for"
+        assert wordlist(name[:-4]), f"{name} is empty"
+        assert all("#" not in p for p in wordlist(name[:-4]))
+
+
+def test_an_unknown_word_list_says_where_lists_live() -> None:
+    with pytest.raises(ReplayError, match="not found") as exc:
+        wordlist("no_such_list")
+    assert "replay/wordlists" in (exc.value.hint or "")
