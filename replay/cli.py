@@ -28,8 +28,8 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = REPO_ROOT / "samples" / "demo"
+SAMPLE_DIR = Path(__file__).resolve().parent / "samples" / "demo"
+"""The bundled demo stream, shipped inside the package so `replay demo` works from any folder."""
 
 
 def _settings(**overrides: object) -> Settings:
@@ -74,10 +74,10 @@ def index_cmd(
 
     Example: replay index samples/demo/stream.mp4 --catalog samples/demo/catalog.json --out highlights.json
     """
-    from replay.batch import index_with_job
     from replay.catalog import load_catalog
-    from replay.index import Index
+    from replay.jobs.batch import index_with_job
     from replay.pipeline import PipelineOptions
+    from replay.store.database import Index
 
     settings = _settings(workers=workers, model=model)
     cat = load_catalog(catalog)
@@ -112,7 +112,7 @@ def index_batch_cmd(
 
     Example: REPLAY_RAY_ADDRESS=auto replay index-batch /data/streams/2026-11-21/ --out-dir out/
     """
-    from replay.batch import discover, index_batch
+    from replay.jobs.batch import discover, index_batch
     from replay.pipeline import PipelineOptions
 
     settings = _settings()
@@ -148,7 +148,7 @@ def show_cmd(
 
     Example: replay show s1a2b3c4d5e6
     """
-    from replay.index import Index
+    from replay.store.database import Index
 
     data = Index(_settings().database).highlights(stream).to_json()
     if as_json:
@@ -163,7 +163,7 @@ def list_cmd() -> None:
 
     Example: replay list
     """
-    from replay.index import Index
+    from replay.store.database import Index
 
     table = Table(title="streams")
     for col in ("id", "title", "duration", "看点"):
@@ -183,10 +183,10 @@ def detect_cmd(
 
     Example: replay detect show.srt --catalog products.csv --out highlights.json
     """
+    from replay.asr.transcript_io import read_transcript
     from replay.catalog import load_catalog
     from replay.contracts import HighlightIndex
     from replay.detect import detect
-    from replay.transcript_io import read_transcript
 
     tr = read_transcript(transcript)
     found = detect(tr, load_catalog(catalog))
@@ -204,7 +204,7 @@ def _with_id(h, n):  # noqa: ANN001, ANN202 - tiny helper for dataclasses.replac
 
 
 def _clip_options(padding: float, copy: bool, vertical: bool, subtitles: str):  # noqa: ANN202
-    from replay.clips import ClipOptions
+    from replay.media.clips import ClipOptions
 
     if subtitles not in ("none", "burn", "sidecar", "both"):
         raise typer.BadParameter("use none, burn, sidecar or both", param_hint="--subtitles")
@@ -228,9 +228,9 @@ def clip_cmd(
 
     Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --subtitles burn --out clip.mp4
     """
-    from replay.clips import cut_clip
-    from replay.index import Index
-    from replay.probe import probe
+    from replay.media.clips import cut_clip
+    from replay.media.probe import probe
+    from replay.store.database import Index
 
     idx = Index(_settings().database)
     info = probe(idx.stream(stream)["path"])
@@ -266,9 +266,9 @@ def export_cmd(
 
     Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical
     """
-    from replay.clips import export_stream
-    from replay.index import Index
-    from replay.probe import probe
+    from replay.media.clips import export_stream
+    from replay.media.probe import probe
+    from replay.store.database import Index
 
     idx = Index(_settings().database)
     info = probe(idx.stream(stream)["path"])
@@ -307,14 +307,14 @@ def demo_cmd(
 
     Example: replay demo   then open the printed URL
     """
-    from replay.batch import index_with_job
     from replay.catalog import load_catalog
-    from replay.index import Index
+    from replay.jobs.batch import index_with_job
     from replay.pipeline import PipelineOptions
+    from replay.store.database import Index
 
     video = SAMPLE_DIR / "stream.mp4"
     if not video.is_file():
-        raise ReplayError(f"the bundled sample is missing: {video}", hint="run from a full checkout of replay")
+        raise ReplayError(f"the bundled sample is missing: {video}", hint="reinstall replay (the wheel ships it)")
     settings = _settings(port=port, media_root=str(SAMPLE_DIR.parent))
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")

@@ -19,7 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from replay.audio import AudioOptions, extract_pcm, pcm_duration, plan_chunks
+from replay.asr.executor import Executor, make_executor
+from replay.asr.models import resolve_model
+from replay.asr.transcribe import TranscribeOptions, select_hotwords
+from replay.asr.transcript_io import transcript_from_json
 from replay.contracts import (
     AudioChunk,
     Catalog,
@@ -32,13 +35,10 @@ from replay.contracts import (
     to_jsonable,
     visual_track_from_json,
 )
-from replay.executor import Executor, make_executor
-from replay.index import Index, options_key, stream_id_for
-from replay.models import resolve_model
-from replay.probe import ProbeOptions, probe
+from replay.media.audio import AudioOptions, extract_pcm, pcm_duration, plan_chunks
+from replay.media.probe import ProbeOptions, probe
 from replay.settings import Settings
-from replay.transcribe import TranscribeOptions, select_hotwords
-from replay.transcript_io import transcript_from_json
+from replay.store.database import Index, options_key, stream_id_for
 
 # Share of the whole job each stage accounts for, used to turn stage progress into job progress.
 STAGE_WEIGHTS = {"probe": 0.01, "audio": 0.02, "transcribe": 0.82, "visual": 0.08, "detect": 0.03, "thumbnails": 0.04}
@@ -181,7 +181,7 @@ def run_transcribe(
 def run_visual(info: MediaInfo, catalog: Catalog, tracker: _Tracker) -> VisualTrack:
     if not info.has_video:
         return VisualTrack(events=(), skipped_reason="audio-only recording: no video stream")
-    from replay import visual  # OpenCV/OCR are loaded only when a stream has video
+    from replay.screen import visual  # OpenCV/OCR are loaded only when a stream has video
 
     return visual.analyse(info, catalog, progress=lambda f: tracker.report("visual", f))
 
@@ -190,7 +190,7 @@ def run_thumbnails(info: MediaInfo, highlights: list[Highlight], track: VisualTr
                    tracker: _Tracker) -> list[Highlight]:
     if not info.has_video or not highlights:
         return highlights
-    from replay import visual
+    from replay.screen import visual
 
     out_dir.mkdir(parents=True, exist_ok=True)
 

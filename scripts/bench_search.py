@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from replay import search  # noqa: E402
 from replay.contracts import MediaInfo, Segment, Transcript  # noqa: E402
-from replay.index import Index  # noqa: E402
+from replay.store.database import Index  # noqa: E402
 
 PRODUCTS = ["口红", "面膜", "精华液", "粉底液", "眼霜", "防晒霜", "洗面奶", "四件套", "螺蛳粉", "纯牛奶", "身体乳", "枕头",
             "蜜粉", "卸妆水", "爽肤水", "面霜", "唇釉", "香水", "洗发水", "沐浴露", "牙膏", "纸巾", "坚果", "咖啡"]

@@ -76,7 +76,7 @@ def baseline(pcm_path: Path, minutes: float | None, model_dir: Path) -> tuple[fl
     """Seconds of one plain sequential faster-whisper call, and the audio seconds it covered."""
     from faster_whisper import WhisperModel
 
-    from replay.audio import load_pcm
+    from replay.media.audio import load_pcm
 
     audio = load_pcm(pcm_path, 0.0, minutes * 60 if minutes else None)
     model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=2)
@@ -139,7 +139,7 @@ def main() -> None:
                "peak_tree_rss_mb": sampler.peak, "highlights": len(result.index.highlights),
                "stages": [{"stage": t.stage, "seconds": t.seconds, "peak_rss_mb": t.peak_rss_mb} for t in result.timings]}
     if not args.no_baseline:
-        from replay.models import resolve_model
+        from replay.asr.models import resolve_model
 
         pcm = settings.derived_dir / result.stream_id / "audio.s16le"
         secs, covered = baseline(pcm, args.baseline_minutes, resolve_model(settings.model, settings.model_cache))

@@ -35,5 +35,5 @@ extras="ocr"
 echo "[install] pip install -e .[$extras]"
 .venv/bin/python -m pip install -q -e ".[$extras]"
 # Assemble and verify the default model once now, so the first index does not pay for it.
-.venv/bin/python -c "from replay.settings import get_settings as g; from replay.models import resolve_model as r; \
+.venv/bin/python -c "from replay.settings import get_settings as g; from replay.asr.models import resolve_model as r; \
 s = g(); print('[install] model ready at', r(s.model, s.model_cache))"

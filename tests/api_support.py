@@ -22,8 +22,8 @@ from replay.contracts import (
     Transcript,
 )
 from replay.errors import CatalogError
-from replay.index import Index
 from replay.settings import Settings
+from replay.store.database import Index
 
 CATALOG = Catalog(items=(
     CatalogItem("A101", "花西子空气蜜粉 定妆散粉 8g", brand="花西子", short_name="蜜粉", price=169, live_price=99, link_no=1),

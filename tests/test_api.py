@@ -28,10 +28,10 @@ from api_support import (
 from fastapi.testclient import TestClient
 
 from replay.api import create_app
-from replay.api.jobs import IndexRequest, JobProgress, JobRunner
 from replay.contracts import Highlight, Segment, Transcript
 from replay.errors import NoAudioStream
-from replay.index import Index, stream_id_for
+from replay.jobs.runner import IndexRequest, JobProgress, JobRunner
+from replay.store.database import Index, stream_id_for
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ from api_support import assert_error, fill_stream, make_settings, make_video
 from fastapi.testclient import TestClient
 
 from replay.api import create_app
-from replay.api.jobs import JobRunner
-from replay.clips import stream_durations
-from replay.index import Index
+from replay.jobs.runner import JobRunner
+from replay.media.clips import stream_durations
+from replay.store.database import Index
 
 
 @pytest.fixture(scope="module")

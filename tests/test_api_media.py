@@ -14,11 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from replay.api import create_app
-from replay.api.jobs import JobRunner
 from replay.api.ranges import ByteRange, Unsatisfiable, parse_range
 from replay.api.routes_media import iter_file
-from replay.index import Index
-from replay.sniff import SNIFF_BYTES, sniff
+from replay.jobs.runner import JobRunner
+from replay.media.sniff import SNIFF_BYTES, sniff
+from replay.store.database import Index
 
 
 @pytest.fixture(scope="module")

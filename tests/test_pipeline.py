@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from replay.catalog import load_catalog
-from replay.index import Index
 from replay.pipeline import PipelineOptions, index_stream
-from replay.scoring import score
+from replay.report.scoring import score
 from replay.settings import Settings
+from replay.store.database import Index
 
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
-SAMPLE = REPO / "samples" / "demo"
+SAMPLE = REPO / "replay" / "samples" / "demo"
 
 
 def _iou(a: dict, b: dict) -> float:

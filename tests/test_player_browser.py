@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from api_support import CATALOG, HIGHLIGHTS, fill_stream, make_settings, make_video
 from browser_support import browser_available, launch
+from server_support import background_server
 
 from replay.api import create_app
-from replay.api.jobs import JobRunner
-from replay.api.server import background_server
-from replay.index import Index
+from replay.jobs.runner import JobRunner
+from replay.store.database import Index
 
 from conftest import skip_unless_installed
 

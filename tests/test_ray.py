@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from replay.audio import extract_pcm
+from replay.asr.executor import InlineExecutor
+from replay.asr.models import resolve_model
+from replay.asr.transcribe import TranscribeOptions
 from replay.contracts import AudioChunk
-from replay.executor import InlineExecutor
-from replay.models import resolve_model
-from replay.probe import probe
-from replay.transcribe import TranscribeOptions
+from replay.media.audio import extract_pcm
+from replay.media.probe import probe
 
 from conftest import DATA, REPO, skip_unless_installed
 
@@ -26,7 +26,7 @@ except ImportError:
     skip_unless_installed("Ray is installed by `scripts/install.sh --test`")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from replay.ray_executor import RayExecutor  # noqa: E402
+from replay.asr.ray_executor import RayExecutor  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -106,9 +106,9 @@ def test_index_batch_runs_streams_on_ray_with_job_rows(tmp_path: Path) -> None:
     import json
     import shutil
 
-    from replay.batch import discover, index_batch
-    from replay.index import Index
+    from replay.jobs.batch import discover, index_batch
     from replay.settings import Settings
+    from replay.store.database import Index
 
     folder = tmp_path / "streams"
     for name in CLIPS[:3]:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay import search
 from replay.contracts import MediaInfo, Segment, Transcript
-from replay.index import Index
+from replay.store import search
+from replay.store.database import Index
 
 TEXTS_A = ["哈喽宝宝们欢迎来到直播间", "这支口红颜色特别正", "口红口红口红，今天口红买一送一", "面膜敷十五分钟",
            "红色款卖完了", "iPhone 15 Pro 手机壳 SPF50+ 防晒", "口，红 分开说的"]

@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 
 from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
 from replay.api.deps import AppContext
-from replay.api.jobs import JobRunner, Work
 from replay.api.web import WEB_DIR
+from replay.jobs.runner import JobRunner, Work
 from replay.settings import Settings, get_settings
 
 log = logging.getLogger("replay.api")

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 from fastapi import Header, Request
 
-from replay.api.jobs import JobRunner
 from replay.errors import Unauthorized
-from replay.index import Index
+from replay.jobs.runner import JobRunner
 from replay.settings import Settings
+from replay.store.database import Index
 
 
 class AppContext:

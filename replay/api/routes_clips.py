@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field, model_validator
 
 from replay.api.deps import context, get_index, get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
-from replay.api.jobs import ClipRequest, clips_dir
 from replay.api.routes_media import serve_file
-from replay.clips import ClipOptions
 from replay.errors import InputError, NotFound
-from replay.index import Index
+from replay.jobs.runner import ClipRequest, clips_dir
+from replay.media.clips import ClipOptions
 from replay.settings import Settings
+from replay.store.database import Index
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["clips"])
 _CLIP_NAME = re.compile(r"^j[0-9a-f]{12}\.(mp4|srt|vtt)$")

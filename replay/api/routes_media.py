@@ -15,9 +15,9 @@ from replay.api.errors import ERROR_RESPONSES, error_response
 from replay.api.ranges import Unsatisfiable, parse_range
 from replay.api.views import thumbnail_file
 from replay.errors import MediaNotFound, NotFound
-from replay.index import Index
+from replay.media.sniff import MEDIA_TYPES
 from replay.settings import Settings
-from replay.sniff import MEDIA_TYPES
+from replay.store.database import Index
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["media"])
 

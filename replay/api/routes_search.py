@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from replay import search
 from replay.api.deps import get_index
 from replay.api.errors import ERROR_RESPONSES
-from replay.index import Index
+from replay.store import search
+from replay.store.database import Index
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["search"])
 

@@ -11,15 +11,15 @@ from pydantic import BaseModel, Field
 from replay.api import web
 from replay.api.deps import context, get_index, get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
-from replay.api.jobs import IndexRequest
+from replay.api.paths import resolve_media_path
 from replay.api.views import chapters_vtt, highlights_json, job_json, stream_json
+from replay.asr.transcript_io import to_srt, to_vtt
 from replay.contracts import Catalog
 from replay.errors import Conflict, InputError, MediaNotFound
-from replay.index import Index, stream_id_for
-from replay.paths import resolve_media_path
-from replay.probe import ProbeOptions, probe
+from replay.jobs.runner import IndexRequest
+from replay.media.probe import ProbeOptions, probe
 from replay.settings import Settings
-from replay.transcript_io import to_srt, to_vtt
+from replay.store.database import Index, stream_id_for
 
 router = APIRouter(responses=ERROR_RESPONSES)
 

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from replay.analytics import stream_analytics
 from replay.api import web
 from replay.api.deps import get_index
 from replay.api.errors import ERROR_RESPONSES
 from replay.contracts import to_jsonable
-from replay.index import Index
+from replay.report.analytics import stream_analytics
+from replay.store.database import Index
 
 router = APIRouter(responses=ERROR_RESPONSES)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from replay.api.paths import relative_to_root
 from replay.contracts import Highlight, HighlightIndex, to_jsonable
-from replay.index import Index, Job
-from replay.paths import relative_to_root
 from replay.settings import Settings
+from replay.store.database import Index, Job
 
 
 def thumbnail_file(settings: Settings, stream_id: str, highlight_id: str) -> Path:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from replay.analytics import StreamAnalytics
+from replay.report.analytics import StreamAnalytics
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 

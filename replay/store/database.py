@@ -19,7 +19,6 @@ from typing import Any
 
 import sqlite_utils
 
-from replay import search
 from replay.contracts import (
     Catalog,
     CatalogItem,
@@ -33,6 +32,7 @@ from replay.contracts import (
     to_jsonable,
 )
 from replay.errors import NotFound
+from replay.store import search
 
 JOB_STATES = ("queued", "running", "done", "failed")
 

@@ -21,11 +21,11 @@ from typing import Literal
 
 import ffmpeg
 
+from replay.asr.transcript_io import to_srt, to_vtt
 from replay.contracts import Highlight, MediaInfo, Segment
 from replay.errors import InputError, MediaError
-from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
-from replay.probe import ProbeOptions, probe
-from replay.transcript_io import to_srt, to_vtt
+from replay.media.ffmpeg import ffmpeg_path, ffprobe_path
+from replay.media.probe import ProbeOptions, probe
 
 CJK_FONT = "Noto Sans CJK SC"
 TOLERANCE = 0.2

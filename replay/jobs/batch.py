@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from replay.asr.executor import Executor, make_executor
 from replay.contracts import Catalog
 from replay.errors import CatalogError, InputError, ReplayError
-from replay.executor import Executor, make_executor
-from replay.index import Index, stream_id_for
 from replay.pipeline import IndexResult, PipelineOptions, Progress, index_stream
 from replay.settings import Settings
+from replay.store.database import Index, stream_id_for
 
 MEDIA_SUFFIXES = {".mp4", ".mkv", ".mov", ".flv", ".ts", ".webm", ".m4a", ".mp3", ".wav", ".aac"}
 CATALOG_SUFFIXES = (".json", ".jsonl", ".csv")

@@ -17,7 +17,7 @@ import numpy as np
 
 from replay.contracts import AudioChunk, MediaInfo
 from replay.errors import MediaOpenError
-from replay.ffmpeg_bin import ffmpeg_path
+from replay.media.ffmpeg import ffmpeg_path
 
 SAMPLE_RATE = 16000
 

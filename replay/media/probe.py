@@ -14,7 +14,7 @@ import ffmpeg
 
 from replay.contracts import MediaInfo
 from replay.errors import MediaNotFound, MediaOpenError, MediaTooLarge, NoAudioStream, ZeroDuration
-from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
+from replay.media.ffmpeg import ffmpeg_path, ffprobe_path
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from replay.asr.transcribe import TranscribeOptions, transcribe_chunk
 from replay.contracts import AudioChunk, Segment
 from replay.errors import ReplayError
-from replay.transcribe import TranscribeOptions, transcribe_chunk
 
 
 def _ray() -> Any:
@@ -28,7 +28,7 @@ class _AsrWorker:
     """Holds one loaded model for its whole life; Ray restarts it (and retries its calls) if it dies."""
 
     def __init__(self, options: TranscribeOptions) -> None:
-        from replay.transcribe import load_model
+        from replay.asr.transcribe import load_model
 
         load_model(options)
         self.options = options

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from replay.clips import ClipOptions
 from replay.contracts import Catalog
 from replay.errors import ReplayError
-from replay.index import Index
+from replay.media.clips import ClipOptions
 from replay.settings import Settings
+from replay.store.database import Index
 
 log = logging.getLogger("replay.api.jobs")
 
@@ -67,8 +67,8 @@ def clips_dir(settings: Settings, stream_id: str) -> Path:
 
 
 def clip_work(settings: Settings, req: ClipRequest, index: Index, report: Report) -> dict:
-    from replay.clips import cut_clip
-    from replay.probe import probe
+    from replay.media.clips import cut_clip
+    from replay.media.probe import probe
 
     info = probe(index.stream(req.stream_id)["path"])
     out = clips_dir(settings, req.stream_id) / f"{req.job_id}.mp4"

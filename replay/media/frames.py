@@ -28,7 +28,7 @@ import numpy as np
 
 from replay.contracts import MediaInfo
 from replay.errors import MediaOpenError
-from replay.ffmpeg_bin import ffmpeg_path
+from replay.media.ffmpeg import ffmpeg_path
 
 _SHOWINFO = re.compile(r"Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[0-9.eE+-]+)")
 

@@ -23,10 +23,10 @@ import numpy as np
 
 from replay.contracts import Catalog, MediaInfo, VisualEvent, VisualTrack
 from replay.errors import MediaOpenError
-from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
-from replay.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
-from replay.ocr import OcrEngine, OcrLine
-from replay.visual_match import ImageMatcher, match_text
+from replay.media.ffmpeg import ffmpeg_path, ffprobe_path
+from replay.media.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
+from replay.screen.match import ImageMatcher, match_text
+from replay.screen.ocr import OcrEngine, OcrLine
 
 GRID = (16, 9)  # cells across, down: about 40×40 source pixels each at 640×360
 _MIN_PICTURE_CELLS = 4  # a region shorter than this (a banner strip, a ticker) holds no product picture
