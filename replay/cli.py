@@ -17,6 +17,7 @@ from rich.table import Table
 
 from replay.errors import ReplayError
 from replay.settings import Settings, load_settings
+from replay.timecode import clock
 
 app = typer.Typer(
     help="Index recorded live-commerce streams into per-product 看点 and serve them.\n\n"
@@ -46,15 +47,9 @@ def _print_highlights(index_json: dict) -> None:
     for col in ("#", "sku", "title", "start", "end", "conf"):
         table.add_column(col)
     for n, h in enumerate(index_json["highlights"], 1):
-        table.add_row(str(n), h["sku_id"], h["title"][:28], _clock(h["start"]), _clock(h["end"]),
+        table.add_row(str(n), h["sku_id"], h["title"][:28], clock(h["start"]), clock(h["end"]),
                       f"{h['confidence']:.2f}")
     out.print(table)
-
-
-def _clock(t: float) -> str:
-    m, s = divmod(int(t), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 @app.command("index")
@@ -169,7 +164,7 @@ def list_cmd() -> None:
     for col in ("id", "title", "duration", "看点"):
         table.add_column(col)
     for s in Index(_settings().database).streams():
-        table.add_row(s["id"], s["title"], _clock(s["duration"] or 0), str(s["n_highlights"]))
+        table.add_row(s["id"], s["title"], clock(s["duration"] or 0), str(s["n_highlights"]))
     out.print(table)
 
 

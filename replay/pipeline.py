@@ -15,7 +15,6 @@ import math
 import resource
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -188,25 +187,9 @@ def run_visual(info: MediaInfo, catalog: Catalog, tracker: _Tracker) -> VisualTr
 
 def run_thumbnails(info: MediaInfo, highlights: list[Highlight], track: VisualTrack, out_dir: Path,
                    tracker: _Tracker) -> list[Highlight]:
-    if not info.has_video or not highlights:
-        return highlights
-    from replay.screen import visual
+    from replay.media.thumbnails import make_thumbnails  # OpenCV is loaded only when a stream has video
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    def one(h: Highlight) -> Highlight:
-        t = visual.best_thumbnail_time(info, h.start, h.end, track, h.sku_id)
-        path = out_dir / f"{h.id}.jpg"
-        visual.write_thumbnail(info, t, path)
-        return replace(h, thumbnail=path.name)
-
-    # Each thumbnail is one ffmpeg seek-and-decode from the keyframe before it; two run at a time.
-    done = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for n, h in enumerate(pool.map(one, highlights)):
-            done.append(h)
-            tracker.report("thumbnails", (n + 1) / len(highlights))
-    return done
+    return make_thumbnails(info, highlights, track, out_dir, progress=lambda f: tracker.report("thumbnails", f))
 
 
 def index_stream(

@@ -33,9 +33,10 @@ try:
 except ImportError:
     skip_unless_installed("rapidocr missing (scripts/install.sh installs the ocr extra)")
 
+from replay.media.thumbnails import best_thumbnail_time  # noqa: E402
 from replay.screen.match import match_text  # noqa: E402
 from replay.screen.ocr import OcrEngine, same_picture, thumb  # noqa: E402
-from replay.screen.visual import analyse, best_thumbnail_time  # noqa: E402
+from replay.screen.visual import analyse  # noqa: E402
 
 W, H, FPS = 640, 360, 5
 CARDS = {

@@ -12,6 +12,7 @@ from replay.api.paths import relative_to_root
 from replay.contracts import Highlight, HighlightIndex, to_jsonable
 from replay.settings import Settings
 from replay.store.database import Index, Job
+from replay.timecode import stamp
 
 
 def thumbnail_file(settings: Settings, stream_id: str, highlight_id: str) -> Path:
@@ -72,14 +73,6 @@ def stream_json(index: Index, settings: Settings, stream_id: str) -> dict[str, A
     }
 
 
-def _vtt_time(t: float) -> str:
-    ms = int(round(max(0.0, t) * 1000))
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
 def _vtt_text(text: str) -> str:
     # Cue text is markup: escape it, and never let a line contain the cue-timing arrow or be blank.
     text = " ".join(text.split()).replace("-->", "→")
@@ -91,6 +84,6 @@ def chapters_vtt(hi: HighlightIndex) -> str:
     lines = ["WEBVTT", ""]
     for n, h in enumerate(hi.highlights, 1):
         title = h.title + ("（返场）" if h.kind == "return" else "")
-        lines += [f"{n}-{_vtt_text(h.sku_id).replace(' ', '_')}", f"{_vtt_time(h.start)} --> {_vtt_time(h.end)}",
+        lines += [f"{n}-{_vtt_text(h.sku_id).replace(' ', '_')}", f"{stamp(h.start)} --> {stamp(h.end)}",
                   _vtt_text(title), ""]
     return "\n".join(lines)

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg
 import numpy as np
 
 from replay.contracts import AudioChunk, MediaInfo
 from replay.errors import MediaOpenError
-from replay.media.ffmpeg import ffmpeg_path
+from replay.media import ffmpeg
 
 SAMPLE_RATE = 16000
 
@@ -37,18 +36,13 @@ def extract_pcm(info: MediaInfo, out_path: Path) -> Path:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".partial")
     try:
-        (
-            ffmpeg.input(str(info.path))
-            .output(str(tmp), format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map="0:a:0")
-            .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-            .overwrite_output()
-            .run(cmd=ffmpeg_path(), capture_stdout=True, capture_stderr=True)
-        )
-    except ffmpeg.Error as exc:
+        ffmpeg.run(["-i", str(info.path), "-map", "0:a:0", "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1",
+                    "-ar", str(SAMPLE_RATE), str(tmp)],
+                   error=lambda detail: MediaOpenError(f"could not decode the audio of {info.path.name}: {detail}",
+                                                       hint="check that the recording is complete"))
+    except MediaOpenError:
         tmp.unlink(missing_ok=True)
-        msg = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise MediaOpenError(f"could not decode the audio of {info.path.name}: {msg[-1] if msg else 'ffmpeg failed'}",
-                             hint="check that the recording is complete") from None
+        raise
     os.replace(tmp, out_path)
     return out_path
 
