@@ -25,7 +25,7 @@ from server_support import background_server  # noqa: E402
 from replay.api import create_app  # noqa: E402
 from replay.jobs.runner import JobRunner  # noqa: E402
 from replay.settings import Settings  # noqa: E402
-from replay.store.database import Index  # noqa: E402
+from replay.store.database import Database  # noqa: E402
 
 
 def demo_settings(tmp: Path) -> Settings:
@@ -33,7 +33,7 @@ def demo_settings(tmp: Path) -> Settings:
 
     settings = make_settings(tmp)
     make_video(settings.media_root / "live.mp4", seconds=20.0, size="1280x720")
-    fill_stream(Index(settings.database), settings, settings.media_root / "live.mp4")
+    fill_stream(Database(settings.database), settings, settings.media_root / "live.mp4")
     return settings
 
 
@@ -59,12 +59,12 @@ def main() -> None:
             settings = Settings(data_dir=args.data_dir, media_root=args.media_root or Path("."))
         else:
             settings = demo_settings(Path(tmp))
-        index = Index(settings.database)
-        stream = args.stream or index.streams()[0]["id"]
-        highlights = index.highlights(stream).highlights
+        db = Database(settings.database)
+        stream = args.stream or db.streams()[0]["id"]
+        highlights = db.highlights(stream).highlights
         query = f"?sku={args.sku}" if args.sku else (f"?t={highlights[min(1, len(highlights) - 1)].start + 1.5:.1f}"
                                                        if highlights else "")
-        app = create_app(settings, runner=JobRunner(settings, work=lambda req, ix, report: None))
+        app = create_app(settings, runner=JobRunner(settings, work=lambda req, db, report: None))
         with background_server(app) as url, sync_playwright() as p:
             browser = launch(p)
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale="zh-CN")

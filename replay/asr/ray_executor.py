@@ -36,16 +36,6 @@ class _AsrWorker:
     def transcribe(self, chunk: AudioChunk, options: TranscribeOptions) -> list[Segment]:
         return transcribe_chunk(chunk, options)
 
-    def pid(self) -> int:
-        import os
-
-        return os.getpid()
-
-    def node_id(self) -> str:
-        import ray
-
-        return str(ray.get_runtime_context().get_node_id())
-
 
 class RayExecutor:
     """Fan chunks out over ``workers`` ASR actors on the cluster at ``address``.

@@ -7,9 +7,10 @@ split between two ASR tasks.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +24,16 @@ SAMPLE_RATE = 16000
 
 @dataclass(frozen=True, slots=True)
 class AudioOptions:
+    """How the audio is cut into ASR tasks."""
+
     chunk_seconds: float = 1800.0
     """Longest chunk handed to one ASR task."""
     search_seconds: float = 20.0
     """How far before a chunk boundary to look for a silence to cut at."""
     frame_seconds: float = 0.1
     """Energy frame used to find silences."""
+    balance: int = 1
+    """Plan a multiple of this many chunks (the ASR workers), of even length, so no worker idles in the last round."""
 
 
 def extract_pcm(info: MediaInfo, out_path: Path) -> Path:
@@ -70,6 +75,21 @@ def _quietest_time(path: Path, lo: float, hi: float, frame: float) -> float:
     k = max(1, int(0.5 / frame))
     smooth = np.convolve(energy, np.ones(k) / k, mode="same")
     return lo + (int(np.argmin(smooth)) + 0.5) * frame
+
+
+def balanced(options: AudioOptions, duration: float) -> AudioOptions:
+    """Enough chunks to keep every worker busy, in whole rounds, none longer than ``chunk_seconds``.
+
+    plan_chunks cuts each chunk at the quietest moment up to ``search_seconds`` before its nominal end, so
+    the nominal length is the even share plus that slack; otherwise the cuts would leave a short extra
+    chunk at the end that one worker runs alone while the others idle.
+    """
+    workers = max(1, options.balance)
+    usable = max(30.0, options.chunk_seconds - options.search_seconds)
+    n = max(workers, math.ceil(duration / usable))
+    n = math.ceil(n / workers) * workers  # balanced rounds
+    length = min(options.chunk_seconds, max(30.0, duration / n + options.search_seconds))
+    return replace(options, chunk_seconds=length)
 
 
 def plan_chunks(pcm_path: Path, options: AudioOptions = AudioOptions()) -> Iterator[AudioChunk]:

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from replay.contracts import Highlight, MediaInfo, VisualTrack
@@ -40,6 +39,8 @@ def _frame_at(info: MediaInfo, t: float, width: int = 320) -> np.ndarray | None:
 
 def sharpness(image: np.ndarray) -> float:
     """Variance of the Laplacian: high for crisp edges, low for blur or a soft, moving shot."""
+    import cv2  # loaded on use: Settings holds ThumbnailOptions, and must not load OpenCV
+
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     return float(cv2.Laplacian(gray, cv2.CV_64F).var())
 
