@@ -188,9 +188,8 @@ def with_options(settings: Settings, options: dict[str, Any] | None) -> Settings
         unknown = sorted(set(fields) - known)
         if unknown:
             raise OptionsError(f"{group} has no option {unknown[0]!r}", hint=f"{group} takes {', '.join(sorted(known))}")
-    base = {k: dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for k, v in settings}
     try:
-        return Settings.model_validate(merge(base, options))
+        return Settings.model_validate(merge(settings.model_dump(), options))
     except ValidationError as exc:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise OptionsError("invalid options: " + "; ".join(problems), hint=hint) from None

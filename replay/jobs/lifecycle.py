@@ -54,6 +54,17 @@ def run_job(db: Database, job_id: str, work: Work) -> dict[str, Any] | None:
     return result
 
 
+def requeue(db: Database, job_id: str) -> None:
+    """A job a dead process left queued or running goes back to the queue, from the start of its work."""
+    db.update_job(job_id, state="queued", stage="", progress=0.0, eta=None)
+
+
+def abandon(db: Database, job_id: str, hint: str) -> None:
+    """A job a dead process left behind that cannot be run again fails, saying what to do instead."""
+    db.update_job(job_id, state="failed", error={"code": "job_interrupted", "message": "the process running this "
+                                                 "job stopped before it finished", "hint": hint})
+
+
 def create_index_job(db: Database, video: Path, stream_id: str | None = None, title: str | None = None,
                      options: dict[str, Any] | None = None) -> Job:
     """A queued index job. Its row keeps what it needs to run again after a restart: the file, the title and

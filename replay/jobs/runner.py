@@ -19,7 +19,7 @@ from typing import Any
 
 from replay.contracts import Catalog, Progress
 from replay.errors import ReplayError
-from replay.jobs.lifecycle import Report, run_job, summary
+from replay.jobs.lifecycle import Report, abandon, requeue, run_job, summary
 from replay.media.clips import ClipOptions
 from replay.settings import Settings, with_options
 from replay.store.database import Database
@@ -117,11 +117,9 @@ class JobRunner:
         for job in db.interrupted_jobs():
             data = job.options or {}
             if job.kind != "index" or "path" not in data:
-                db.update_job(job.id, state="failed", error={
-                    "code": "job_interrupted", "message": "the server stopped while this job ran",
-                    "hint": "register the stream again with POST /streams"})
+                abandon(db, job.id, "register the stream again with POST /streams, or ask for the clip again")
                 continue
-            db.update_job(job.id, state="queued", stage="", progress=0.0, eta=None)
+            requeue(db, job.id)
             self.submit(IndexRequest(job_id=job.id, stream_id=job.stream_id, path=Path(data["path"]),
                                      catalog=db.catalog(job.stream_id), title=data.get("title"),
                                      options=data.get("options") or {}))
