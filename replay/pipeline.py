@@ -143,6 +143,7 @@ class Run:
     outputs: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    """Each stage's share of the whole run (the declared weights, normalised)."""
     done_weight: float = 0.0
     started: float = field(default_factory=time.monotonic)
 
@@ -150,8 +151,7 @@ class Run:
         """Progress of the current stage, 0..1, turned into whole-run progress and an ETA."""
         if self.progress is None or self.stage is None:
             return
-        share = self.weights.get(self.stage.name, 0.0) / (sum(self.weights.values()) or 1.0)
-        frac = min(1.0, self.done_weight + share * max(0.0, min(1.0, fraction)))
+        frac = min(1.0, self.done_weight + self.weights[self.stage.name] * max(0.0, min(1.0, fraction)))
         elapsed = time.monotonic() - self.started
         eta = elapsed * (1 - frac) / frac if frac > 0.02 else None
         self.progress(Progress(stage=self.stage.name, fraction=frac, eta=eta, message=message))
@@ -161,21 +161,25 @@ class Run:
         self.stage, self.resumed = stage, False
         options = stage.options_for(self.settings, self.catalog)
         self.key = fingerprint({"stage": stage.name, "options": options, "needs": [self.keys[n] for n in stage.needs]})
-        output = None
-        if stage.keep is not None:
-            stored = self.db.checkpoint(self.stream_id, stage.name, self.key)
-            output = from_json(stage.output, stored) if stored is not None else None
-            if output is not None and not stage.keep(output):
-                output = None
-            self.resumed = output is not None
+        output = self._stored(stage) if stage.keep is not None else None
+        self.resumed = output is not None
         if output is None:
             output = stage.run(self, options, *(self.outputs[n] for n in stage.needs))
             if stage.keep is not None and stage.keep(output):
                 self.db.save_checkpoint(self.stream_id, stage.name, self.key, output, seconds=time.monotonic() - t0)
         self.outputs[stage.name], self.keys[stage.name] = output, self.key
         self.report(1.0)
-        self.done_weight += self.weights.get(stage.name, 0.0) / (sum(self.weights.values()) or 1.0)
+        self.done_weight += self.weights[stage.name]
         return StageTiming(stage.name, time.monotonic() - t0, _peak_rss_mb(), self.resumed)
+
+    def _stored(self, stage: Stage) -> Any | None:
+        """The stage's stored output for the current key, if there is one and it is still usable."""
+        stored = self.db.checkpoint(self.stream_id, stage.name, self.key)
+        try:
+            output = from_json(stage.output, stored) if stored is not None else None
+        except ValueError:  # written by an older version in another shape: run the stage again
+            return None
+        return output if output is not None and stage.keep is not None and stage.keep(output) else None
 
 
 def index_stream(
@@ -186,25 +190,24 @@ def index_stream(
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
     db: Database | None = None,
-    stages: tuple[Stage, ...] | None = None,
 ) -> IndexResult:
-    """Index one recording end to end and store everything in the database."""
+    """Index one recording end to end (every stage of STAGES) and store everything in the database."""
     video = Path(video)
-    stages = stages or STAGES
     db = db or Database(settings.database)
     stream_id = options.stream_id or stream_id_for(video)
     if options.force:
         db.clear_checkpoints(stream_id)
     run = Run(stream_id=stream_id, settings=settings, db=db, catalog=catalog, title=options.title, executor=executor,
-              progress=progress, work_dir=settings.stream_dir(stream_id), weights={s.name: s.weight for s in stages})
+              progress=progress, work_dir=settings.stream_dir(stream_id),
+              weights={s.name: s.weight / sum(x.weight for x in STAGES) for s in STAGES})
     run.outputs.update(recording=video, catalog=catalog)
     st = video.stat() if video.is_file() else None
     run.keys.update(recording=fingerprint({"path": str(video.resolve()), "size": st and st.st_size,
                                            "mtime_ns": st and st.st_mtime_ns}),
                     catalog=fingerprint(catalog))
-    timings = tuple(run.execute(stage) for stage in stages)
+    timings = tuple(run.execute(stage) for stage in STAGES)
     total, resumed = run.chunks
-    return IndexResult(stream_id=stream_id, index=run.outputs[stages[-1].name], timings=timings,
+    return IndexResult(stream_id=stream_id, index=run.outputs[STAGES[-1].name], timings=timings,
                        chunks_total=total, chunks_resumed=resumed)
 
 
