@@ -29,7 +29,6 @@ from typing import Any
 from replay.contracts import Catalog, CatalogItem
 from replay.errors import CatalogError
 
-FIELDS = ("sku_id", "title", "brand", "short_name", "aliases", "price", "live_price", "link_no", "image", "category")
 _ALIAS_SPLIT = re.compile(r"[|、,，;；]")
 _PUNCT_CATS = ("P", "S", "Z", "C", "M")  # punctuation, symbols, separators, controls, combining marks
 

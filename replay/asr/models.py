@@ -17,7 +17,7 @@ from pathlib import Path
 
 from replay.errors import ModelCorrupt, ModelNotFound
 
-REGISTRY_PATH = Path(__file__).resolve().parent.parent / "models" / "registry.json"
+REGISTRY_PATH = Path(__file__).resolve().parent / "registry.json"
 _REQUIRED = ("model.bin", "config.json", "tokenizer.json", "vocabulary.json")
 
 

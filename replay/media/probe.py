@@ -5,16 +5,12 @@ Bad input is refused here, before any expensive stage runs, with an error that n
 
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg
-
 from replay.contracts import MediaInfo
 from replay.errors import MediaNotFound, MediaOpenError, MediaTooLarge, NoAudioStream, ZeroDuration
-from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
+from replay.media.ffmpeg import probe_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,43 +46,6 @@ def _rotation(stream: dict) -> int:
     return 0
 
 
-def _run_ffprobe(path: Path) -> dict:
-    probe_bin = ffprobe_path()
-    if probe_bin is None:
-        return _probe_with_ffmpeg(path)
-    try:
-        return ffmpeg.probe(str(path), cmd=probe_bin)
-    except ffmpeg.Error as exc:
-        detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise MediaOpenError(
-            f"{path.name} is not a readable media file: {detail[-1] if detail else 'ffprobe failed'}",
-            hint="check that the file is a complete video or audio recording",
-        ) from None
-
-
-def _probe_with_ffmpeg(path: Path) -> dict:
-    """Minimal ffprobe stand-in from `ffmpeg -i` output, for machines with only imageio-ffmpeg."""
-    out = subprocess.run([ffmpeg_path(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
-    if "Invalid data" in out or "Stream #" not in out:
-        raise MediaOpenError(f"{path.name} is not a readable media file", hint="check the file")
-    m = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", out)
-    duration = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 0.0
-    streams = []
-    for line in out.splitlines():
-        if "Audio:" in line:
-            codec = line.split("Audio:")[1].split()[0].strip(",")
-            sr = re.search(r"(\d+) Hz", line)
-            streams.append({"codec_type": "audio", "codec_name": codec, "sample_rate": sr[1] if sr else None,
-                            "channels": 2 if "stereo" in line else 1})
-        elif "Video:" in line:
-            size = re.search(r" (\d{2,5})x(\d{2,5})", line)
-            fps = re.search(r"([\d.]+) fps", line)
-            streams.append({"codec_type": "video", "codec_name": line.split("Video:")[1].split()[0].strip(","),
-                            "width": int(size[1]) if size else None, "height": int(size[2]) if size else None,
-                            "avg_frame_rate": fps[1] if fps else None})
-    return {"format": {"duration": duration, "format_name": "unknown"}, "streams": streams}
-
-
 def probe(path: Path | str, options: ProbeOptions = ProbeOptions()) -> MediaInfo:
     """Validate ``path`` and return its MediaInfo, or raise a typed MediaError."""
     path = Path(path)
@@ -98,7 +57,7 @@ def probe(path: Path | str, options: ProbeOptions = ProbeOptions()) -> MediaInfo
     if options.max_bytes is not None and size > options.max_bytes:
         raise MediaTooLarge(f"{path.name} is {size} bytes, over the limit of {options.max_bytes}",
                             hint="raise REPLAY_MAX_UPLOAD_BYTES or split the recording")
-    data = _run_ffprobe(path)
+    data = probe_json(path)
     streams = data.get("streams") or []
     fmt = data.get("format") or {}
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)

@@ -1,8 +1,8 @@
-"""Index many recordings with one executor, so ASR workers (local or Ray actors) load the model once.
+"""batch: index many recordings with one executor, so ASR workers (local or Ray actors) load the model once.
 
 Each recording needs its room's catalog: ``NAME.catalog.json|jsonl|csv`` beside ``NAME.mp4``, or a
 ``catalog.json|jsonl|csv`` in the same folder (the bench layout), or one ``--catalog`` for all.
-Each stream (and each CLI `replay index`) gets its own job row, so progress and failures are visible per stream in the API.
+Each stream is one job (jobs/lifecycle.py), so progress and failures are visible per stream in the API.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from replay.contracts import Catalog
+from replay.asr.executor import make_executor
+from replay.contracts import Progress
 from replay.errors import CatalogError, InputError, ReplayError
-from replay.executor import Executor, make_executor
-from replay.index import Index, stream_id_for
-from replay.pipeline import IndexResult, PipelineOptions, Progress, index_stream
+from replay.jobs.lifecycle import index_with_job
+from replay.pipeline import IndexResult, PipelineOptions
 from replay.settings import Settings
+from replay.store.database import Database, stream_id_for
 
 MEDIA_SUFFIXES = {".mp4", ".mkv", ".mov", ".flv", ".ts", ".webm", ".m4a", ".mp3", ".wav", ".aac"}
 CATALOG_SUFFIXES = (".json", ".jsonl", ".csv")
@@ -63,46 +64,19 @@ def discover(paths: Iterable[Path], catalog: Path | None = None) -> list[BatchIt
     return [BatchItem(video=v, catalog=_catalog_for(v, catalog)) for v in videos]
 
 
-def index_with_job(index: Index, video: Path, catalog: Catalog, settings: Settings,
-                   options: PipelineOptions = PipelineOptions(), on_progress: Callable[[Progress], None] | None = None,
-                   executor: Executor | None = None) -> IndexResult:
-    """index_stream with a job row, so a CLI or batch run shows its stage, progress, ETA and failure in the API
-    like a job the server started. Raises what index_stream raises, after recording it on the job."""
-    stream_id = options.stream_id or stream_id_for(video)
-    job = index.create_job(stream_id, "index", {"path": str(Path(video).resolve()), "title": options.title})
-
-    def report(p: Progress) -> None:
-        index.update_job(job.id, state="running", stage=p.stage, progress=round(p.fraction, 4), eta=p.eta)
-        if on_progress:
-            on_progress(p)
-
-    try:
-        result = index_stream(video, catalog, settings, options, progress=report, executor=executor, index=index)
-    except ReplayError as exc:
-        index.update_job(job.id, state="failed", error={"code": exc.code, "message": exc.message, "hint": exc.hint})
-        raise
-    except BaseException as exc:  # a bug or Ctrl-C: the job must not stay 'running' forever
-        index.update_job(job.id, state="failed", error={"code": "interrupted" if isinstance(exc, KeyboardInterrupt)
-                                                        else "internal_error", "message": repr(exc), "hint": None})
-        raise
-    index.update_job(job.id, state="done", stage="done", progress=1.0, eta=0.0,
-                     result={"highlights": len(result.index.highlights)})
-    return result
-
-
 def index_batch(items: list[BatchItem], settings: Settings, options: PipelineOptions = PipelineOptions(),
                 on_progress: Callable[[int, Progress], None] | None = None) -> list[BatchOutcome]:
     """Index each item in turn with one shared executor; a failed stream is recorded and the rest go on."""
     from replay.catalog import load_catalog
 
-    index = Index(settings.database)
+    db = Database(settings.database)
     executor = make_executor(settings)
     outcomes: list[BatchOutcome] = []
     try:
         for n, item in enumerate(items):
             stream_id = stream_id_for(item.video)
             try:
-                result = index_with_job(index, item.video, load_catalog(item.catalog), settings, options,
+                result = index_with_job(db, item.video, load_catalog(item.catalog), settings, options,
                                         on_progress=lambda p, n=n: on_progress(n, p) if on_progress else None,
                                         executor=executor)
             except ReplayError as exc:

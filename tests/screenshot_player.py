@@ -1,11 +1,12 @@
 """Screenshot the player page at 1280x720 with headless Chromium (Debian's, through Playwright).
 
-    python scripts/screenshot_player.py                       # a demo stream (ffmpeg test video + fake 看点)
-    python scripts/screenshot_player.py --data-dir data --media-root /srv/media --stream s1234abcd
-    python scripts/screenshot_player.py --out docs/player.png --sku A102
+    python tests/screenshot_player.py                       # a demo stream (ffmpeg test video + test 看点)
+    python tests/screenshot_player.py --data-dir data --media-root /srv/media --stream s1234abcd
+    python tests/screenshot_player.py --out docs/player.png --sku A102
 
 With --data-dir the server reads that database (REPLAY_DATA_DIR layout), e.g. after indexing the real sample;
 without --stream the newest stream is shown. The server listens on 127.0.0.1 only and stops at the end.
+It lives with the tests because it serves the tests' stream (tests/api_support.py) through their server helper.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests"))  # the helpers beside this file when run as a script
+
+from server_support import background_server  # noqa: E402
 
 from replay.api import create_app  # noqa: E402
-from replay.api.jobs import JobRunner  # noqa: E402
-from replay.api.server import background_server  # noqa: E402
-from replay.index import Index  # noqa: E402
+from replay.jobs.runner import JobRunner  # noqa: E402
 from replay.settings import Settings  # noqa: E402
+from replay.store.database import Database  # noqa: E402
 
 
 def demo_settings(tmp: Path) -> Settings:
@@ -31,7 +33,7 @@ def demo_settings(tmp: Path) -> Settings:
 
     settings = make_settings(tmp)
     make_video(settings.media_root / "live.mp4", seconds=20.0, size="1280x720")
-    fill_stream(Index(settings.database), settings, settings.media_root / "live.mp4")
+    fill_stream(Database(settings.database), settings, settings.media_root / "live.mp4")
     return settings
 
 
@@ -57,12 +59,12 @@ def main() -> None:
             settings = Settings(data_dir=args.data_dir, media_root=args.media_root or Path("."))
         else:
             settings = demo_settings(Path(tmp))
-        index = Index(settings.database)
-        stream = args.stream or index.streams()[0]["id"]
-        highlights = index.highlights(stream).highlights
+        db = Database(settings.database)
+        stream = args.stream or db.streams()[0]["id"]
+        highlights = db.highlights(stream).highlights
         query = f"?sku={args.sku}" if args.sku else (f"?t={highlights[min(1, len(highlights) - 1)].start + 1.5:.1f}"
                                                        if highlights else "")
-        app = create_app(settings, runner=JobRunner(settings, work=lambda req, ix, report: None))
+        app = create_app(settings, runner=JobRunner(settings, work=lambda req, db, report: None))
         with background_server(app) as url, sync_playwright() as p:
             browser = launch(p)
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale="zh-CN")

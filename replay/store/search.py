@@ -60,7 +60,7 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
 
 
-def tokenize_for_index(text: str) -> str:
+def searchable_text(text: str) -> str:
     return " ".join(tokens(text))
 
 
@@ -99,10 +99,10 @@ def _stream_no(db: sqlite_utils.Database, stream_id: str) -> int:
 
 def _insert(db: sqlite_utils.Database, n: int, rows: Iterable[tuple[int, str]]) -> None:
     db.conn.executemany(f"insert into {FTS_TABLE} (rowid, body) values (?, ?)",
-                        (((n << IDX_BITS) | idx, tokenize_for_index(text)) for idx, text in rows))
+                        (((n << IDX_BITS) | idx, searchable_text(text)) for idx, text in rows))
 
 
-def index_segments(db: sqlite_utils.Database, stream_id: str, segments: Iterable[Segment]) -> None:
+def replace_segments(db: sqlite_utils.Database, stream_id: str, segments: Iterable[Segment]) -> None:
     """Replace the search rows of one stream. Call inside the transaction that writes its segments."""
     n = _stream_no(db, stream_id)
     db.execute(f"delete from {FTS_TABLE} where rowid >= ? and rowid < ?", [n << IDX_BITS, (n + 1) << IDX_BITS])

@@ -10,14 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from replay.contracts import Segment, Transcript, Word, to_jsonable
+from replay.contracts import Segment, Transcript, Word
 from replay.errors import TranscriptFormatError
-
-_TS = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})")
-
-
-def transcript_to_json(t: Transcript) -> dict[str, Any]:
-    return to_jsonable(t)
+from replay.timecode import parse_stamp, stamp
 
 
 def transcript_from_json(data: Any, source: str = "transcript") -> Transcript:
@@ -50,14 +45,6 @@ def transcript_from_json(data: Any, source: str = "transcript") -> Transcript:
     return Transcript(segments=tuple(out), language=language, duration=duration, model=model)
 
 
-def parse_timestamp(value: str) -> float:
-    m = _TS.fullmatch(value.strip())
-    if not m:
-        raise TranscriptFormatError(f"bad timestamp {value!r}", hint="use HH:MM:SS,mmm (SRT) or HH:MM:SS.mmm (VTT)")
-    h, mi, s, ms = m.groups()
-    return int(h or 0) * 3600 + int(mi) * 60 + int(s) + int(ms.ljust(3, "0")) / 1000
-
-
 def parse_cues(text: str, source: str = "subtitles") -> Transcript:
     """Parse SRT or WebVTT cues (cue settings and tags ignored)."""
     segs = []
@@ -68,7 +55,7 @@ def parse_cues(text: str, source: str = "subtitles") -> Transcript:
         if idx is None:
             continue  # WEBVTT header, NOTE, STYLE or a bare counter
         left, _, right = lines[idx].partition("-->")
-        start, end = parse_timestamp(left), parse_timestamp(right.strip().split()[0] if right.strip() else "")
+        start, end = parse_stamp(left), parse_stamp(right.strip().split()[0] if right.strip() else "")
         body = re.sub(r"<[^>]+>", "", "".join(lines[idx + 1:])).strip()
         if body:
             segs.append(Segment(start=start, end=end, text=body))
@@ -96,18 +83,10 @@ def read_transcript(path: Path) -> Transcript:
     raise TranscriptFormatError(f"{path.name}: unknown transcript type {suffix!r}", hint="use .json, .srt or .vtt")
 
 
-def _fmt(t: float, sep: str) -> str:
-    ms = int(round(t * 1000))
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
 def to_srt(segments: list[Segment] | tuple[Segment, ...], offset: float = 0.0) -> str:
     lines = []
     for n, s in enumerate(segments, 1):
-        lines += [str(n), f"{_fmt(max(0.0, s.start - offset), ',')} --> {_fmt(max(0.0, s.end - offset), ',')}",
+        lines += [str(n), f"{stamp(s.start - offset, ',')} --> {stamp(s.end - offset, ',')}",
                   s.text, ""]
     return "\n".join(lines)
 
@@ -115,5 +94,5 @@ def to_srt(segments: list[Segment] | tuple[Segment, ...], offset: float = 0.0) -
 def to_vtt(segments: list[Segment] | tuple[Segment, ...], offset: float = 0.0) -> str:
     lines = ["WEBVTT", ""]
     for s in segments:
-        lines += [f"{_fmt(max(0.0, s.start - offset), '.')} --> {_fmt(max(0.0, s.end - offset), '.')}", s.text, ""]
+        lines += [f"{stamp(s.start - offset)} --> {stamp(s.end - offset)}", s.text, ""]
     return "\n".join(lines)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from replay.asr.transcribe import TranscribeOptions, transcribe_chunk
 from replay.contracts import AudioChunk, Segment
 from replay.errors import ReplayError
-from replay.transcribe import TranscribeOptions, transcribe_chunk
 
 
 def _ray() -> Any:
@@ -28,23 +28,13 @@ class _AsrWorker:
     """Holds one loaded model for its whole life; Ray restarts it (and retries its calls) if it dies."""
 
     def __init__(self, options: TranscribeOptions) -> None:
-        from replay.transcribe import load_model
+        from replay.asr.transcribe import load_model
 
         load_model(options)
         self.options = options
 
     def transcribe(self, chunk: AudioChunk, options: TranscribeOptions) -> list[Segment]:
         return transcribe_chunk(chunk, options)
-
-    def pid(self) -> int:
-        import os
-
-        return os.getpid()
-
-    def node_id(self) -> str:
-        import ray
-
-        return str(ray.get_runtime_context().get_node_id())
 
 
 class RayExecutor:

@@ -16,8 +16,8 @@ from typing import Any
 
 import zhconv
 
-from replay.audio import load_pcm
 from replay.contracts import AudioChunk, CatalogItem, Segment, Word
+from replay.media.audio import load_pcm
 
 # faster-whisper keeps max_length // 2 = 223 prompt tokens of hotwords; ~180 Chinese characters fit.
 HOTWORD_BUDGET_CHARS = 180
@@ -34,7 +34,7 @@ _CLAUSE_END = re.compile(r"[，,、；;：:]$")
 @dataclass(frozen=True, slots=True)
 class TranscribeOptions:
     model_dir: Path = Path()
-    """A CTranslate2 whisper directory (see replay.models.resolve_model)."""
+    """A CTranslate2 whisper directory (see replay.asr.models.resolve_model)."""
     device: str = "cpu"
     """cpu, cuda or auto."""
     compute_type: str = "int8"

@@ -12,56 +12,24 @@ the card stayed on screen.
 
 from __future__ import annotations
 
-import subprocess
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from replay.contracts import Catalog, MediaInfo, VisualEvent, VisualTrack
 from replay.errors import MediaOpenError
-from replay.ffmpeg_bin import ffmpeg_path, ffprobe_path
-from replay.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
-from replay.ocr import OcrEngine, OcrLine
-from replay.visual_match import ImageMatcher, match_text
+from replay.media.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
+from replay.media.keyframes import median_gap
+from replay.media.thumbnails import sharpness
+from replay.screen.match import ImageMatcher, match_text
+from replay.screen.ocr import OcrEngine, OcrLine
+from replay.screen.options import VisualOptions
 
 GRID = (16, 9)  # cells across, down: about 40×40 source pixels each at 640×360
 _MIN_PICTURE_CELLS = 4  # a region shorter than this (a banner strip, a ticker) holds no product picture
-
-
-@dataclass(frozen=True, slots=True)
-class VisualOptions:
-    """How the visual stage samples, when it runs OCR, and how it matches the catalog."""
-
-    sample: str = "auto"
-    """'keyframes', 'fps', or 'auto' (keyframes when they are at most max_keyframe_gap apart, else fps)."""
-    sample_fps: float = 0.5
-    """Sample rate in 'fps' mode. Product cards stay up for many seconds, so one frame every 2 s follows
-    them; decode cost is the same at any rate, the per-frame work halves against 1 fps."""
-    max_keyframe_gap: float = 2.5
-    """Longest median keyframe spacing (s) for which keyframes alone are dense enough to follow cards."""
-    analysis_width: int = 640
-    """Width of the frames OCR sees; larger sources are downscaled by ffmpeg (card text stays legible)."""
-    cell_threshold: float = 4.0
-    """Mean absolute grey-level change (0–255) of a grid cell, on a 128×72 copy, that counts as 'changed'."""
-    min_texture: float = 6.0
-    """Grey-level standard deviation of a changed cell below which it holds nothing to read (a recoloured
-    background, the empty space a card left): such cells are marked as seen without OCR."""
-    hold_seconds: float = 2.0
-    """While a read card stays unchanged, re-emit its event this often (no OCR)."""
-    max_ocr_per_minute: int = 12
-    """OCR budget: a region that changes more often (animations, a ticker) waits for the budget to refill."""
-    min_text_score: float = 0.5
-    """Lowest catalog-match score (0–1, see visual_match.score_item) that produces an 'ocr' event."""
-    min_image_score: float = 0.8
-    """Lowest normalised template-match correlation that produces an 'image' event."""
-    frame_accurate_cuts: bool = False
-    """Refine each sampled scene cut to its exact frame by decoding the gap between two samples."""
-    ocr_threads: int | None = None
-    """onnxruntime threads for OCR; None lets it use all cores."""
 
 
 ProgressFn = Callable[[float], None]
@@ -86,25 +54,11 @@ class _State:
     events: list[VisualEvent] = field(default_factory=list)
 
 
-def keyframe_gap(info: MediaInfo, probe_seconds: float = 120.0) -> float | None:
-    """Median spacing of keyframes over the first ``probe_seconds``, from packet flags (no decoding)."""
-    if ffprobe_path() is None:
-        return None
-    out = subprocess.run([ffprobe_path(), "-v", "error", "-select_streams", "v:0", "-read_intervals",
-                          f"%+{probe_seconds}", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0",
-                          str(info.path)], capture_output=True, text=True).stdout
-    keys = sorted(float(t) for t, _, flags in (ln.partition(",") for ln in out.splitlines())
-                  if "K" in flags and t not in ("", "N/A"))
-    if len(keys) < 2:
-        return None
-    return float(np.median(np.diff(keys)))
-
-
 def _sample_options(info: MediaInfo, options: VisualOptions) -> FrameOptions:
     width = min(options.analysis_width, (info.height if info.rotation in (90, 270) else info.width) or 640)
     mode = options.sample
     if mode == "auto":
-        gap = keyframe_gap(info)
+        gap = median_gap(info)
         mode = "keyframes" if gap is not None and gap <= options.max_keyframe_gap else "fps"
     if mode == "keyframes":
         return FrameOptions(width=width, keyframes_only=True)
@@ -320,69 +274,3 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
 
 def ocr_calls_per_hour(track: VisualTrack, info: MediaInfo) -> float:
     return track.ocr_calls / max(info.duration, 1e-9) * 3600.0
-
-
-def _frame_at(info: MediaInfo, t: float, width: int = 320) -> np.ndarray | None:
-    for f in iter_frames(info, FrameOptions(width=width, start=max(0.0, t), end=t + 1.0)):
-        return f.image
-    return None
-
-
-def sharpness(image: np.ndarray) -> float:
-    """Variance of the Laplacian: high for crisp edges, low for blur or a soft, moving shot."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
-
-
-def best_thumbnail_time(info: MediaInfo, start: float, end: float, track: VisualTrack | None = None,
-                        sku_id: str | None = None, candidates: int = 6) -> float:
-    """The time in [start, end] that makes the best thumbnail for ``sku_id``.
-
-    Prefers moments where the product's card or picture was seen (track events), and among those the
-    sharpest frame; with no such evidence, the sharpest frame. When the visual stage recorded the sharpness
-    of its sampled frames, nothing is decoded; otherwise ``candidates`` small frames are decoded by seeking,
-    so the cost does not depend on the length of the recording.
-    """
-    end = min(end, info.duration)
-    if end <= start or not info.has_video:
-        return max(0.0, start)
-    seen = sorted({e.time for e in (track.events if track else ())
-                   if e.kind in ("ocr", "image") and (sku_id is None or e.sku_id == sku_id) and start <= e.time <= end})
-    sampled = [(t, s) for t, s in (track.sharpness if track else ()) if start <= t <= end]
-    if sampled:
-        # A card event is dated from the sample before the card settled: count the frames up to one hold
-        # interval after it as showing the card.
-        showing = [(t, s) for t, s in sampled if any(0.0 <= t - e <= 2.5 for e in seen)]
-        return float(max(showing or sampled, key=lambda ts: ts[1])[0])
-    if seen:
-        times = [seen[round(i * (len(seen) - 1) / max(1, candidates - 1))] for i in range(min(candidates, len(seen)))]
-        bonus = 1.0
-    else:
-        times = [start + (end - start) * (i + 0.5) / candidates for i in range(candidates)]
-        bonus = 0.0
-    best_t, best_s = times[0], -1.0
-    for t in dict.fromkeys(times):
-        img = _frame_at(info, t)
-        if img is None:
-            continue
-        s = sharpness(img) * (1.0 + bonus)
-        if s > best_s:
-            best_t, best_s = t, s
-    return float(best_t)
-
-
-def write_thumbnail(info: MediaInfo, time: float, out_path: Path | str, width: int = 480) -> Path:
-    """Write a JPEG of the frame at ``time`` (seconds from the recording's start), ``width`` px wide."""
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".partial.jpg")
-    # Input seek (-ss before -i) jumps to the keyframe before `time` and decodes only from there.
-    cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{max(0.0, time):.3f}",
-           "-i", str(info.path), "-frames:v", "1", "-vf", f"scale={int(width)}:-2", "-q:v", "3", str(tmp)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        raise MediaOpenError(f"could not write a thumbnail of {info.path.name} at {time:.2f} s",
-                             hint=(done.stderr.strip().splitlines() or ["is the time inside the recording?"])[-1])
-    tmp.replace(out_path)
-    return out_path

@@ -1,4 +1,4 @@
-"""server: run the app with uvicorn in a background thread (browser tests, screenshots, notebooks).
+"""Run the app with uvicorn in a background thread, for the browser tests and tests/screenshot_player.py.
 
 Always bound to 127.0.0.1 on a free port, and stopped when the ``with`` block ends.
 """

@@ -87,7 +87,7 @@ class OcrEngine:
             try:
                 from rapidocr import RapidOCR
             except ImportError as exc:
-                raise ModelNotFound("rapidocr is not installed", hint="pip install 'replay[ocr]'") from exc
+                raise ModelNotFound("rapidocr is not installed", hint="reinstall replay: it depends on rapidocr") from exc
             params: dict[str, Any] = {
                 "Global.log_level": "error",
                 # Screen text is upright: the angle classifier only costs time.

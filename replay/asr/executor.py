@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Protocol
 
+from replay.asr.transcribe import TranscribeOptions, transcribe_chunk
 from replay.contracts import AudioChunk, Segment
 from replay.settings import Settings
-from replay.transcribe import TranscribeOptions, transcribe_chunk
 
 
 class Executor(Protocol):
@@ -78,7 +78,7 @@ class LocalPoolExecutor:
 def make_executor(settings: Settings) -> Executor:
     """The executor the settings ask for: Ray when an address is set, else the local pool."""
     if settings.ray_address:
-        from replay.ray_executor import RayExecutor  # imported lazily: Ray is an optional extra
+        from replay.asr.ray_executor import RayExecutor  # imported lazily: Ray is an optional extra
 
         return RayExecutor(settings.ray_address, workers=settings.workers, num_cpus=settings.ray_cpus_per_worker,
                            num_gpus=settings.ray_gpus_per_worker)
