@@ -31,6 +31,8 @@ out = Console()
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "samples" / "demo"
 """The bundled demo stream, shipped inside the package so `replay demo` works from any folder."""
+# The bundled samples `replay demo` indexes: folder under replay/samples/, display title.
+DEMO_SAMPLES = (("demo", "示例直播间 · 回放"), ("portrait", "小鹿生活馆 · 竖屏回放"))
 
 
 def _settings(sets: list[str] | None = None, **overrides: object) -> Settings:
@@ -313,11 +315,12 @@ def serve_cmd(
 @app.command("demo")
 def demo_cmd(
     port: Annotated[int | None, typer.Option(help="Port (REPLAY_PORT, default 8000).")] = None,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Index the sample and stop.")] = False,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Index the samples and stop.")] = False,
 ) -> None:
-    """Index the bundled sample stream (shipped in the package: replay/samples/demo) and serve its player.
+    """Index the two bundled sample streams (shipped in the package: replay/samples/demo, landscape, and
+    replay/samples/portrait, 720×1280 as phones film it) and serve their players.
 
-    Example: replay demo   then open the printed URL
+    Example: replay demo   then open the printed URLs
     """
     from replay.catalog import load_catalog
     from replay.contracts import to_json
@@ -325,24 +328,30 @@ def demo_cmd(
     from replay.pipeline import PipelineOptions
     from replay.store.database import Database
 
-    video = SAMPLE_DIR / "stream.mp4"
-    if not video.is_file():
-        raise ReplayError(f"the bundled sample is missing: {video}", hint="reinstall replay (the wheel ships it)")
-    settings = _settings(port=port, media_root=str(SAMPLE_DIR.parent))
-    with _progress_bar() as bar:
-        task = bar.add_task("index", total=1.0, stage="probe")
-        result = index_with_job(Database(settings.database), video, load_catalog(SAMPLE_DIR / "catalog.json"), settings,
-                                PipelineOptions(title="示例直播间 · 回放"),
-                                on_progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
-        bar.update(task, completed=1.0, stage="done")
-    _print_highlights(to_json(result.index))
+    samples = SAMPLE_DIR.parent
+    settings = _settings(port=port, media_root=str(samples))
+    players = []
+    for folder, title in DEMO_SAMPLES:
+        video = samples / folder / "stream.mp4"
+        if not video.is_file():
+            raise ReplayError(f"the bundled sample is missing: {video}", hint="reinstall replay (the wheel ships it)")
+        with _progress_bar() as bar:
+            task = bar.add_task("index", total=1.0, stage="probe")
+            result = index_with_job(Database(settings.database), video, load_catalog(samples / folder / "catalog.json"),
+                                    settings, PipelineOptions(title=title),
+                                    on_progress=lambda p, bar=bar, task=task: bar.update(task, completed=p.fraction,
+                                                                                         stage=p.stage))
+            bar.update(task, completed=1.0, stage="done")
+        _print_highlights(to_json(result.index))
+        players.append((title, result.stream_id))
     if no_serve:
         return
     import uvicorn
 
     from replay.api import create_app
 
-    console.print(f"player: http://{settings.host}:{settings.port}/streams/{result.stream_id}")
+    for title, stream_id in players:
+        console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 
 

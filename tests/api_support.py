@@ -8,6 +8,7 @@ pipeline gives them (HighlightIndex.of, one JPEG per 看点 named after its id).
 from __future__ import annotations
 
 import functools
+import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -67,10 +68,10 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     return Settings(data_dir=tmp / "data", media_root=media, **overrides)  # type: ignore[arg-type]
 
 
-def media_info(path: Path, duration: float = 20.0) -> MediaInfo:
+def media_info(path: Path, duration: float = 20.0, width: int = 640, height: int = 360) -> MediaInfo:
     return MediaInfo(path=path, duration=duration, size_bytes=path.stat().st_size if path.exists() else 0,
                      format_name="mov,mp4,m4a,3gp,3g2,mj2", has_video=True, audio_codec="aac", audio_sample_rate=44100,
-                     audio_channels=1, video_codec="h264", width=640, height=360, fps=25.0)
+                     audio_channels=1, video_codec="h264", width=width, height=height, fps=25.0)
 
 
 def ids(stream_id: str = "sdemo") -> list[str]:
@@ -98,6 +99,45 @@ def fill_stream(db: Database, settings: Settings, video: Path, stream_id: str = 
     return stream_id
 
 
+SAMPLES = Path(__file__).resolve().parent.parent / "replay" / "samples"
+# What the real clip spliced into the samples says (samples/NOTICE.md); truth.json names only the file.
+_REAL_CLIP_TEXT = "欢迎大家来体验达摩院推出的语音识别模型"
+
+
+def fill_sample(db: Database, settings: Settings, name: str, stream_id: str, title: str) -> dict:
+    """Write a bundled sample (replay/samples/demo, …/portrait) into the database from its truth.json, as a
+    finished index job would, without running ASR: the transcript is the script the voice read, the 看点
+    are the truth segments, the thumbnails are frames of the real recording. Browser tests use it to drive
+    the player on the real video; the pipeline's own accuracy on the samples is tested in test_pipeline.py.
+    Returns the truth."""
+    folder = SAMPLES / name
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    records = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+    catalog = Catalog(items=tuple(CatalogItem(**{**r, "aliases": tuple(r.get("aliases") or ()), "image": None})
+                                  for r in records))
+    titles = {item.sku_id: item.title for item in catalog.items}
+    video = folder / "stream.mp4"
+    width, height = truth["params"]["size"]
+    db.upsert_stream(stream_id, media_info(video, truth["duration"], width, height), title)
+    db.save_catalog(stream_id, catalog)
+    segments = tuple(Segment(u["start"], u["end"], _REAL_CLIP_TEXT if u["kind"] == "real" else u["text"])
+                     for u in truth["utterances"])
+    db.save_transcript(stream_id, Transcript(segments=segments, duration=truth["duration"]))
+    found = (Highlight(s["sku_id"], titles[s["sku_id"]], s["start"], s["end"], 1.0, kind=s["kind"],
+                       evidence=(Evidence("truth", s["start"], "truth.json", s["sku_id"]),)) for s in truth["segments"])
+    highlights = tuple(replace(h, thumbnail=f"{h.id}.jpg")
+                       for h in HighlightIndex.of(stream_id, truth["duration"], found).highlights)
+    folder_out = settings.stream_dir(stream_id) / "thumbs"
+    folder_out.mkdir(parents=True, exist_ok=True)
+    for h in highlights:
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", f"{h.start + 3:.2f}", "-i", str(video), "-frames:v", "1",
+                        "-vf", "scale=320:-2", "-q:v", "4", str(folder_out / f"{h.id}.jpg")], check=True)
+    db.save_highlights(stream_id, highlights)
+    job = db.create_job(stream_id, "index", {"path": str(video)})
+    db.update_job(job.id, state="done", stage="done", progress=1.0, eta=0.0)
+    return truth
+
+
 @functools.lru_cache(maxsize=8)
 def _jpeg(shade: int) -> bytes:
     out = subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=1:duration=1",
@@ -119,6 +159,44 @@ def make_video(path: Path, seconds: float = 20.0, size: str = "640x360") -> Path
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
                     "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", "-shortest", str(path)], check=True)
     return path
+
+
+def make_long_video(path: Path, seconds: float = 10800.0, size: str = "180x320") -> Path:
+    """A real, tiny H.264 mp4 of ``seconds`` (a still picture at 1 fps, no audio; 3 h takes a few seconds
+    to encode and about 170 kB), for measuring the player on a long stream."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x333333:s={size}:r=1:d={seconds}",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "600",
+                    "-movflags", "+faststart", str(path)], check=True)
+    return path
+
+
+def fill_long_stream(db: Database, settings: Settings, video: Path, stream_id: str = "slong", n: int = 100,
+                     duration: float = 10800.0, n_products: int = 120) -> str:
+    """A finished index of a long stream: ``n`` 看点 spread over ``duration`` (every fifth a 返场), a catalog
+    of ``n_products`` (a big 购物袋), one transcript line per 看点, a thumbnail per 看点."""
+    db.upsert_stream(stream_id, media_info(video, duration, 180, 320), "三小时长直播")
+    items = tuple(CatalogItem(f"L{k:03d}", f"长直播商品{k:03d} 规格{k % 7 + 1}", short_name=f"商品{k:03d}", price=99 + k,
+                              live_price=49 + k, link_no=k) for k in range(1, n_products + 1))
+    db.save_catalog(stream_id, Catalog(items=items))
+    step = duration / n
+    highlights, segments = [], []
+    for i in range(n):
+        item = items[(i if i % 5 else max(0, i - 3)) % n_products]
+        start = round(i * step + 5.0, 2)
+        highlights.append(Highlight(item.sku_id, item.title, start, round(start + step * 0.8, 2), 0.9,
+                                    kind="return" if i % 5 == 0 and i else "main"))
+        segments.append(Segment(start, start + 4.0, f"{item.link_no}号链接{item.short_name}来啦"))
+    db.save_transcript(stream_id, Transcript(segments=tuple(segments), duration=duration))
+    stored = tuple(replace(h, thumbnail=f"{h.id}.jpg") for h in HighlightIndex.of(stream_id, duration, highlights).highlights)
+    folder = settings.stream_dir(stream_id) / "thumbs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for hl in stored:
+        make_jpeg(folder / f"{hl.id}.jpg", hl.start)
+    db.save_highlights(stream_id, stored)
+    job = db.create_job(stream_id, "index", {"path": str(video)})
+    db.update_job(job.id, state="done", stage="done", progress=1.0, eta=0.0)
+    return stream_id
 
 
 def assert_error(resp, status: int, code: str) -> dict:

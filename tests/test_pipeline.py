@@ -37,8 +37,8 @@ def _iou(a: dict, b: dict) -> float:
     return inter / (max(a["end"], b["end"]) - min(a["start"], b["start"]))
 
 
-def _check_against_truth(highlights: list[dict], duration: float) -> None:
-    truth = json.loads((SAMPLE / "truth.json").read_text())
+def _check_against_truth(highlights: list[dict], duration: float, sample: Path = SAMPLE) -> None:
+    truth = json.loads((sample / "truth.json").read_text())
     for t in truth["segments"]:
         match = [h for h in highlights if h["sku_id"] == t["sku_id"] and _iou(h, t) >= 0.5]
         assert match, f"missed {t}"
@@ -110,6 +110,17 @@ def test_a_changed_visual_option_reruns_the_visual_stage(sample: tuple[Settings,
     third = index_stream(SAMPLE / "stream.mp4", catalog, changed)
     assert _resumed(third)["visual"] is True
     assert to_json(third.index) == to_json(second.index)
+
+
+def test_index_portrait_sample_end_to_end(settings: Settings) -> None:
+    """The portrait sample (720×1280, another room and catalog): same bounds, visual stage included."""
+    portrait = REPO / "replay" / "samples" / "portrait"
+    result = index_stream(portrait / "stream.mp4", load_catalog(portrait / "catalog.json"), settings)
+    data = result.index.to_json()
+    _check_against_truth(data["highlights"], data["duration"], portrait)
+    stream = Database(settings.database).stream(result.stream_id)
+    assert (stream["media"]["width"], stream["media"]["height"]) == (720, 1280)
+    assert [h["kind"] for h in data["highlights"]].count("return") == 1
 
 
 def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settings, tmp_path: Path) -> None:
