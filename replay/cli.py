@@ -16,7 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from replay.errors import ReplayError
-from replay.settings import Settings, load_settings
+from replay.settings import Settings, describe, load_settings, merge, parse_assignments
+from replay.timecode import clock
 
 app = typer.Typer(
     help="Index recorded live-commerce streams into per-product 看点 and serve them.\n\n"
@@ -28,12 +29,28 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = REPO_ROOT / "samples" / "demo"
+SAMPLE_DIR = Path(__file__).resolve().parent / "samples" / "demo"
+"""The bundled demo stream, shipped inside the package so `replay demo` works from any folder."""
+# The bundled samples `replay demo` indexes: folder under replay/samples/, display title.
+DEMO_SAMPLES = (("demo", "示例直播间 · 回放"), ("portrait", "小鹿生活馆 · 竖屏回放"))
 
 
-def _settings(**overrides: object) -> Settings:
-    return load_settings(**overrides)
+def _settings(sets: list[str] | None = None, **overrides: object) -> Settings:
+    """The settings: the environment, then ``--set NAME=VALUE`` items, then the command's own options."""
+    return load_settings(**merge(parse_assignments(sets or []), {k: v for k, v in overrides.items() if v is not None}))
+
+
+SET_HELP = ("Change a setting or a stage option for this run: NAME=VALUE, e.g. visual.sample_fps=1 or "
+            "detect.min_confidence=0.6 (names: `replay config`). Repeatable.")
+NO_VISUAL_HELP = "Skip the visual stage (same as --set visual.enabled=false)."
+
+
+def _no_visual(no_visual: bool) -> dict[str, object] | None:
+    return {"enabled": False} if no_visual else None
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _progress_bar() -> Progress:
@@ -42,19 +59,14 @@ def _progress_bar() -> Progress:
 
 
 def _print_highlights(index_json: dict) -> None:
+    """The 看点 JSON (contracts.to_json of a HighlightIndex) as a table."""
     table = Table(title=f"看点 of {index_json['stream_id']} ({index_json['duration']:.0f} s)")
     for col in ("#", "sku", "title", "start", "end", "conf"):
         table.add_column(col)
     for n, h in enumerate(index_json["highlights"], 1):
-        table.add_row(str(n), h["sku_id"], h["title"][:28], _clock(h["start"]), _clock(h["end"]),
+        table.add_row(str(n), h["sku_id"], h["title"][:28], clock(h["start"]), clock(h["end"]),
                       f"{h['confidence']:.2f}")
     out.print(table)
-
-
-def _clock(t: float) -> str:
-    m, s = divmod(int(t), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 @app.command("index")
@@ -63,34 +75,37 @@ def index_cmd(
     catalog: Annotated[Path, typer.Option("--catalog", "-c", help="Product list: JSON, JSONL or CSV.")],
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the 看点 JSON here.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage, ignoring checkpoints.")] = False,
-    no_visual: Annotated[bool, typer.Option("--no-visual", help="Skip the visual stage.")] = False,
+    no_visual: Annotated[bool, typer.Option("--no-visual", help=NO_VISUAL_HELP)] = False,
     title: Annotated[str | None, typer.Option(help="Display title of the stream.")] = None,
     workers: Annotated[int | None, typer.Option(help="ASR worker processes (REPLAY_WORKERS).")] = None,
     model: Annotated[str | None, typer.Option(help="ASR model name or directory (REPLAY_MODEL).")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", "-s", help=SET_HELP)] = None,
 ) -> None:
     """Index one recording: transcribe, detect 看点, store them, optionally write JSON.
 
-    A re-run resumes: finished stages and transcribed chunks are skipped.
+    A re-run resumes: finished stages and transcribed chunks are skipped; a stage whose options changed
+    (--set, REPLAY_*) runs again, with everything after it.
 
-    Example: replay index samples/demo/stream.mp4 --catalog samples/demo/catalog.json --out highlights.json
+    Example: replay index live.mp4 --catalog products.csv --out highlights.json --set detect.min_confidence=0.6
     """
-    from replay.batch import index_with_job
     from replay.catalog import load_catalog
-    from replay.index import Index
+    from replay.contracts import to_json
+    from replay.jobs.lifecycle import index_with_job
     from replay.pipeline import PipelineOptions
+    from replay.store.database import Database
 
-    settings = _settings(workers=workers, model=model)
+    settings = _settings(sets, workers=workers, model=model, visual=_no_visual(no_visual))
     cat = load_catalog(catalog)
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")
-        result = index_with_job(Index(settings.database), video, cat, settings,
-                                PipelineOptions(force=force, visual=not no_visual, title=title),
+        result = index_with_job(Database(settings.database), video, cat, settings,
+                                PipelineOptions(force=force, title=title),
                                 on_progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
         bar.update(task, completed=1.0, stage="done")
-    data = result.index.to_json()
+    data = to_json(result.index)
     _print_highlights(data)
     if out_file:
-        out_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(out_file, data)
         console.print(f"wrote {out_file}")
     for t in result.timings:
         console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  peak RSS {t.peak_rss_mb:6.0f} MB"
@@ -104,7 +119,8 @@ def index_batch_cmd(
     catalog: Annotated[Path | None, typer.Option("--catalog", "-c", help="One catalog for recordings without their own.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Write STREAM_ID.json 看点 files here.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage, ignoring checkpoints.")] = False,
-    no_visual: Annotated[bool, typer.Option("--no-visual", help="Skip the visual stage.")] = False,
+    no_visual: Annotated[bool, typer.Option("--no-visual", help=NO_VISUAL_HELP)] = False,
+    sets: Annotated[list[str] | None, typer.Option("--set", "-s", help=SET_HELP)] = None,
 ) -> None:
     """Index many recordings; on a Ray cluster when REPLAY_RAY_ADDRESS is set, else the local pool.
 
@@ -112,16 +128,17 @@ def index_batch_cmd(
 
     Example: REPLAY_RAY_ADDRESS=auto replay index-batch /data/streams/2026-11-21/ --out-dir out/
     """
-    from replay.batch import discover, index_batch
+    from replay.contracts import to_json
+    from replay.jobs.batch import discover, index_batch
     from replay.pipeline import PipelineOptions
 
-    settings = _settings()
+    settings = _settings(sets, visual=_no_visual(no_visual))
     items = discover(paths, catalog)
     where = f"Ray at {settings.ray_address}" if settings.ray_address else f"local pool of {settings.workers}"
     console.print(f"{len(items)} recordings; executor: {where}")
     with _progress_bar() as bar:
         tasks = [bar.add_task(i.video.name, total=1.0, stage=i.video.name[:11]) for i in items]
-        outcomes = index_batch(items, settings, PipelineOptions(force=force, visual=not no_visual),
+        outcomes = index_batch(items, settings, PipelineOptions(force=force),
                                on_progress=lambda n, p: bar.update(tasks[n], completed=p.fraction))
     failed = 0
     for o in outcomes:
@@ -133,8 +150,7 @@ def index_batch_cmd(
         console.print(f"ok  {o.item.video} -> {o.stream_id} ({len(o.result.index.highlights)} 看点)")
         if out_dir:
             out_dir.mkdir(parents=True, exist_ok=True)
-            (out_dir / f"{o.stream_id}.json").write_text(
-                json.dumps(o.result.index.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+            _write_json(out_dir / f"{o.stream_id}.json", to_json(o.result.index))
     if failed:
         raise typer.Exit(1)
 
@@ -148,9 +164,10 @@ def show_cmd(
 
     Example: replay show s1a2b3c4d5e6
     """
-    from replay.index import Index
+    from replay.contracts import to_json
+    from replay.store.database import Database
 
-    data = Index(_settings().database).highlights(stream).to_json()
+    data = to_json(Database(_settings().database).highlights(stream))
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
@@ -163,13 +180,13 @@ def list_cmd() -> None:
 
     Example: replay list
     """
-    from replay.index import Index
+    from replay.store.database import Database
 
     table = Table(title="streams")
     for col in ("id", "title", "duration", "看点"):
         table.add_column(col)
-    for s in Index(_settings().database).streams():
-        table.add_row(s["id"], s["title"], _clock(s["duration"] or 0), str(s["n_highlights"]))
+    for s in Database(_settings().database).streams():
+        table.add_row(s["id"], s["title"], clock(s["duration"] or 0), str(s["n_highlights"]))
     out.print(table)
 
 
@@ -178,33 +195,30 @@ def detect_cmd(
     transcript: Annotated[Path, typer.Argument(help="Transcript from any ASR: .srt, .vtt or .json with times.")],
     catalog: Annotated[Path, typer.Option("--catalog", "-c", help="Product list: JSON, JSONL or CSV.")],
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the 看点 JSON here.")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", "-s", help=SET_HELP)] = None,
 ) -> None:
     """Run only the detector on an existing transcript (no audio, no model needed).
 
-    Example: replay detect show.srt --catalog products.csv --out highlights.json
-    """
-    from replay.catalog import load_catalog
-    from replay.contracts import HighlightIndex
-    from replay.detect import detect
-    from replay.transcript_io import read_transcript
+    The transcript's file name (without extension) stands for the stream id in the JSON.
 
+    Example: replay detect show.srt --catalog products.csv --out highlights.json --set detect.switch_cost=5
+    """
+    from replay.asr.transcript_io import read_transcript
+    from replay.catalog import load_catalog
+    from replay.contracts import HighlightIndex, to_json
+    from replay.detect import detect
+
+    settings = _settings(sets)
     tr = read_transcript(transcript)
-    found = detect(tr, load_catalog(catalog))
-    found = [h if h.id else _with_id(h, n) for n, h in enumerate(found)]
-    data = HighlightIndex(stream_id=transcript.stem, duration=tr.duration, highlights=tuple(found)).to_json()
+    found = detect(tr, load_catalog(catalog), settings.detect)
+    data = to_json(HighlightIndex.of(transcript.stem, tr.duration, found))
     if out_file:
-        out_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(out_file, data)
     _print_highlights(data)
 
 
-def _with_id(h, n):  # noqa: ANN001, ANN202 - tiny helper for dataclasses.replace
-    from dataclasses import replace
-
-    return replace(h, id=f"h{n}")
-
-
 def _clip_options(padding: float, copy: bool, vertical: bool, subtitles: str):  # noqa: ANN202
-    from replay.clips import ClipOptions
+    from replay.media.clips import ClipOptions
 
     if subtitles not in ("none", "burn", "sidecar", "both"):
         raise typer.BadParameter("use none, burn, sidecar or both", param_hint="--subtitles")
@@ -228,15 +242,15 @@ def clip_cmd(
 
     Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --subtitles burn --out clip.mp4
     """
-    from replay.clips import cut_clip
-    from replay.index import Index
-    from replay.probe import probe
+    from replay.media.clips import cut_clip
+    from replay.media.probe import probe
+    from replay.store.database import Database
 
-    idx = Index(_settings().database)
-    info = probe(idx.stream(stream)["path"])
+    db = Database(_settings().database)
+    info = probe(db.stream(stream)["path"])
     sku = title = None
     if highlight is not None:
-        hs = idx.highlights(stream).highlights
+        hs = db.highlights(stream).highlights
         h = next((x for x in hs if x.id == highlight), None)
         if h is None and highlight.isdigit() and 1 <= int(highlight) <= len(hs):
             h = hs[int(highlight) - 1]
@@ -248,7 +262,7 @@ def clip_cmd(
     with _progress_bar() as bar:
         task = bar.add_task("clip", total=1.0, stage="clip")
         r = cut_clip(info, start, end, out_file, _clip_options(padding, copy, vertical, subtitles),
-                     idx.transcript(stream).segments, lambda f: bar.update(task, completed=f), sku_id=sku, title=title)
+                     db.transcript(stream).segments, lambda f: bar.update(task, completed=f), sku_id=sku, title=title)
     console.print(f"wrote {r.path} ({r.start:.2f}-{r.end:.2f} s, {r.duration:.2f} s)"
                   + "".join(f"\n  + {p}" for p in r.subtitles))
 
@@ -266,16 +280,16 @@ def export_cmd(
 
     Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical
     """
-    from replay.clips import export_stream
-    from replay.index import Index
-    from replay.probe import probe
+    from replay.media.clips import export_stream
+    from replay.media.probe import probe
+    from replay.store.database import Database
 
-    idx = Index(_settings().database)
-    info = probe(idx.stream(stream)["path"])
+    db = Database(_settings().database)
+    info = probe(db.stream(stream)["path"])
     with _progress_bar() as bar:
         task = bar.add_task("export", total=1.0, stage="export")
-        path = export_stream(info, idx.highlights(stream).highlights, out_dir,
-                             _clip_options(padding, copy, vertical, subtitles), idx.transcript(stream).segments,
+        path = export_stream(info, db.highlights(stream).highlights, out_dir,
+                             _clip_options(padding, copy, vertical, subtitles), db.transcript(stream).segments,
                              lambda f: bar.update(task, completed=f), stream_id=stream)
     console.print(f"wrote {path}")
 
@@ -301,35 +315,43 @@ def serve_cmd(
 @app.command("demo")
 def demo_cmd(
     port: Annotated[int | None, typer.Option(help="Port (REPLAY_PORT, default 8000).")] = None,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Index the sample and stop.")] = False,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Index the samples and stop.")] = False,
 ) -> None:
-    """Index the bundled sample stream (samples/demo) and serve its player.
+    """Index the two bundled sample streams (shipped in the package: replay/samples/demo, landscape, and
+    replay/samples/portrait, 720×1280 as phones film it) and serve their players.
 
-    Example: replay demo   then open the printed URL
+    Example: replay demo   then open the printed URLs
     """
-    from replay.batch import index_with_job
     from replay.catalog import load_catalog
-    from replay.index import Index
+    from replay.contracts import to_json
+    from replay.jobs.lifecycle import index_with_job
     from replay.pipeline import PipelineOptions
+    from replay.store.database import Database
 
-    video = SAMPLE_DIR / "stream.mp4"
-    if not video.is_file():
-        raise ReplayError(f"the bundled sample is missing: {video}", hint="run from a full checkout of replay")
-    settings = _settings(port=port, media_root=str(SAMPLE_DIR.parent))
-    with _progress_bar() as bar:
-        task = bar.add_task("index", total=1.0, stage="probe")
-        result = index_with_job(Index(settings.database), video, load_catalog(SAMPLE_DIR / "catalog.json"), settings,
-                                PipelineOptions(title="示例直播间 · 回放"),
-                                on_progress=lambda p: bar.update(task, completed=p.fraction, stage=p.stage))
-        bar.update(task, completed=1.0, stage="done")
-    _print_highlights(result.index.to_json())
+    samples = SAMPLE_DIR.parent
+    settings = _settings(port=port, media_root=str(samples))
+    players = []
+    for folder, title in DEMO_SAMPLES:
+        video = samples / folder / "stream.mp4"
+        if not video.is_file():
+            raise ReplayError(f"the bundled sample is missing: {video}", hint="reinstall replay (the wheel ships it)")
+        with _progress_bar() as bar:
+            task = bar.add_task("index", total=1.0, stage="probe")
+            result = index_with_job(Database(settings.database), video, load_catalog(samples / folder / "catalog.json"),
+                                    settings, PipelineOptions(title=title),
+                                    on_progress=lambda p, bar=bar, task=task: bar.update(task, completed=p.fraction,
+                                                                                         stage=p.stage))
+            bar.update(task, completed=1.0, stage="done")
+        _print_highlights(to_json(result.index))
+        players.append((title, result.stream_id))
     if no_serve:
         return
     import uvicorn
 
     from replay.api import create_app
 
-    console.print(f"player: http://{settings.host}:{settings.port}/streams/{result.stream_id}")
+    for title, stream_id in players:
+        console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 
 
@@ -340,12 +362,13 @@ def config_cmd() -> None:
     Example: REPLAY_WORKERS=4 replay config
     """
     settings = _settings()
-    table = Table(title="settings (environment variable = value)")
+    table = Table(title="settings (environment variable = value; --set takes group.field=value)")
     for col in ("variable", "value", "default", "meaning"):
         table.add_column(col)
-    for name, field in Settings.model_fields.items():
-        table.add_row(f"REPLAY_{name.upper()}", str(getattr(settings, name)), str(field.default),
-                      field.description or "")
+    for variable, default, meaning in describe():
+        path = variable.removeprefix("REPLAY_").lower().split("__")
+        value = getattr(settings, path[0]) if len(path) == 1 else getattr(getattr(settings, path[0]), path[1])
+        table.add_row(variable, str(value), str(default), meaning)
     out.print(table)
 
 

@@ -58,11 +58,6 @@ class UnsupportedMediaType(ReplayError):
     code = "unsupported_media_type"
 
 
-class RangeNotSatisfiable(ReplayError):
-    status = 416
-    code = "range_not_satisfiable"
-
-
 class PathOutsideMediaRoot(Forbidden):
     code = "path_outside_media_root"
 
@@ -121,10 +116,12 @@ class ModelCorrupt(ModelError):
     code = "model_corrupt"
 
 
-# --- settings / jobs --------------------------------------------------------------------------
+# --- settings -----------------------------------------------------------------------------------
 class SettingsError(ReplayError):
     code = "settings_invalid"
 
 
-class JobFailed(ReplayError):
-    code = "job_failed"
+class OptionsError(InputError):
+    """A job's stage options (POST /streams ``options``, ``--set``) that do not validate."""
+
+    code = "options_invalid"

@@ -1,74 +1,98 @@
-"""pipeline: run every stage for one recording, checkpointing each so a re-run resumes.
+"""pipeline: run the declared stages over one recording, checkpointing them so that a re-run resumes.
 
-probe ─> audio ─> transcribe ──┐
-   └──> frames ─> visual ──────┼─> detect ─> thumbnails ─> index
-catalog ───────────────────────┘
+``STAGES`` (at the end of this module) is the pipeline, in order:
 
-Each stage's output is stored in the database with a key derived from the options that produced it.
-A re-run skips every stage whose key still matches; ``force`` redoes them all. Transcription is
-checkpointed per chunk, so after a ``kill -9`` only the chunks that were in flight are redone.
+    recording ─> probe ─> audio ─> transcribe ──┐
+                   └────────────> visual ───────┼─> detect ─> thumbnails ─> store
+    catalog ────────────────────────────────────┘
+
+A stage declares its name, its share of the run's time (for progress and the ETA), the outputs it reads
+(``needs``: earlier stages, or the inputs ``recording`` and ``catalog``), its options and its run function.
+Its key is derived from all of them: a fingerprint of its name, its options (every field of the options
+dataclass) and the keys of what it needs. So changing any option of a stage, or anything upstream of it,
+redoes that stage and all that depends on it, and nothing is listed by hand. A stage with ``keep`` stores its
+output under that key, and a re-run with the same key reads it back instead of running the stage; ``force``
+redoes everything. Transcription keeps a checkpoint per audio chunk (keyed from its own key and the chunk's
+times), so after a ``kill -9`` only the chunks that were in flight are redone.
+
+A stage's options are Settings' group of the same name (``Settings.visual`` for ``visual``) unless the stage
+says how to build them from several settings. Adding a stage is one entry in STAGES; adding an option is one
+field in its options dataclass.
 """
 
 from __future__ import annotations
 
-import math
 import resource
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, get_type_hints
 
-from replay.audio import AudioOptions, extract_pcm, pcm_duration, plan_chunks
+from replay.asr.executor import Executor, make_executor
+from replay.asr.models import resolve_model
+from replay.asr.transcribe import TranscribeOptions, select_hotwords
 from replay.contracts import (
     AudioChunk,
     Catalog,
-    Highlight,
     HighlightIndex,
     MediaInfo,
+    Progress,
     Segment,
     Transcript,
     VisualTrack,
-    to_jsonable,
-    visual_track_from_json,
+    fingerprint,
+    from_json,
 )
-from replay.executor import Executor, make_executor
-from replay.index import Index, options_key, stream_id_for
-from replay.models import resolve_model
-from replay.probe import ProbeOptions, probe
+from replay.media.audio import AudioOptions, balanced, extract_pcm, pcm_duration, plan_chunks
+from replay.media.probe import ProbeOptions, probe
+from replay.media.thumbnails import ThumbnailOptions
+from replay.screen.options import VisualOptions
 from replay.settings import Settings
-from replay.transcribe import TranscribeOptions, select_hotwords
-from replay.transcript_io import transcript_from_json
+from replay.store.database import Database, stream_id_for
 
-# Share of the whole job each stage accounts for, used to turn stage progress into job progress.
-STAGE_WEIGHTS = {"probe": 0.01, "audio": 0.02, "transcribe": 0.82, "visual": 0.08, "detect": 0.03, "thumbnails": 0.04}
+VISUAL_OFF = "visual stage turned off"
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
-    stage: str
-    fraction: float
-    """Whole-job progress in 0..1."""
-    eta: float | None
-    """Seconds left, estimated from the elapsed time and progress so far."""
-    message: str = ""
+class Stage:
+    """One step of the pipeline; see the module docstring for how its key is derived."""
 
+    name: str
+    weight: float
+    """Share of the whole run's time, for progress and the ETA."""
+    run: Callable[..., Any]
+    """Called as ``run(the Run, its options, *needed)``, ``needed`` being the outputs named in ``needs``."""
+    needs: tuple[str, ...] = ()
+    """Earlier stages, or the inputs 'recording' and 'catalog', whose outputs ``run`` receives."""
+    options: Callable[[Settings, Catalog], Any] | None = None
+    """Builds this stage's options; None takes Settings' group named after the stage."""
+    keep: Callable[[Any], bool] | None = None
+    """Store the output under the stage key when this says it is worth keeping, and reuse a stored one it
+    accepts (a file it names still exists); None: the stage always runs (it is cheap, or its code changes)."""
 
-ProgressCallback = Callable[[Progress], None]
+    def options_for(self, settings: Settings, catalog: Catalog) -> Any:
+        return self.options(settings, catalog) if self.options else getattr(settings, self.name, None)
+
+    @property
+    def output(self) -> Any:
+        """The output type, from the run function's return annotation: how a stored output is decoded."""
+        return get_type_hints(self.run)["return"]
 
 
 @dataclass(frozen=True, slots=True)
 class PipelineOptions:
+    """What one run is asked to do, besides the settings (which hold every stage's options)."""
+
     force: bool = False
     """Redo every stage even when a matching checkpoint exists."""
-    visual: bool = True
-    """Run the visual stage (scene cuts, OCR of product cards, thumbnails)."""
     title: str | None = None
     """Display title of the stream; default: the file name."""
     stream_id: str | None = None
     """Explicit stream id; default: derived from the file's absolute path."""
-    audio: AudioOptions = field(default_factory=AudioOptions)
-    """Chunking of the audio."""
+
+
+ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +107,7 @@ class StageTiming:
 class IndexResult:
     stream_id: str
     index: HighlightIndex
+    """The 看点 index, as stored."""
     timings: tuple[StageTiming, ...]
     chunks_total: int = 0
     chunks_resumed: int = 0
@@ -96,42 +121,185 @@ def _peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
-class _Tracker:
-    """Turns per-stage progress into whole-job progress and an ETA, and reports both."""
+@dataclass(slots=True)
+class Run:
+    """One run of the stages over one recording: what every stage may use besides its own inputs."""
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
-        self.callback = callback
-        self.t0 = time.monotonic()
-        self.done_weight = 0.0
+    stream_id: str
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    title: str | None
+    executor: Executor | None
+    progress: ProgressCallback | None
+    work_dir: Path
+    stage: Stage | None = None
+    key: str = ""
+    """The current stage's key."""
+    resumed: bool = False
+    """Whether the current stage's output came from its checkpoints."""
+    chunks: tuple[int, int] = (0, 0)
+    """(total, resumed) ASR chunks."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    """Each stage's share of the whole run (the declared weights, normalised)."""
+    done_weight: float = 0.0
+    started: float = field(default_factory=time.monotonic)
 
-    def report(self, stage: str, stage_fraction: float, message: str = "") -> None:
-        if self.callback is None:
+    def report(self, fraction: float, message: str = "") -> None:
+        """Progress of the current stage, 0..1, turned into whole-run progress and an ETA."""
+        if self.progress is None or self.stage is None:
             return
-        frac = min(1.0, self.done_weight + STAGE_WEIGHTS.get(stage, 0.0) * max(0.0, min(1.0, stage_fraction)))
-        elapsed = time.monotonic() - self.t0
+        frac = min(1.0, self.done_weight + self.weights[self.stage.name] * max(0.0, min(1.0, fraction)))
+        elapsed = time.monotonic() - self.started
         eta = elapsed * (1 - frac) / frac if frac > 0.02 else None
-        self.callback(Progress(stage=stage, fraction=frac, eta=eta, message=message))
+        self.progress(Progress(stage=self.stage.name, fraction=frac, eta=eta, message=message))
 
-    def finish(self, stage: str) -> None:
-        self.done_weight += STAGE_WEIGHTS.get(stage, 0.0)
-        self.report(stage, 0.0)
+    def execute(self, stage: Stage) -> StageTiming:
+        t0 = time.monotonic()
+        self.stage, self.resumed = stage, False
+        options = stage.options_for(self.settings, self.catalog)
+        self.key = fingerprint({"stage": stage.name, "options": options, "needs": [self.keys[n] for n in stage.needs]})
+        output = self._stored(stage) if stage.keep is not None else None
+        self.resumed = output is not None
+        if output is None:
+            output = stage.run(self, options, *(self.outputs[n] for n in stage.needs))
+            if stage.keep is not None and stage.keep(output):
+                self.db.save_checkpoint(self.stream_id, stage.name, self.key, output, seconds=time.monotonic() - t0)
+        self.outputs[stage.name], self.keys[stage.name] = output, self.key
+        self.report(1.0)
+        self.done_weight += self.weights[stage.name]
+        return StageTiming(stage.name, time.monotonic() - t0, _peak_rss_mb(), self.resumed)
+
+    def _stored(self, stage: Stage) -> Any | None:
+        """The stage's stored output for the current key, if there is one and it is still usable."""
+        stored = self.db.checkpoint(self.stream_id, stage.name, self.key)
+        try:
+            output = from_json(stage.output, stored) if stored is not None else None
+        except ValueError:  # written by an older version in another shape: run the stage again
+            return None
+        return output if output is not None and stage.keep is not None and stage.keep(output) else None
 
 
-def chunk_plan_options(duration: float, settings: Settings, base: AudioOptions) -> AudioOptions:
-    """Enough chunks to keep every worker busy, in whole rounds, none longer than the configured maximum.
+def index_stream(
+    video: Path | str,
+    catalog: Catalog,
+    settings: Settings,
+    options: PipelineOptions = PipelineOptions(),
+    progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
+    db: Database | None = None,
+) -> IndexResult:
+    """Index one recording end to end (every stage of STAGES) and store everything in the database."""
+    video = Path(video)
+    db = db or Database(settings.database)
+    stream_id = options.stream_id or stream_id_for(video)
+    if options.force:
+        db.clear_checkpoints(stream_id)
+    run = Run(stream_id=stream_id, settings=settings, db=db, catalog=catalog, title=options.title, executor=executor,
+              progress=progress, work_dir=settings.stream_dir(stream_id),
+              weights={s.name: s.weight / sum(x.weight for x in STAGES) for s in STAGES})
+    run.outputs.update(recording=video, catalog=catalog)
+    st = video.stat() if video.is_file() else None
+    run.keys.update(recording=fingerprint({"path": str(video.resolve()), "size": st and st.st_size,
+                                           "mtime_ns": st and st.st_mtime_ns}),
+                    catalog=fingerprint(catalog))
+    timings = tuple(run.execute(stage) for stage in STAGES)
+    total, resumed = run.chunks
+    return IndexResult(stream_id=stream_id, index=run.outputs[STAGES[-1].name], timings=timings,
+                       chunks_total=total, chunks_resumed=resumed)
 
-    plan_chunks cuts each chunk at the quietest moment up to ``search_seconds`` before its nominal end, so
-    the nominal length is the even share plus that slack; otherwise the cuts would leave a short extra
-    chunk at the end that one worker runs alone while the others idle.
-    """
-    usable = max(30.0, settings.chunk_seconds - base.search_seconds)
-    n = max(settings.workers, math.ceil(duration / usable))
-    n = math.ceil(n / settings.workers) * settings.workers  # balanced rounds
-    length = min(settings.chunk_seconds, max(30.0, duration / n + base.search_seconds))
-    return replace(base, chunk_seconds=length)
+
+# --- the stages ---------------------------------------------------------------------------------
+def run_probe(run: Run, options: ProbeOptions, recording: Path) -> MediaInfo:
+    """Validate the recording and register the stream (with its catalog) before anything expensive runs."""
+    info = probe(recording, options)
+    run.db.upsert_stream(run.stream_id, info, run.title)
+    run.db.save_catalog(run.stream_id, run.catalog)
+    return info
 
 
-def transcribe_options(settings: Settings, catalog: Catalog) -> TranscribeOptions:
+def run_audio(run: Run, options: AudioOptions, info: MediaInfo) -> tuple[AudioChunk, ...]:
+    """16 kHz PCM on disk, planned into chunks cut at silences."""
+    pcm = extract_pcm(info, run.work_dir / "audio.s16le")
+    return tuple(plan_chunks(pcm, balanced(options, pcm_duration(pcm))))
+
+
+def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
+                   chunks: tuple[AudioChunk, ...]) -> Transcript:
+    """Every chunk, each from its checkpoint when one matches, else on the executor (checkpointed as it ends)."""
+    results: dict[int, list[Segment]] = {}
+    keys = {c.index: fingerprint([run.key, c.start, c.end]) for c in chunks}
+    for c in chunks:
+        cached = run.db.checkpoint(run.stream_id, f"transcribe:{c.index:04d}", keys[c.index])
+        if cached is not None:
+            results[c.index] = list(from_json(tuple[Segment, ...], cached))
+    resumed = len(results)
+    todo = [c for c in chunks if c.index not in results]
+    total_audio = sum(c.end - c.start for c in chunks) or 1.0
+    done_audio = sum(c.end - c.start for c in chunks if c.index in results)
+    run.report(done_audio / total_audio, f"{resumed}/{len(chunks)} chunks from checkpoints")
+    if todo:
+        executor = run.executor or make_executor(run.settings)
+        try:
+            t0 = time.monotonic()
+            for chunk, segs in executor.transcribe_chunks(todo, options):
+                results[chunk.index] = segs
+                run.db.save_checkpoint(run.stream_id, f"transcribe:{chunk.index:04d}", keys[chunk.index], segs,
+                                       seconds=time.monotonic() - t0)
+                done_audio += chunk.end - chunk.start
+                run.report(done_audio / total_audio, f"chunk {chunk.index + 1}/{len(chunks)}")
+        finally:
+            if executor is not run.executor:
+                executor.close()
+    run.chunks, run.resumed = (len(chunks), resumed), resumed == len(chunks)
+    merged = sorted((s for i in sorted(results) for s in results[i]), key=lambda s: s.start)
+    transcript = Transcript(segments=tuple(merged), duration=info.duration, model=run.settings.model)
+    run.db.save_transcript(run.stream_id, transcript)
+    return transcript
+
+
+def run_visual(run: Run, options: VisualOptions, info: MediaInfo, catalog: Catalog) -> VisualTrack:
+    """Scene cuts, OCR'd product cards and matched product pictures (screen/visual.py)."""
+    if not options.enabled:
+        return VisualTrack(events=(), skipped_reason=VISUAL_OFF)
+    if not info.has_video:
+        return VisualTrack(events=(), skipped_reason="audio-only recording: no video stream")
+    from replay.screen import visual  # OpenCV and the OCR model are loaded only when a stream has video
+
+    return visual.analyse(info, catalog, options, progress=run.report)
+
+
+def run_detect(run: Run, options: Any, transcript: Transcript, track: VisualTrack,
+               catalog: Catalog) -> HighlightIndex:
+    """The 看点, each named with its contract id (contracts.highlight_id)."""
+    from replay.detect import detect  # the detector pulls in jieba and pypinyin; loaded on use
+
+    found = detect(transcript, catalog, options, visual=track if track.events else None)
+    return HighlightIndex.of(run.stream_id, transcript.duration, found)
+
+
+def run_thumbnails(run: Run, options: ThumbnailOptions, index: HighlightIndex, info: MediaInfo,
+                   track: VisualTrack) -> HighlightIndex:
+    """A JPEG per 看点 in the stream's thumbs/ folder (media/thumbnails.py)."""
+    from replay.media.thumbnails import make_thumbnails
+
+    found = make_thumbnails(info, list(index.highlights), track, run.work_dir / "thumbs", options, run.report)
+    return replace(index, highlights=tuple(found))
+
+
+def run_store(run: Run, options: None, index: HighlightIndex, track: VisualTrack) -> HighlightIndex:
+    """The 看点 and the visual summary into the database; the stored index is the run's result."""
+    run.db.set_visual_summary(run.stream_id, {
+        "skipped_reason": track.skipped_reason, "ocr_calls": track.ocr_calls,
+        "frames_sampled": track.frames_sampled, "events": len(track.events)})
+    run.db.save_highlights(run.stream_id, index.highlights)
+    run.db.save_checkpoint(run.stream_id, "done", "", {"highlights": len(index.highlights)})
+    return run.db.highlights(run.stream_id)
+
+
+def _transcribe_options(settings: Settings, catalog: Catalog) -> TranscribeOptions:
     return TranscribeOptions(
         model_dir=resolve_model(settings.model, settings.model_cache),
         device=settings.device,
@@ -144,151 +312,15 @@ def transcribe_options(settings: Settings, catalog: Catalog) -> TranscribeOption
     )
 
 
-def _segments_from_payload(payload: list) -> list[Segment]:
-    return list(transcript_from_json({"segments": payload}).segments)
-
-
-def run_transcribe(
-    index: Index, stream_id: str, info: MediaInfo, pcm: Path, catalog: Catalog, settings: Settings,
-    options: PipelineOptions, executor: Executor, tracker: _Tracker,
-) -> tuple[Transcript, int, int]:
-    topts = transcribe_options(settings, catalog)
-    chunks = list(plan_chunks(pcm, chunk_plan_options(pcm_duration(pcm), settings, options.audio)))
-    results: dict[int, list[Segment]] = {}
-    keys: dict[int, str] = {}
-    for c in chunks:
-        keys[c.index] = options_key({"opts": topts, "model": settings.model, "start": c.start, "end": c.end})
-        cached = None if options.force else index.checkpoint(stream_id, f"transcribe:{c.index:04d}", keys[c.index])
-        if cached is not None:
-            results[c.index] = _segments_from_payload(cached)
-    resumed = len(results)
-    todo: list[AudioChunk] = [c for c in chunks if c.index not in results]
-    total_audio = sum(c.end - c.start for c in chunks) or 1.0
-    done_audio = sum(c.end - c.start for c in chunks if c.index in results)
-    tracker.report("transcribe", done_audio / total_audio, f"{len(results)}/{len(chunks)} chunks from checkpoints")
-    t0 = time.monotonic()
-    for chunk, segs in executor.transcribe_chunks(todo, topts):
-        results[chunk.index] = segs
-        index.save_checkpoint(stream_id, f"transcribe:{chunk.index:04d}", keys[chunk.index], segs,
-                              seconds=time.monotonic() - t0)
-        done_audio += chunk.end - chunk.start
-        tracker.report("transcribe", done_audio / total_audio, f"chunk {chunk.index + 1}/{len(chunks)}")
-    merged = [s for i in sorted(results) for s in results[i]]
-    merged.sort(key=lambda s: s.start)
-    return Transcript(segments=tuple(merged), duration=info.duration, model=settings.model), len(chunks), resumed
-
-
-def run_visual(info: MediaInfo, catalog: Catalog, tracker: _Tracker) -> VisualTrack:
-    if not info.has_video:
-        return VisualTrack(events=(), skipped_reason="audio-only recording: no video stream")
-    from replay import visual  # OpenCV/OCR are loaded only when a stream has video
-
-    return visual.analyse(info, catalog, progress=lambda f: tracker.report("visual", f))
-
-
-def run_thumbnails(info: MediaInfo, highlights: list[Highlight], track: VisualTrack, out_dir: Path,
-                   tracker: _Tracker) -> list[Highlight]:
-    if not info.has_video or not highlights:
-        return highlights
-    from replay import visual
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    def one(h: Highlight) -> Highlight:
-        t = visual.best_thumbnail_time(info, h.start, h.end, track, h.sku_id)
-        path = out_dir / f"{h.id}.jpg"
-        visual.write_thumbnail(info, t, path)
-        return replace(h, thumbnail=path.name)
-
-    # Each thumbnail is one ffmpeg seek-and-decode from the keyframe before it; two run at a time.
-    done = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for n, h in enumerate(pool.map(one, highlights)):
-            done.append(h)
-            tracker.report("thumbnails", (n + 1) / len(highlights))
-    return done
-
-
-def index_stream(
-    video: Path | str,
-    catalog: Catalog,
-    settings: Settings,
-    options: PipelineOptions = PipelineOptions(),
-    progress: ProgressCallback | None = None,
-    executor: Executor | None = None,
-    index: Index | None = None,
-) -> IndexResult:
-    """Index one recording end to end and store everything in the database."""
-    from replay.detect import detect  # the detector pulls in jieba/pypinyin; import on use
-
-    index = index or Index(settings.database)
-    tracker = _Tracker(progress)
-    timings: list[StageTiming] = []
-
-    def timed(stage: str, resumed: bool, t0: float) -> None:
-        timings.append(StageTiming(stage, time.monotonic() - t0, _peak_rss_mb(), resumed))
-        tracker.finish(stage)
-
-    t0 = time.monotonic()
-    info = probe(video, ProbeOptions(max_duration=settings.max_duration))
-    stream_id = options.stream_id or stream_id_for(info.path)
-    index.upsert_stream(stream_id, info, options.title)
-    index.save_catalog(stream_id, catalog)
-    if options.force:
-        index.clear_checkpoints(stream_id)
-    timed("probe", False, t0)
-
-    t0 = time.monotonic()
-    work = settings.derived_dir / stream_id
-    pcm = work / "audio.s16le"
-    audio_key = options_key({"size": info.size_bytes, "duration": info.duration})
-    resumed = pcm.is_file() and index.checkpoint(stream_id, "audio", audio_key) is not None
-    if not resumed:
-        extract_pcm(info, pcm)
-        index.save_checkpoint(stream_id, "audio", audio_key, {"path": str(pcm)}, seconds=time.monotonic() - t0)
-    timed("audio", resumed, t0)
-
-    own_executor = executor is None
-    executor = executor or make_executor(settings)
-    try:
-        t0 = time.monotonic()
-        transcript, n_chunks, n_resumed = run_transcribe(index, stream_id, info, pcm, catalog, settings, options,
-                                                         executor, tracker)
-        index.save_transcript(stream_id, transcript)
-        timed("transcribe", n_resumed == n_chunks, t0)
-    finally:
-        if own_executor:
-            executor.close()
-
-    t0 = time.monotonic()
-    visual_key = options_key({"size": info.size_bytes, "catalog": catalog})
-    cached_visual = None if options.force else index.checkpoint(stream_id, "visual", visual_key)
-    if not (options.visual and settings.visual):
-        track = VisualTrack(events=(), skipped_reason="visual stage turned off")
-    elif cached_visual is not None:
-        track = visual_track_from_json(cached_visual)
-    else:
-        track = run_visual(info, catalog, tracker)
-        index.save_checkpoint(stream_id, "visual", visual_key, track, seconds=time.monotonic() - t0)
-    index.set_visual_summary(stream_id, {"skipped_reason": track.skipped_reason, "ocr_calls": track.ocr_calls,
-                                         "frames_sampled": track.frames_sampled, "events": len(track.events)})
-    timed("visual", cached_visual is not None, t0)
-
-    t0 = time.monotonic()
-    found = detect(transcript, catalog, visual=track if track.events else None)
-    found = [replace(h, id=h.id or f"{stream_id}-{n}") for n, h in enumerate(found)]
-    timed("detect", False, t0)
-
-    t0 = time.monotonic()
-    found = run_thumbnails(info, found, track, work / "thumbs", tracker)
-    index.save_highlights(stream_id, found)
-    timed("thumbnails", False, t0)
-    result = index.highlights(stream_id)
-    index.save_checkpoint(stream_id, "done", "", {"highlights": len(found)})
-    return IndexResult(stream_id=stream_id, index=result, timings=tuple(timings), chunks_total=n_chunks,
-                       chunks_resumed=n_resumed)
-
-
-def highlight_json(result: HighlightIndex) -> dict:
-    """The published highlight contract (DESIGN.md)."""
-    return to_jsonable(result)
+STAGES: tuple[Stage, ...] = (
+    Stage("probe", 0.01, run_probe, needs=("recording",),
+          options=lambda s, c: ProbeOptions(max_duration=s.max_duration)),
+    Stage("audio", 0.02, run_audio, needs=("probe",), keep=lambda chunks: all(c.path.is_file() for c in chunks),
+          options=lambda s, c: AudioOptions(chunk_seconds=s.chunk_seconds, balance=s.workers)),
+    Stage("transcribe", 0.82, run_transcribe, needs=("probe", "audio"), options=_transcribe_options),
+    Stage("visual", 0.08, run_visual, needs=("probe", "catalog"), keep=lambda track: track.skipped_reason != VISUAL_OFF),
+    Stage("detect", 0.03, run_detect, needs=("transcribe", "visual", "catalog")),
+    Stage("thumbnails", 0.03, run_thumbnails, needs=("detect", "probe", "visual")),
+    Stage("store", 0.01, run_store, needs=("thumbnails", "visual")),
+)
+"""The pipeline, in order. Weights are rough shares of a run's time (ASR dominates), for progress only."""

@@ -1,24 +1,35 @@
-"""All of replay's settings, in one place.
+"""All of replay's settings, in one place, the stages' options included.
 
 Every setting can come from the environment with the ``REPLAY_`` prefix (``REPLAY_DATA_DIR=...``) or from
-a ``.env`` file. The CLI derives its options and the configuration table in the README from this class,
-so adding a field here is the only step needed to expose a new setting.
+a ``.env`` file. A stage's options dataclass is one group here, named after the stage: its fields are
+``REPLAY_<STAGE>__<FIELD>`` (``REPLAY_VISUAL__SAMPLE_FPS=1``), ``--set visual.sample_fps=1`` on the command
+line and ``"options": {"visual": {"sample_fps": 1}}`` in POST /streams. ``replay config``, the README's table,
+the CLI and the API all read the fields (and their docstrings) from here, so adding a field to a stage's
+options, or a setting here, is the only step needed to expose it.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
-from replay.errors import SettingsError
+from replay.detect import DetectOptions
+from replay.errors import OptionsError, SettingsError
+from replay.media.thumbnails import ThumbnailOptions
+from replay.screen.options import VisualOptions
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPLAY_", env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="REPLAY_", env_file=".env", extra="ignore", frozen=True,
+                                      env_nested_delimiter="__", use_attribute_docstrings=True)
 
     data_dir: Path = Field(
         Path("data"), description="Where the database, the model cache and derived files (thumbnails, clips) live."
@@ -32,7 +43,7 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         "whisper-base",
-        description="ASR model: a name from models/registry.json, or a local CTranslate2 model directory.",
+        description="ASR model: a name from replay/asr/registry.json, or a local CTranslate2 model directory.",
     )
     device: Literal["cpu", "cuda", "auto"] = Field("cpu", description="Where the ASR model runs.")
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float16, float16, float32).")
@@ -44,7 +55,6 @@ class Settings(BaseSettings):
         1800.0, ge=30.0, le=1800.0, description="Longest audio chunk transcribed as one task (cut at silences)."
     )
     language: str = Field("zh", description="Spoken language passed to whisper.")
-    visual: bool = Field(True, description="Run the visual stage (scene cuts, OCR of product cards).")
     max_upload_bytes: int = Field(
         8 * 1024**3, ge=1, description="Largest upload accepted by POST /uploads (bytes); larger gets 413."
     )
@@ -61,6 +71,25 @@ class Settings(BaseSettings):
     ray_gpus_per_worker: float = Field(
         0.0, ge=0, le=8, description="num_gpus each Ray ASR actor declares (set with REPLAY_DEVICE=cuda)."
     )
+
+    # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
+    visual: Annotated[VisualOptions, NoDecode] = Field(
+        default_factory=VisualOptions, description="The visual stage (screen/visual.py).")
+    detect: DetectOptions = Field(default_factory=DetectOptions, description="The 看点 detector (detect/).")
+    thumbnails: ThumbnailOptions = Field(
+        default_factory=ThumbnailOptions, description="看点 thumbnails (media/thumbnails.py).")
+
+    @field_validator("visual", mode="before")
+    @classmethod
+    def _visual_switch(cls, value: Any) -> Any:
+        """REPLAY_VISUAL=false (or true) is the switch, short for REPLAY_VISUAL__ENABLED=false. Set, it stands
+        for the whole group: the other REPLAY_VISUAL__* variables are not read (they matter only when on)."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return {"enabled": value}
+        return {"enabled": value} if isinstance(value, (bool, int)) else value
 
     @model_validator(mode="after")
     def _fill_db_path(self) -> Settings:
@@ -81,17 +110,112 @@ class Settings(BaseSettings):
     def derived_dir(self) -> Path:
         return self.data_dir / "derived"
 
+    def stream_dir(self, stream_id: str) -> Path:
+        """Files derived from one stream: audio.s16le, thumbs/ID.jpg, clips/JOB.mp4."""
+        return self.derived_dir / stream_id
+
+
+OPTION_GROUPS = tuple(name for name, f in Settings.model_fields.items()
+                      if dataclasses.is_dataclass(f.default_factory() if f.default_factory else f.default))
+"""The settings that are a stage's options (visual, detect, ...): the groups a job may override."""
+
+
+def env_name(path: str) -> str:
+    """The environment variable of a setting: ``visual.sample_fps`` -> ``REPLAY_VISUAL__SAMPLE_FPS``."""
+    return "REPLAY_" + path.replace(".", "__").upper()
+
 
 def load_settings(**overrides: object) -> Settings:
-    """Build Settings from the environment plus explicit overrides, naming the bad setting on error."""
+    """Build Settings from the environment plus explicit overrides, naming the bad setting on error.
+
+    An override of an options group is a dict of some of its fields, merged over the environment's values.
+    """
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "?"
-            problems.append(f"REPLAY_{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+            problems.append(f"{env_name(field)}: {err['msg']} (got {err.get('input')!r})")
         raise SettingsError("invalid setting: " + "; ".join(problems), hint="fix the value and run again") from None
+    except SourceError as exc:
+        raise SettingsError(f"invalid setting: {exc}", hint="fix the value and run again") from None
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
+    """``["visual.sample_fps=1", "workers=3"]`` -> ``{"visual": {"sample_fps": "1"}, "workers": "3"}``.
+
+    Values stay text: Settings validates and converts them, and names the setting when one is wrong.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        path = name.strip().lower().split(".")
+        if not sep or not all(path) or len(path) > 2 or path[0] not in Settings.model_fields:
+            raise SettingsError(f"cannot set {item!r}", hint="write NAME=VALUE with a name from `replay config`, "
+                                                              "e.g. visual.sample_fps=1 or workers=3")
+        if len(path) == 2:
+            if path[0] not in OPTION_GROUPS:
+                raise SettingsError(f"{path[0]} has no fields", hint="only option groups take GROUP.FIELD")
+            out.setdefault(path[0], {})[path[1]] = value
+        else:
+            out[path[0]] = value
+    return out
+
+
+def merge(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Later layers win; option groups are merged field by field."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
+def with_options(settings: Settings, options: dict[str, Any] | None) -> Settings:
+    """``settings`` with some stage options changed, group by group and field by field: a job's own options
+    (POST /streams ``options``). Only option groups may change here, never paths, keys or limits."""
+    if not options:
+        return settings
+    hint = f"give {{GROUP: {{FIELD: VALUE}}}} with GROUP one of {', '.join(OPTION_GROUPS)} (see `replay config`)"
+    for group, fields in options.items():
+        if group not in OPTION_GROUPS or not isinstance(fields, dict):
+            raise OptionsError(f"cannot set options {group!r}", hint=hint)
+        known = {f.name for f in dataclasses.fields(getattr(settings, group))}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise OptionsError(f"{group} has no option {unknown[0]!r}", hint=f"{group} takes {', '.join(sorted(known))}")
+    try:
+        return Settings.model_validate(merge(settings.model_dump(), options))
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise OptionsError("invalid options: " + "; ".join(problems), hint=hint) from None
+
+
+def describe() -> Iterator[tuple[str, Any, str]]:
+    """(environment variable, default, meaning) of every setting, option groups' fields included."""
+    for name, f in Settings.model_fields.items():
+        default = f.default_factory() if f.default_factory else f.default
+        if dataclasses.is_dataclass(default):
+            for sub in dataclasses.fields(default):
+                yield env_name(f"{name}.{sub.name}"), getattr(default, sub.name), _group_docs()[name].get(sub.name, "")
+        else:
+            yield env_name(name), default, f.description or ""
+
+
+@cache
+def _group_docs() -> dict[str, dict[str, str]]:
+    """group -> field -> its docstring, as pydantic reads them (``use_attribute_docstrings``)."""
+    schema = Settings.model_json_schema()
+    out = {}
+    for group in OPTION_GROUPS:
+        ref = schema["properties"][group].get("$ref", "").rsplit("/", 1)[-1]
+        props = schema.get("$defs", {}).get(ref, {}).get("properties", {})
+        out[group] = {k: " ".join(str(v.get("description", "")).split()) for k, v in props.items()}
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from replay import search  # noqa: E402
 from replay.contracts import MediaInfo, Segment, Transcript  # noqa: E402
-from replay.index import Index  # noqa: E402
+from replay.store import search  # noqa: E402
+from replay.store.database import Database  # noqa: E402
 
 PRODUCTS = ["口红", "面膜", "精华液", "粉底液", "眼霜", "防晒霜", "洗面奶", "四件套", "螺蛳粉", "纯牛奶", "身体乳", "枕头",
             "蜜粉", "卸妆水", "爽肤水", "面霜", "唇釉", "香水", "洗发水", "沐浴露", "牙膏", "纸巾", "坚果", "咖啡"]
@@ -49,12 +49,12 @@ def sentence(rng: random.Random) -> str:
     return text
 
 
-def build(db_path: Path, streams: int, segments: int, seed: int) -> Index:
-    index = Index(db_path)
-    have = index.db["streams"].count
+def build(db_path: Path, streams: int, segments: int, seed: int) -> Database:
+    db = Database(db_path)
+    have = db.db["streams"].count
     rng = random.Random(seed)
     t0 = time.perf_counter()
-    index.db.execute("PRAGMA synchronous = OFF")  # a throwaway database: durability does not matter
+    db.db.execute("PRAGMA synchronous = OFF")  # a throwaway database: durability does not matter
     for n in range(have, streams):
         sid = f"s{n:05d}"
         count = rng.randint(int(segments * 0.8), int(segments * 1.2))
@@ -66,12 +66,12 @@ def build(db_path: Path, streams: int, segments: int, seed: int) -> Index:
             t += dur + rng.uniform(0.1, 1.0)
         info = MediaInfo(path=Path(f"/bench/{sid}.mp4"), duration=t, size_bytes=0, format_name="mp4", has_video=True,
                          audio_codec="aac", audio_sample_rate=16000, audio_channels=1)
-        index.upsert_stream(sid, info, f"直播 {n}")
-        index.save_transcript(sid, Transcript(segments=tuple(segs), duration=t))
+        db.upsert_stream(sid, info, f"直播 {n}")
+        db.save_transcript(sid, Transcript(segments=tuple(segs), duration=t))
         if (n + 1) % 100 == 0:
             print(f"  built {n + 1}/{streams} streams ({time.perf_counter() - t0:.0f} s)", flush=True)
-    index.db.execute("insert into segments_fts(segments_fts) values ('optimize')")
-    return index
+    db.db.execute("insert into segments_fts(segments_fts) values ('optimize')")
+    return db
 
 
 def queries(rng: random.Random, k: int) -> list[str]:
@@ -92,12 +92,12 @@ def queries(rng: random.Random, k: int) -> list[str]:
     return out
 
 
-def measure(index: Index, qs: list[str], stream_ids: list[str] | None, rng: random.Random) -> tuple[list[float], int]:
+def measure(db: Database, qs: list[str], stream_ids: list[str] | None, rng: random.Random) -> tuple[list[float], int]:
     times, hits = [], 0
     for q in qs:
         sid = rng.choice(stream_ids) if stream_ids else None
         t0 = time.perf_counter()
-        found = search.search(index.db, q, sid, limit=20)
+        found = search.search(db.db, q, sid, limit=20)
         times.append((time.perf_counter() - t0) * 1000)
         hits += bool(found)
     return times, hits
@@ -123,16 +123,16 @@ def main() -> None:
             Path(str(args.db) + suffix).unlink(missing_ok=True)
     print(f"database {args.db}: {args.streams} streams x ~{args.segments} segments")
     t0 = time.perf_counter()
-    index = build(args.db, args.streams, args.segments, args.seed)
-    n_segments = index.db["segments"].count
+    db = build(args.db, args.streams, args.segments, args.seed)
+    n_segments = db.db["segments"].count
     print(f"ready in {time.perf_counter() - t0:.0f} s: {n_segments:,} segments, "
           f"{args.db.stat().st_size / 1e6:.0f} MB")
     rng = random.Random(args.seed + 1)
     qs = queries(rng, args.queries)
-    measure(index, qs[:20], None, rng)  # warm the page cache
-    ids = [r["id"] for r in index.db.query("select id from streams")]
-    report("all streams", *measure(index, qs, None, rng))
-    report("one stream", *measure(index, qs, ids, rng))
+    measure(db, qs[:20], None, rng)  # warm the page cache
+    ids = [r["id"] for r in db.db.query("select id from streams")]
+    report("all streams", *measure(db, qs, None, rng))
+    report("one stream", *measure(db, qs, ids, rng))
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def baseline(pcm_path: Path, minutes: float | None, model_dir: Path) -> tuple[fl
     """Seconds of one plain sequential faster-whisper call, and the audio seconds it covered."""
     from faster_whisper import WhisperModel
 
-    from replay.audio import load_pcm
+    from replay.media.audio import load_pcm
 
     audio = load_pcm(pcm_path, 0.0, minutes * 60 if minutes else None)
     model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=2)
@@ -103,8 +103,8 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     video = make_input(args.source / "stream.mp4", args.hours, args.work / f"looped-{args.hours:g}h.mp4")
     data_dir = args.work / f"data-{time.time():.0f}"
-    settings = load_settings(data_dir=str(data_dir), workers=args.workers,
-                             db_path=str(data_dir / "bench.db"))
+    settings = load_settings(data_dir=str(data_dir), workers=args.workers, db_path=str(data_dir / "bench.db"),
+                             visual={"enabled": not args.no_visual})
     # Share the assembled model instead of re-joining it into the fresh data dir.
     data_dir.mkdir(parents=True)
     (data_dir / "models").symlink_to((REPO / "data" / "models").resolve())
@@ -122,7 +122,7 @@ def main() -> None:
             last[0] = (p.stage, p.message)
 
     t0 = time.monotonic()
-    result = index_stream(video, catalog, settings, PipelineOptions(visual=not args.no_visual), progress=progress)
+    result = index_stream(video, catalog, settings, PipelineOptions(), progress=progress)
     wall = time.monotonic() - t0
     sampler.stop.set()
     sampler.join()
@@ -139,9 +139,9 @@ def main() -> None:
                "peak_tree_rss_mb": sampler.peak, "highlights": len(result.index.highlights),
                "stages": [{"stage": t.stage, "seconds": t.seconds, "peak_rss_mb": t.peak_rss_mb} for t in result.timings]}
     if not args.no_baseline:
-        from replay.models import resolve_model
+        from replay.asr.models import resolve_model
 
-        pcm = settings.derived_dir / result.stream_id / "audio.s16le"
+        pcm = settings.stream_dir(result.stream_id) / "audio.s16le"
         secs, covered = baseline(pcm, args.baseline_minutes, resolve_model(settings.model, settings.model_cache))
         scaled = secs * duration / covered
         note = "" if covered >= duration - 1 else f" (timed on {covered / 60:.0f} min, scaled)"

@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 from replay.contracts import Catalog, CatalogItem, VisualTrack
-from replay.probe import probe
-from replay.visual import VisualOptions, analyse, ocr_calls_per_hour
+from replay.media.probe import probe
+from replay.screen.options import VisualOptions
+from replay.screen.visual import analyse, ocr_calls_per_hour
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 

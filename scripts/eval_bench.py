@@ -26,11 +26,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from replay.asr.transcript_io import transcript_from_json  # noqa: E402
 from replay.catalog import load_catalog  # noqa: E402
-from replay.contracts import Highlight, Transcript, VisualTrack, visual_track_from_json  # noqa: E402
+from replay.contracts import Highlight, Transcript, VisualTrack, from_json  # noqa: E402
 from replay.detect import DetectOptions, detect  # noqa: E402
-from replay.scoring import as_segments, iou, score  # noqa: E402
-from replay.transcript_io import transcript_from_json  # noqa: E402
+from replay.report.scoring import as_segments, iou, score  # noqa: E402
 
 COLUMNS = ("seg_f1@0.5", "seg_f1@0.7", "start_f1@3", "start_f1@5", "sku_recall", "false_highlights", "frame_acc",
            "start_err_med", "end_err_med", "n_truth", "n_pred")
@@ -100,17 +100,17 @@ def print_analysis(name: str, r: dict[str, Any]) -> None:
 
 def index_bench_stream(sdir: Path, data: Path, force: bool, visual: bool) -> tuple[Transcript, VisualTrack | None]:
     """Index one bench stream with the real pipeline; return its stored transcript and visual track."""
-    from replay.index import Index
     from replay.pipeline import PipelineOptions, index_stream
     from replay.settings import load_settings
+    from replay.store.database import Database
 
-    settings = load_settings(data_dir=str(data))
+    settings = load_settings(data_dir=str(data), visual={"enabled": visual})
     res = index_stream(sdir / "stream.mp4", load_catalog(sdir / "catalog.json"), settings,
-                       PipelineOptions(force=force, visual=visual, title=sdir.name))
-    idx = Index(settings.database)
-    payload = idx.latest_checkpoint(res.stream_id, "visual") if visual else None
-    track = visual_track_from_json(payload) if payload else None
-    return idx.transcript(res.stream_id), track
+                       PipelineOptions(force=force, title=sdir.name))
+    db = Database(settings.database)
+    payload = db.checkpoint(res.stream_id, "visual") if visual else None
+    track = from_json(VisualTrack, payload) if payload else None
+    return db.transcript(res.stream_id), track
 
 
 def run(args: argparse.Namespace, names: list[str], use_visual: bool) -> tuple[dict, dict, dict]:

@@ -25,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replay.audio import extract_pcm  # noqa: E402
+from replay.asr.models import resolve_model  # noqa: E402
+from replay.asr.transcribe import TranscribeOptions, select_hotwords, transcribe_chunk  # noqa: E402
 from replay.catalog import load_catalog  # noqa: E402
 from replay.contracts import AudioChunk  # noqa: E402
 from replay.lang import wordlist  # noqa: E402
-from replay.models import resolve_model  # noqa: E402
-from replay.probe import probe  # noqa: E402
+from replay.media.audio import extract_pcm  # noqa: E402
+from replay.media.probe import probe  # noqa: E402
 from replay.settings import load_settings  # noqa: E402
-from replay.transcribe import TranscribeOptions, select_hotwords, transcribe_chunk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

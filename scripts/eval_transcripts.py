@@ -8,7 +8,7 @@ Example:
 
 Each sub-folder of DIR holds transcript.srt (or .vtt/.json), catalog.json and truth.json. The detector reads
 the transcript and the catalog with the default options, exactly as `replay detect` does; truth.json is read
-here only to score (replay.scoring, the definitions of ../shared/bench/score.py).
+here only to score (replay.report.scoring, the definitions of ../shared/bench/score.py).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_bench import print_analysis, print_table  # noqa: E402
 
+from replay.asr.transcript_io import read_transcript  # noqa: E402
 from replay.catalog import load_catalog  # noqa: E402
 from replay.detect import DetectOptions, detect  # noqa: E402
-from replay.scoring import score  # noqa: E402
-from replay.transcript_io import read_transcript  # noqa: E402
+from replay.report.scoring import score  # noqa: E402
 
 
 def _transcript_file(d: Path) -> Path | None:

@@ -30,10 +30,13 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-extras="ocr"
-[[ $want_test == 1 ]] && extras="ocr,test,ray"
-echo "[install] pip install -e .[$extras]"
-.venv/bin/python -m pip install -q -e ".[$extras]"
+if [[ $want_test == 1 ]]; then
+  echo "[install] pip install -e .[test,ray]"
+  .venv/bin/python -m pip install -q -e ".[test,ray]"
+else
+  echo "[install] pip install -e ."
+  .venv/bin/python -m pip install -q -e .
+fi
 # Assemble and verify the default model once now, so the first index does not pay for it.
-.venv/bin/python -c "from replay.settings import get_settings as g; from replay.models import resolve_model as r; \
+.venv/bin/python -c "from replay.settings import get_settings as g; from replay.asr.models import resolve_model as r; \
 s = g(); print('[install] model ready at', r(s.model, s.model_cache))"

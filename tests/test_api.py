@@ -1,15 +1,14 @@
 """The HTTP API: every JSON/text endpoint, the one error shape, job lifecycle with injected runners,
 media-root containment. Media (Range), thumbnails and uploads are in test_api_media.py.
 
-The real pipeline (ASR model) never runs here: the Index is filled with realistic rows and the job runner
-is given fake work functions that write rows the way the pipeline does.
+The real pipeline (ASR model) never runs here: the Database is filled with realistic rows and the job runner
+is given work functions that write rows the way the pipeline does (tests/test_api_pipeline.py runs the real one).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import threading
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from api_support import (
     HIGHLIGHTS,
     SEGMENTS,
     assert_error,
-    catalog_stub,
     fill_stream,
+    ids,
     make_settings,
     make_video,
     media_info,
@@ -28,10 +27,10 @@ from api_support import (
 from fastapi.testclient import TestClient
 
 from replay.api import create_app
-from replay.api.jobs import IndexRequest, JobProgress, JobRunner
-from replay.contracts import Highlight, Segment, Transcript
+from replay.contracts import Highlight, HighlightIndex, Progress, Segment, Transcript
 from replay.errors import NoAudioStream
-from replay.index import Index, stream_id_for
+from replay.jobs.runner import IndexRequest, JobRunner
+from replay.store.database import Database, stream_id_for
 
 
 @pytest.fixture(scope="session")
@@ -39,20 +38,14 @@ def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_video(tmp_path_factory.mktemp("media") / "tiny.mp4", seconds=2.0, size="160x90")
 
 
-@pytest.fixture(autouse=True)
-def _catalog_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    stub = catalog_stub()
-    if stub is not None:
-        monkeypatch.setitem(sys.modules, "replay.catalog", stub)
-
-
-def fake_work(req: IndexRequest, index: Index, report) -> None:
+def fake_work(req: IndexRequest, db: Database, report) -> None:
     """What the pipeline does, minus the models: progress reports, then transcript and 看点 rows."""
-    report(JobProgress("transcribe", 0.4, 12.0))
-    index.save_transcript(req.stream_id, Transcript(segments=(Segment(0.0, 1.0, "二号链接口红"),), duration=2.0))
-    report(JobProgress("detect", 0.9, 1.0))
-    index.save_highlights(req.stream_id, [Highlight(req.catalog.items[0].sku_id, req.catalog.items[0].title, 0.0, 1.0,
-                                                    0.8, id=f"{req.stream_id}-0")])
+    report(Progress("transcribe", 0.4, 12.0))
+    db.save_transcript(req.stream_id, Transcript(segments=(Segment(0.0, 1.0, "二号链接口红"),), duration=2.0))
+    report(Progress("detect", 0.9, 1.0))
+    item = req.catalog.items[0]
+    db.save_highlights(req.stream_id, HighlightIndex.of(req.stream_id, 2.0, [
+        Highlight(item.sku_id, item.title, 0.0, 1.0, 0.8)]).highlights)
 
 
 class Env:
@@ -61,8 +54,8 @@ class Env:
         self.media = self.settings.media_root
         self.video = self.media / "live.mp4"
         shutil.copy(video, self.video)
-        self.index = Index(self.settings.database)
-        self.sid = fill_stream(self.index, self.settings, self.video)
+        self.db = Database(self.settings.database)
+        self.sid = fill_stream(self.db, self.settings, self.video)
         self.runner = JobRunner(self.settings, work=work)
         self.app = create_app(self.settings, runner=self.runner)
         self.client = TestClient(self.app, raise_server_exceptions=False)
@@ -104,7 +97,7 @@ def test_stream_html_for_browsers(env: Env) -> None:
 
 
 def test_title_is_escaped_in_player(env: Env) -> None:
-    env.index.upsert_stream(env.sid, media_info(env.video), "<script>alert(1)</script>")
+    env.db.upsert_stream(env.sid, media_info(env.video), "<script>alert(1)</script>")
     r = env.client.get(f"/streams/{env.sid}?format=html")
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
 
@@ -112,7 +105,7 @@ def test_title_is_escaped_in_player(env: Env) -> None:
 def test_highlights_contract(env: Env) -> None:
     data = env.client.get(f"/streams/{env.sid}/highlights").json()
     assert data["stream_id"] == env.sid and data["duration"] == 20.0
-    assert [h["id"] for h in data["highlights"]] == ["h1", "h2", "h3", "h4"]
+    assert [h["id"] for h in data["highlights"]] == ids(env.sid)
     for h in data["highlights"]:
         assert {"id", "sku_id", "title", "start", "end", "confidence", "thumbnail", "evidence"} <= set(h)
         assert h["thumbnail"] == f"/streams/{env.sid}/thumbnails/{h['id']}.jpg"
@@ -123,7 +116,7 @@ def test_highlights_contract(env: Env) -> None:
 
 
 def test_highlight_thumbnail_null_without_file(env: Env) -> None:
-    (env.settings.derived_dir / env.sid / "thumbs" / "h2.jpg").unlink()
+    (env.settings.stream_dir(env.sid) / "thumbs" / f"{ids(env.sid)[1]}.jpg").unlink()
     hs = env.client.get(f"/streams/{env.sid}/highlights").json()["highlights"]
     assert hs[1]["thumbnail"] is None and hs[0]["thumbnail"]
 
@@ -151,7 +144,7 @@ def test_chapters(env: Env) -> None:
 
 
 def test_chapter_text_is_escaped(env: Env) -> None:
-    env.index.save_highlights(env.sid, [Highlight("A1", "A <b>&</b> --> B\n\nC", 1.0, 2.0, 0.9, id="x")])
+    env.db.save_highlights(env.sid, [Highlight("A1", "A <b>&</b> --> B\n\nC", 1.0, 2.0, 0.9)])
     cue = env.client.get(f"/streams/{env.sid}/chapters.vtt").text.strip().split("\n\n")[1].split("\n")
     assert cue[2] == "A &lt;b&gt;&amp;&lt;/b&gt; → B C"
 
@@ -219,8 +212,8 @@ def test_register_runs_job_to_done(env: Env) -> None:
 def test_job_progress_is_visible_while_running(tmp_path: Path, video: Path) -> None:
     seen, release = threading.Event(), threading.Event()
 
-    def slow(req: IndexRequest, index: Index, report) -> None:
-        report(JobProgress("transcribe", 0.42, 30.0))
+    def slow(req: IndexRequest, db: Database, report) -> None:
+        report(Progress("transcribe", 0.42, 30.0))
         seen.set()
         assert release.wait(10)
 
@@ -243,7 +236,7 @@ def test_job_progress_is_visible_while_running(tmp_path: Path, video: Path) -> N
 
 
 def test_failed_jobs_record_clean_errors(tmp_path: Path, video: Path) -> None:
-    def broken(req: IndexRequest, index: Index, report) -> None:
+    def broken(req: IndexRequest, db: Database, report) -> None:
         if req.title == "bug":
             raise RuntimeError("secret internal detail /etc/shadow")
         raise NoAudioStream("the recording has no audio stream", hint="index a file with sound")
@@ -265,11 +258,11 @@ def test_failed_jobs_record_clean_errors(tmp_path: Path, video: Path) -> None:
 
 def test_interrupted_jobs_resume_on_startup(tmp_path: Path, video: Path) -> None:
     e = Env(tmp_path, video)
-    job = e.index.create_job(e.sid, "index", {"path": str(e.video), "title": None})
-    e.index.update_job(job.id, state="running", stage="transcribe", progress=0.3)
+    job = e.db.create_job(e.sid, "index", {"path": str(e.video), "title": None})
+    e.db.update_job(job.id, state="running", stage="transcribe", progress=0.3)
     with TestClient(e.app):  # runs the lifespan: resume
         assert e.runner.wait_idle(10)
-    assert e.index.job(job.id).state == "done"
+    assert e.db.job(job.id).state == "done"
     e.runner.close()
 
 

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from api_support import assert_error, fill_stream, make_settings, make_video
+from api_support import assert_error, fill_stream, ids, make_settings, make_video
 from fastapi.testclient import TestClient
 
 from replay.api import create_app
-from replay.api.jobs import JobRunner
-from replay.clips import stream_durations
-from replay.index import Index
+from replay.jobs.runner import JobRunner
+from replay.media.clips import stream_durations
+from replay.store.database import Database
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,7 @@ def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(tmp_path: Path, video: Path):  # noqa: ANN201
     settings = make_settings(tmp_path)
     shutil.copy(video, settings.media_root / "live.mp4")
-    index = Index(settings.database)
-    fill_stream(index, settings, settings.media_root / "live.mp4")
+    fill_stream(Database(settings.database), settings, settings.media_root / "live.mp4")
     runner = JobRunner(settings)
     with TestClient(create_app(settings, runner=runner), raise_server_exceptions=False) as c:
         c.runner = runner  # type: ignore[attr-defined]
@@ -34,7 +33,7 @@ def client(tmp_path: Path, video: Path):  # noqa: ANN201
 
 
 def test_clip_of_a_highlight_with_subtitles(client: TestClient, tmp_path: Path) -> None:
-    r = client.post("/streams/sdemo/clips", json={"highlight_id": "h2", "subtitles": "both"})
+    r = client.post("/streams/sdemo/clips", json={"highlight_id": ids()[1], "subtitles": "both"})
     assert r.status_code == 202, r.text
     job_url = r.json()["job"]
     assert client.runner.wait_idle(60)

@@ -8,17 +8,17 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-from api_support import assert_error, fill_stream, make_settings, make_video
+from api_support import assert_error, fill_stream, ids, make_settings, make_video
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from replay.api import create_app
-from replay.api.jobs import JobRunner
 from replay.api.ranges import ByteRange, Unsatisfiable, parse_range
 from replay.api.routes_media import iter_file
-from replay.index import Index
-from replay.sniff import SNIFF_BYTES, sniff
+from replay.jobs.runner import JobRunner
+from replay.media.sniff import SNIFF_BYTES, sniff
+from replay.store.database import Database
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +33,9 @@ class Env:
         shutil.copy(video, self.video)
         self.data = self.video.read_bytes()
         self.size = len(self.data)
-        self.index = Index(self.settings.database)
-        self.sid = fill_stream(self.index, self.settings, self.video)
-        self.runner = JobRunner(self.settings, work=lambda req, index, report: None)
+        self.db = Database(self.settings.database)
+        self.sid = fill_stream(self.db, self.settings, self.video)
+        self.runner = JobRunner(self.settings, work=lambda req, db, report: None)
         self.client = TestClient(create_app(self.settings, runner=self.runner), raise_server_exceptions=False)
         self.url = f"/streams/{self.sid}/media"
 
@@ -131,7 +131,7 @@ def test_parse_range_bounds(size: int, a: int, b: int, kind: str) -> None:
 
 # --- thumbnails -----------------------------------------------------------------------------------------
 def test_thumbnail_caching(env: Env) -> None:
-    url = f"/streams/{env.sid}/thumbnails/h1.jpg"
+    url = f"/streams/{env.sid}/thumbnails/{ids(env.sid)[0]}.jpg"
     r = env.client.get(url)
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and r.content[:2] == b"\xff\xd8"
     assert "max-age" in r.headers["cache-control"]
@@ -145,8 +145,9 @@ def test_thumbnail_caching(env: Env) -> None:
 def test_thumbnail_not_found(env: Env) -> None:
     assert_error(env.client.get(f"/streams/{env.sid}/thumbnails/nope.jpg"), 404, "not_found")
     assert_error(env.client.get(f"/streams/{env.sid}/thumbnails/..%2F..%2Freplay.db.jpg"), 404, "not_found")
-    (env.settings.derived_dir / env.sid / "thumbs" / "h2.jpg").unlink()
-    assert_error(env.client.get(f"/streams/{env.sid}/thumbnails/h2.jpg"), 404, "not_found")
+    second = ids(env.sid)[1]
+    (env.settings.stream_dir(env.sid) / "thumbs" / f"{second}.jpg").unlink()
+    assert_error(env.client.get(f"/streams/{env.sid}/thumbnails/{second}.jpg"), 404, "not_found")
 
 
 # --- uploads ----------------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from replay.audio import SAMPLE_RATE, AudioOptions, extract_pcm, load_pcm, pcm_duration, plan_chunks
-from replay.probe import probe
+from replay.media.audio import SAMPLE_RATE, AudioOptions, extract_pcm, load_pcm, pcm_duration, plan_chunks
+from replay.media.probe import probe
 
 
 def test_extract_is_16k_mono(av_file: Path, tmp_path: Path) -> None:

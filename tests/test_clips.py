@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from replay.clips import ClipOptions, cut_clip, export_stream, keyframe_before, stream_durations
 from replay.contracts import Highlight, Segment
 from replay.errors import InputError
-from replay.probe import probe
+from replay.media.clips import ClipOptions, cut_clip, export_stream, stream_durations
+from replay.media.keyframes import keyframe_before
+from replay.media.probe import probe
 
 from conftest import ffmpeg
 

@@ -24,7 +24,7 @@ import pytest
 from replay.catalog import catalog_from_records, load_catalog
 from replay.contracts import Segment, Transcript
 from replay.detect import DetectOptions, detect
-from replay.scoring import score
+from replay.report.scoring import score
 
 from conftest import SHARED, skip_unless_installed
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from replay.errors import MediaOpenError
-from replay.frames import FrameOptions, detect_scene_cuts, iter_frames, output_size
-from replay.probe import ProbeOptions, probe
+from replay.media.frames import FrameOptions, detect_scene_cuts, iter_frames, output_size
+from replay.media.probe import ProbeOptions, probe
 
 from conftest import color_cuts_video, ffmpeg, probe_video
 

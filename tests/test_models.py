@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from replay import models
+from replay.asr import models
+from replay.asr.models import resolve_model, sha256_file
 from replay.errors import ModelCorrupt, ModelNotFound
-from replay.models import resolve_model, sha256_file
 
 
 def test_default_model_assembles_and_verifies(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from replay.api.paths import relative_to_root, resolve_media_path
 from replay.errors import InputError, PathOutsideMediaRoot
-from replay.paths import relative_to_root, resolve_media_path
 
 
 @pytest.fixture()

@@ -1,4 +1,6 @@
-"""End to end on the bundled sample: real model, real video, the sample's truth.
+"""End to end on the bundled sample: real model, real video, the sample's truth; and how the declared stages
+resume: a re-run reuses every checkpoint, a changed visual option re-runs the visual stage (and what
+depends on it) but not the ASR, a killed job resumes from its chunk checkpoints.
 
 Tolerance: every truth 看点 is found with the right SKU, temporal IoU >= 0.5 and a start within 3 s
 (the issue's viewer-facing bound); no 看点 for a product that is never presented.
@@ -18,15 +20,16 @@ from pathlib import Path
 import pytest
 
 from replay.catalog import load_catalog
-from replay.index import Index
-from replay.pipeline import PipelineOptions, index_stream
-from replay.scoring import score
-from replay.settings import Settings
+from replay.contracts import to_json
+from replay.pipeline import STAGES, IndexResult, index_stream
+from replay.report.scoring import score
+from replay.settings import Settings, with_options
+from replay.store.database import Database
 
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
-SAMPLE = REPO / "samples" / "demo"
+SAMPLE = REPO / "replay" / "samples" / "demo"
 
 
 def _iou(a: dict, b: dict) -> float:
@@ -34,8 +37,8 @@ def _iou(a: dict, b: dict) -> float:
     return inter / (max(a["end"], b["end"]) - min(a["start"], b["start"]))
 
 
-def _check_against_truth(highlights: list[dict], duration: float) -> None:
-    truth = json.loads((SAMPLE / "truth.json").read_text())
+def _check_against_truth(highlights: list[dict], duration: float, sample: Path = SAMPLE) -> None:
+    truth = json.loads((sample / "truth.json").read_text())
     for t in truth["segments"]:
         match = [h for h in highlights if h["sku_id"] == t["sku_id"] and _iou(h, t) >= 0.5]
         assert match, f"missed {t}"
@@ -54,29 +57,75 @@ def _check_against_truth(highlights: list[dict], duration: float) -> None:
     assert s["seg_f1@0.5"] == 1.0 and s["false_highlights"] == 0.0
 
 
-def test_index_sample_end_to_end_and_rerun_is_idempotent(settings: Settings) -> None:
-    catalog = load_catalog(SAMPLE / "catalog.json")
+def _resumed(result: IndexResult) -> dict[str, bool]:
+    return {t.stage: t.resumed for t in result.timings}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, IndexResult]:
+    """The sample indexed once (the tests below build on its checkpoints), with its progress reports."""
+    tmp = tmp_path_factory.mktemp("sample")
+    (tmp / "data").mkdir()
+    (tmp / "data" / "models").symlink_to((REPO / "data" / "models").resolve())
+    settings = Settings(data_dir=tmp / "data", media_root=tmp, workers=1, threads=2)
     seen: list[float] = []
-    first = index_stream(SAMPLE / "stream.mp4", catalog, settings, progress=lambda p: seen.append(p.fraction))
-    data = first.index.to_json()
-    _check_against_truth(data["highlights"], data["duration"])
+    first = index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), settings,
+                         progress=lambda p: seen.append(p.fraction))
     assert seen[-1] == pytest.approx(1.0, abs=0.01) and all(0 <= f <= 1 for f in seen)
+    return settings, first
+
+
+def test_index_sample_end_to_end_and_rerun_is_idempotent(sample: tuple[Settings, IndexResult]) -> None:
+    settings, first = sample
+    data = to_json(first.index)
+    _check_against_truth(data["highlights"], data["duration"])
     for h in data["highlights"]:
-        thumb = settings.derived_dir / first.stream_id / "thumbs" / h["thumbnail"]
+        thumb = settings.stream_dir(first.stream_id) / "thumbs" / h["thumbnail"]
         assert thumb.is_file() and thumb.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
-    index = Index(settings.database)
-    assert index.transcript(first.stream_id).segments
+    db = Database(settings.database)
+    assert db.transcript(first.stream_id).segments
     # Re-indexing resumes from every checkpoint and stores the same result once.
-    again = index_stream(SAMPLE / "stream.mp4", catalog, settings)
+    again = index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), settings)
     assert again.chunks_resumed == again.chunks_total
-    assert again.index.to_json() == data
-    assert len(index.streams()) == 1
-    assert index.db["highlights"].count == len(data["highlights"])
+    assert _resumed(again) == {s.name: s.keep is not None or s.name == "transcribe" for s in STAGES}
+    assert to_json(again.index) == data  # the same 看点, with the same ids
+    assert len(db.streams()) == 1
+    assert db.db["highlights"].count == len(data["highlights"])
+
+
+def test_a_changed_visual_option_reruns_the_visual_stage(sample: tuple[Settings, IndexResult]) -> None:
+    settings, first = sample
+    catalog = load_catalog(SAMPLE / "catalog.json")
+    changed = with_options(settings, {"visual": {"hold_seconds": 2.5}})
+    db = Database(settings.database)
+    old_key = db.checkpoints(first.stream_id)
+    second = index_stream(SAMPLE / "stream.mp4", catalog, changed)
+    ran = _resumed(second)
+    assert ran["visual"] is False  # the option is part of the visual stage's key
+    assert ran["audio"] and ran["transcribe"]  # upstream of it, nothing is redone
+    keys = {r["stage"]: r["key"] for r in db.checkpoints(first.stream_id)}
+    assert keys["visual"] != {r["stage"]: r["key"] for r in old_key}["visual"]
+    _check_against_truth(to_json(second.index)["highlights"], second.index.duration)
+    # The same options again: now the visual stage resumes too.
+    third = index_stream(SAMPLE / "stream.mp4", catalog, changed)
+    assert _resumed(third)["visual"] is True
+    assert to_json(third.index) == to_json(second.index)
+
+
+def test_index_portrait_sample_end_to_end(settings: Settings) -> None:
+    """The portrait sample (720×1280, another room and catalog): same bounds, visual stage included."""
+    portrait = REPO / "replay" / "samples" / "portrait"
+    result = index_stream(portrait / "stream.mp4", load_catalog(portrait / "catalog.json"), settings)
+    data = result.index.to_json()
+    _check_against_truth(data["highlights"], data["duration"], portrait)
+    stream = Database(settings.database).stream(result.stream_id)
+    assert (stream["media"]["width"], stream["media"]["height"]) == (720, 1280)
+    assert [h["kind"] for h in data["highlights"]].count("return") == 1
 
 
 def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settings, tmp_path: Path) -> None:
     """Small chunks and one worker, so the job is killed between chunk checkpoints."""
-    small = Settings(**{**settings.model_dump(), "chunk_seconds": 30.0, "workers": 1})
+    small = Settings(**{**settings.model_dump(), "chunk_seconds": 30.0, "workers": 1, "visual": {"enabled": False}})
     env = {**os.environ, "REPLAY_DATA_DIR": str(small.data_dir), "REPLAY_CHUNK_SECONDS": "30", "REPLAY_WORKERS": "1",
            "REPLAY_THREADS": "2", "REPLAY_VISUAL": "false"}
     cmd = [sys.executable, "-m", "replay.cli", "index", str(SAMPLE / "stream.mp4"), "--catalog",
@@ -101,8 +150,7 @@ def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settin
     proc.wait()
     assert done_before >= 2
 
-    resumed = index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), small,
-                           PipelineOptions(visual=False))
+    resumed = index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), small)
     assert resumed.chunks_total >= 5
     assert resumed.chunks_resumed >= done_before  # nothing finished before the kill is redone
     assert resumed.chunks_resumed < resumed.chunks_total
@@ -110,8 +158,7 @@ def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settin
     fresh_settings = Settings(**{**small.model_dump(), "data_dir": tmp_path / "fresh", "db_path": None})
     (tmp_path / "fresh").mkdir()
     (tmp_path / "fresh" / "models").symlink_to(small.model_cache.resolve())
-    fresh = index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), fresh_settings,
-                         PipelineOptions(visual=False))
+    fresh = index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), fresh_settings)
     assert fresh.chunks_resumed == 0
-    assert Index(db).transcript(resumed.stream_id) == Index(fresh_settings.database).transcript(fresh.stream_id)
-    assert resumed.index.to_json() == fresh.index.to_json()
+    assert Database(db).transcript(resumed.stream_id) == Database(fresh_settings.database).transcript(fresh.stream_id)
+    assert to_json(resumed.index) == to_json(fresh.index)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from replay.errors import MediaNotFound, MediaOpenError, MediaTooLarge, NoAudioStream, ReplayError, ZeroDuration
-from replay.probe import ProbeOptions, probe
+from replay.media.probe import ProbeOptions, probe
 
 from conftest import ffmpeg
 

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
 
-from replay.audio import extract_pcm
+from replay.asr.executor import InlineExecutor
+from replay.asr.models import resolve_model
+from replay.asr.transcribe import TranscribeOptions
 from replay.contracts import AudioChunk
-from replay.executor import InlineExecutor
-from replay.models import resolve_model
-from replay.probe import probe
-from replay.transcribe import TranscribeOptions
+from replay.media.audio import extract_pcm
+from replay.media.probe import probe
 
 from conftest import DATA, REPO, skip_unless_installed
 
@@ -26,9 +27,20 @@ except ImportError:
     skip_unless_installed("Ray is installed by `scripts/install.sh --test`")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from replay.ray_executor import RayExecutor  # noqa: E402
+from replay.asr.ray_executor import RayExecutor  # noqa: E402
 
 pytestmark = pytest.mark.slow
+# Functions sent to actors below (__ray_call__) are defined here: pickle them by value, since the Ray workers
+# cannot import this test module.
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+def actor_pid(actor) -> int:  # noqa: ANN001
+    return ray.get(actor.__ray_call__.remote(lambda self: os.getpid()))
+
+
+def actor_node(actor) -> str:  # noqa: ANN001
+    return ray.get(actor.__ray_call__.remote(lambda self: str(ray.get_runtime_context().get_node_id())))
 
 CLIPS = ["wenet_aishell-BAC009S0724W0121.wav", "wenet_triton_mid.wav", "funasr_asr_example.wav",
          "funasr_llamacpp_sample.wav"]
@@ -68,9 +80,9 @@ def test_local_ray_matches_the_inline_executor(chunks, options, expected) -> Non
         assert sorted(c.index for c, _ in got) == [c.index for c in chunks]
         assert _texts(got) == expected
         # The actors stay alive with their model loaded for the next stream.
-        pids = set(ray.get([a.pid.remote() for a in ex.actors]))
+        pids = {actor_pid(a) for a in ex.actors}
         assert _texts(list(ex.transcribe_chunks(chunks[:2], options))) == {i: expected[i] for i in (0, 1)}
-        assert set(ray.get([a.pid.remote() for a in ex.actors])) == pids
+        assert {actor_pid(a) for a in ex.actors} == pids
         ex.close()
     finally:
         ray.shutdown()
@@ -84,12 +96,12 @@ def test_two_node_cluster_survives_a_killed_worker(chunks, options, expected) ->
         ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
         ex = RayExecutor(cluster.address, workers=2)
         ex._ensure_actors(options)
-        nodes = {ray.get(a.node_id.remote()) for a in ex.actors}
+        nodes = {actor_node(a) for a in ex.actors}
         assert len(nodes) == 2  # one actor per node: each declared num_cpus=1
         it = ex.transcribe_chunks(chunks * 2, options)
         first = next(it)
         # kill -9 one ASR worker mid-run: Ray restarts the actor and retries its call.
-        os.kill(ray.get(ex.actors[0].pid.remote()), signal.SIGKILL)
+        os.kill(actor_pid(ex.actors[0]), signal.SIGKILL)
         rest = list(it)
         got = [first, *rest]
         assert len(got) == len(chunks) * 2
@@ -106,9 +118,9 @@ def test_index_batch_runs_streams_on_ray_with_job_rows(tmp_path: Path) -> None:
     import json
     import shutil
 
-    from replay.batch import discover, index_batch
-    from replay.index import Index
+    from replay.jobs.batch import discover, index_batch
     from replay.settings import Settings
+    from replay.store.database import Database
 
     folder = tmp_path / "streams"
     for name in CLIPS[:3]:
@@ -125,9 +137,10 @@ def test_index_batch_runs_streams_on_ray_with_job_rows(tmp_path: Path) -> None:
     finally:
         ray.shutdown()
     assert [o.error for o in outcomes] == [None, None, None]
-    index = Index(settings.database)
-    assert len(index.streams()) == 3
+    db = Database(settings.database)
+    assert len(db.streams()) == 3
     for o in outcomes:
-        jobs = index.jobs_for(o.stream_id)
+        jobs = db.jobs_for(o.stream_id)
         assert [j.state for j in jobs] == ["done"] and jobs[0].progress == 1.0
-        assert index.transcript(o.stream_id).segments  # real speech was transcribed on the actors
+        assert jobs[0].result == {"highlights": len(o.result.index.highlights)}
+        assert db.transcript(o.stream_id).segments  # real speech was transcribed on the actors

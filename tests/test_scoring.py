@@ -1,4 +1,4 @@
-"""replay.scoring must give exactly what the bench's score.py gives."""
+"""replay.report.scoring must give exactly what the bench's score.py gives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from replay.contracts import Highlight
-from replay.scoring import score
+from replay.report.scoring import score
 
 from conftest import skip_unless_installed
 

@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from replay.audio import extract_pcm
-from replay.contracts import AudioChunk, CatalogItem, Word
-from replay.models import resolve_model
-from replay.probe import probe
-from replay.transcribe import (
+from replay.asr.models import resolve_model
+from replay.asr.transcribe import (
     HOTWORD_BUDGET_CHARS,
     TranscribeOptions,
     collapse_repeats,
@@ -19,6 +16,9 @@ from replay.transcribe import (
     to_simplified,
     transcribe_chunk,
 )
+from replay.contracts import AudioChunk, CatalogItem, Word
+from replay.media.audio import extract_pcm
+from replay.media.probe import probe
 
 from conftest import DATA
 

@@ -17,8 +17,8 @@ import pytest
 
 from replay.catalog import catalog_from_records
 from replay.contracts import MediaInfo
-from replay.ffmpeg_bin import ffmpeg_path
-from replay.probe import probe
+from replay.media.ffmpeg import ffmpeg_path
+from replay.media.probe import probe
 
 from conftest import skip_unless_installed
 
@@ -33,9 +33,10 @@ try:
 except ImportError:
     skip_unless_installed("rapidocr missing (scripts/install.sh installs the ocr extra)")
 
-from replay.ocr import OcrEngine, same_picture, thumb  # noqa: E402
-from replay.visual import analyse, best_thumbnail_time  # noqa: E402
-from replay.visual_match import match_text  # noqa: E402
+from replay.media.thumbnails import best_thumbnail_time  # noqa: E402
+from replay.screen.match import match_text  # noqa: E402
+from replay.screen.ocr import OcrEngine, same_picture, thumb  # noqa: E402
+from replay.screen.visual import analyse  # noqa: E402
 
 W, H, FPS = 640, 360, 5
 CARDS = {
@@ -89,7 +90,7 @@ def card_stream(tmp_path_factory: pytest.TempPathFactory) -> MediaInfo:
             proc.stdin.write(frame)
     proc.stdin.close()
     assert proc.wait() == 0
-    from replay.probe import ProbeOptions
+    from replay.media.probe import ProbeOptions
 
     return probe(out, ProbeOptions(require_audio=False))
 

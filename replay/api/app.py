@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 
 from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
 from replay.api.deps import AppContext
-from replay.api.jobs import JobRunner, Work
 from replay.api.web import WEB_DIR
+from replay.jobs.runner import JobRunner, Work
 from replay.settings import Settings, get_settings
 
 log = logging.getLogger("replay.api")
@@ -29,7 +29,7 @@ Write endpoints (POST) need `X-API-Key` when the server has `REPLAY_API_KEY` set
 
 def create_app(settings: Settings | None = None, runner: JobRunner | Work | None = None) -> FastAPI:
     """Build the app. ``runner`` replaces the job runner: a JobRunner, or a work function
-    ``(IndexRequest, Index, report) -> None`` run by the default runner's thread (tests inject fakes here)."""
+    ``(IndexRequest, Database, report) -> None`` run by the default runner's thread (tests inject fakes here)."""
     settings = settings or get_settings()
     if runner is None or not isinstance(runner, JobRunner):
         runner = JobRunner(settings, work=runner)
@@ -37,11 +37,11 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        index = ctx.acquire()
+        db = ctx.acquire()
         try:
-            resumed = runner.resume(index)
+            resumed = runner.resume(db)
         finally:
-            ctx.release(index)
+            ctx.release(db)
         if resumed:
             log.info("resumed %d interrupted job(s)", resumed)
         yield

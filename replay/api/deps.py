@@ -1,7 +1,7 @@
 """deps: what every route needs (settings, a database connection, the job runner, the API key check).
 
 FastAPI runs sync dependencies and the route itself on (possibly different) thread-pool threads, so a
-thread-local connection does not work. Each request instead borrows an Index from a small pool, created
+thread-local connection does not work. Each request instead borrows a Database from a small pool, created
 with ``any_thread=True``, and uses it alone until the response is made; WAL lets readers run while a job
 writes.
 """
@@ -14,41 +14,41 @@ from collections.abc import Iterator
 
 from fastapi import Header, Request
 
-from replay.api.jobs import JobRunner
 from replay.errors import Unauthorized
-from replay.index import Index
+from replay.jobs.runner import JobRunner
 from replay.settings import Settings
+from replay.store.database import Database
 
 
 class AppContext:
     def __init__(self, settings: Settings, runner: JobRunner) -> None:
         self.settings = settings
         self.runner = runner
-        self._idle: queue.SimpleQueue[Index] = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue[Database] = queue.SimpleQueue()
 
-    def acquire(self) -> Index:
+    def acquire(self) -> Database:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
-            return Index(self.settings.database, any_thread=True)
+            return Database(self.settings.database, any_thread=True)
 
-    def release(self, index: Index) -> None:
-        if index.db.conn.in_transaction:
-            index.db.conn.rollback()  # never hand on a half-done write
-        self._idle.put(index)
+    def release(self, db: Database) -> None:
+        if db.db.conn.in_transaction:
+            db.db.conn.rollback()  # never hand on a half-done write
+        self._idle.put(db)
 
 
 def context(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
-def get_index(request: Request) -> Iterator[Index]:
+def get_db(request: Request) -> Iterator[Database]:
     ctx = context(request)
-    index = ctx.acquire()
+    db = ctx.acquire()
     try:
-        yield index
+        yield db
     finally:
-        ctx.release(index)
+        ctx.release(db)
 
 
 def get_settings(request: Request) -> Settings:

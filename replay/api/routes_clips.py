@@ -13,14 +13,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
-from replay.api.deps import context, get_index, get_settings, require_api_key
+from replay.api.deps import context, get_db, get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
-from replay.api.jobs import ClipRequest, clips_dir
 from replay.api.routes_media import serve_file
-from replay.clips import ClipOptions
 from replay.errors import InputError, NotFound
-from replay.index import Index
+from replay.jobs.runner import ClipRequest, clips_dir
+from replay.media.clips import ClipOptions
 from replay.settings import Settings
+from replay.store.database import Database
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["clips"])
 _CLIP_NAME = re.compile(r"^j[0-9a-f]{12}\.(mp4|srt|vtt)$")
@@ -45,11 +45,11 @@ class ClipBody(BaseModel):
 
 
 @router.post("/streams/{stream_id}/clips", status_code=202, dependencies=[Depends(require_api_key)])
-def create_clip(stream_id: str, body: ClipBody, request: Request, index: Index = Depends(get_index)) -> JSONResponse:
+def create_clip(stream_id: str, body: ClipBody, request: Request, db: Database = Depends(get_db)) -> JSONResponse:
     """Queue a clip job; poll GET /jobs/{job_id} for progress and the file URLs."""
     sku = title = None
     if body.highlight_id is not None:
-        h = next((x for x in index.highlights(stream_id).highlights if x.id == body.highlight_id), None)
+        h = next((x for x in db.highlights(stream_id).highlights if x.id == body.highlight_id), None)
         if h is None:
             raise NotFound(f"stream {stream_id} has no 看点 {body.highlight_id!r}",
                            hint=f"see GET /streams/{stream_id}/highlights")
@@ -57,11 +57,11 @@ def create_clip(stream_id: str, body: ClipBody, request: Request, index: Index =
     else:
         assert body.start is not None and body.end is not None
         start, end = body.start, body.end
-        duration = index.stream(stream_id)["duration"]
+        duration = db.stream(stream_id)["duration"]
         if end <= start or start >= duration:
             raise InputError(f"bad range {start}-{end} for a {duration:.1f} s recording", hint="give 0 <= start < end")
     options = ClipOptions(padding=body.padding, mode=body.mode, vertical=body.vertical, subtitles=body.subtitles)
-    job = index.create_job(stream_id, "clip", {"start": start, "end": end, **body.model_dump()})
+    job = db.create_job(stream_id, "clip", {"start": start, "end": end, **body.model_dump()})
     context(request).runner.submit(ClipRequest(job_id=job.id, stream_id=stream_id, start=start, end=end,
                                                options=options, sku_id=sku, title=title))
     return JSONResponse({"job_id": job.id, "stream_id": stream_id, "job": f"/jobs/{job.id}"}, status_code=202)
@@ -69,10 +69,10 @@ def create_clip(stream_id: str, body: ClipBody, request: Request, index: Index =
 
 @router.get("/streams/{stream_id}/clips/{name}", response_class=Response,
             responses={200: {"content": {"video/mp4": {}, "text/vtt": {}, "application/x-subrip": {}}}})
-def get_clip(stream_id: str, name: str, request: Request, index: Index = Depends(get_index),
+def get_clip(stream_id: str, name: str, request: Request, db: Database = Depends(get_db),
              settings: Settings = Depends(get_settings)) -> Response:
     """A finished clip (or its .srt/.vtt), with Range support."""
-    index.stream(stream_id)  # 404 for unknown streams
+    db.stream(stream_id)  # 404 for unknown streams
     # Only names the clip job itself generates are served, so the name can never walk out of the folder.
     if not _CLIP_NAME.match(name) or not (clips_dir(settings, stream_id) / name).is_file():
         raise NotFound(f"no clip {name!r} for stream {stream_id}", hint="names come from the clip job's result")

@@ -10,14 +10,14 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from replay.api.deps import get_index, get_settings
+from replay.api.deps import get_db, get_settings
 from replay.api.errors import ERROR_RESPONSES, error_response
 from replay.api.ranges import Unsatisfiable, parse_range
 from replay.api.views import thumbnail_file
 from replay.errors import MediaNotFound, NotFound
-from replay.index import Index
+from replay.media.sniff import MEDIA_TYPES
 from replay.settings import Settings
-from replay.sniff import MEDIA_TYPES
+from replay.store.database import Database
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["media"])
 
@@ -72,10 +72,10 @@ _MEDIA_RESPONSES = {200: {"content": {"video/mp4": {}}, "description": "The whol
 @router.head("/streams/{stream_id}/media", response_class=Response, responses=_MEDIA_RESPONSES,
              operation_id="head_media", summary="Head Media")
 @router.get("/streams/{stream_id}/media", response_class=Response, responses=_MEDIA_RESPONSES)
-def get_media(stream_id: str, request: Request, index: Index = Depends(get_index)) -> Response:
+def get_media(stream_id: str, request: Request, db: Database = Depends(get_db)) -> Response:
     """The recording, with Range (206), HEAD and If-Range. Several ranges in one request get the whole file
     (200), as RFC 7233 allows; a range wholly past the end gets 416."""
-    path = Path(index.stream(stream_id)["path"])  # written by POST /streams (contained) or by the operator's CLI
+    path = Path(db.stream(stream_id)["path"])  # written by POST /streams (contained) or by the operator's CLI
     return serve_file(path, request)
 
 
@@ -107,14 +107,15 @@ def serve_file(path: Path, request: Request, cache_control: str = "no-cache") ->
 
 @router.get("/streams/{stream_id}/thumbnails/{highlight_id}.jpg", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}, 304: {"description": "Not modified (If-None-Match)"}})
-def get_thumbnail(stream_id: str, highlight_id: str, request: Request, index: Index = Depends(get_index),
+def get_thumbnail(stream_id: str, highlight_id: str, request: Request, db: Database = Depends(get_db),
                   settings: Settings = Depends(get_settings)) -> Response:
     """A 看点's thumbnail (JPEG), cacheable: ETag + Cache-Control, 304 when If-None-Match matches."""
-    # Only ids of this stream's 看点 are served, so the id can never be a path of its own.
-    if highlight_id not in {h.id for h in index.highlights(stream_id).highlights}:
+    # Only ids of this stream's 看点 are served, and only the file each one names, never a path of the client's.
+    h = next((x for x in db.highlights(stream_id).highlights if x.id == highlight_id), None)
+    if h is None:
         raise NotFound(f"stream {stream_id} has no 看点 {highlight_id!r}", hint=f"see GET /streams/{stream_id}/highlights")
-    path = thumbnail_file(settings, stream_id, highlight_id)
-    if not path.is_file():
+    path = thumbnail_file(settings, stream_id, h)
+    if path is None or not path.is_file():
         raise NotFound(f"看点 {highlight_id} has no thumbnail", hint="thumbnails exist only for streams with video")
     etag, mtime = _etag(path)
     headers = {"ETag": etag, "Cache-Control": THUMB_CACHE, "Last-Modified": formatdate(mtime, usegmt=True)}

@@ -9,17 +9,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from replay.api import web
-from replay.api.deps import context, get_index, get_settings, require_api_key
+from replay.api.deps import context, get_db, get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
-from replay.api.jobs import IndexRequest
+from replay.api.paths import resolve_media_path
 from replay.api.views import chapters_vtt, highlights_json, job_json, stream_json
-from replay.contracts import Catalog
+from replay.asr.transcript_io import to_srt, to_vtt
+from replay.contracts import Catalog, to_json
 from replay.errors import Conflict, InputError, MediaNotFound
-from replay.index import Index, stream_id_for
-from replay.paths import resolve_media_path
-from replay.probe import ProbeOptions, probe
-from replay.settings import Settings
-from replay.transcript_io import to_srt, to_vtt
+from replay.jobs.lifecycle import create_index_job
+from replay.jobs.runner import IndexRequest
+from replay.media.probe import ProbeOptions, probe
+from replay.settings import Settings, with_options
+from replay.store.database import Database, stream_id_for
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -34,6 +35,10 @@ class RegisterStream(BaseModel):
     catalog_path: str | None = Field(
         None, description="A CSV/JSON/JSONL catalog file under the media root, instead of `catalog`.")
     title: str | None = Field(None, description="Display title; default: the file name.", max_length=200)
+    options: dict[str, dict[str, Any]] | None = Field(
+        None, description="This job's own stage options over the server's, group by group: any field that "
+                          "`replay config` lists as REPLAY_GROUP__FIELD.",
+        examples=[{"visual": {"enabled": False}, "detect": {"min_confidence": 0.6}}])
 
 
 class Registered(BaseModel):
@@ -59,7 +64,7 @@ def _load_catalog(body: RegisterStream, settings: Settings) -> Catalog:
              dependencies=[Depends(require_api_key)],
              responses={401: ERROR_RESPONSES[403] | {"description": "Missing or wrong X-API-Key"},
                         409: {"description": "Already being indexed"}})
-def register_stream(body: RegisterStream, request: Request, index: Index = Depends(get_index)) -> JSONResponse:
+def register_stream(body: RegisterStream, request: Request, db: Database = Depends(get_db)) -> JSONResponse:
     """Register a file under the media root with its catalog and queue an index job (202 + job id)."""
     ctx = context(request)
     settings = ctx.settings
@@ -67,32 +72,34 @@ def register_stream(body: RegisterStream, request: Request, index: Index = Depen
     if not path.is_file():
         raise MediaNotFound(f"no file {body.path!r} under the media root", hint="upload it first with POST /uploads")
     catalog = _load_catalog(body, settings)
+    with_options(settings, body.options)  # bad options fail now (400), not in the job
     info = probe(path, ProbeOptions(max_duration=settings.max_duration))  # bad media fails now, not in the job
     stream_id = stream_id_for(path)
-    busy = [j for j in index.jobs_for(stream_id) if j.state in ("queued", "running")]
+    busy = [j for j in db.jobs_for(stream_id) if j.state in ("queued", "running")]
     if busy:
         raise Conflict(f"stream {stream_id} is already being indexed by job {busy[-1].id}",
                        hint=f"poll GET /jobs/{busy[-1].id}")
-    index.upsert_stream(stream_id, info, body.title)
-    index.save_catalog(stream_id, catalog)
-    job = index.create_job(stream_id, "index", {"path": str(path), "title": body.title})
-    ctx.runner.submit(IndexRequest(job_id=job.id, stream_id=stream_id, path=path, catalog=catalog, title=body.title))
+    db.upsert_stream(stream_id, info, body.title)
+    db.save_catalog(stream_id, catalog)
+    job = create_index_job(db, path, stream_id, body.title, body.options)
+    ctx.runner.submit(IndexRequest(job_id=job.id, stream_id=stream_id, path=path, catalog=catalog, title=body.title,
+                                   options=body.options or {}))
     return JSONResponse({"job_id": job.id, "stream_id": stream_id, "job": f"/jobs/{job.id}",
                          "stream": f"/streams/{stream_id}"}, status_code=202)
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"])
-def get_job(job_id: str, index: Index = Depends(get_index)) -> dict[str, Any]:
+def get_job(job_id: str, db: Database = Depends(get_db)) -> dict[str, Any]:
     """A job's state (queued/running/done/failed), stage, progress 0..1, ETA in seconds and error."""
-    return job_json(index.job(job_id))
+    return job_json(db.job(job_id))
 
 
 @router.get("/streams", tags=["streams"])
-def list_streams(request: Request, index: Index = Depends(get_index)) -> dict[str, Any]:
+def list_streams(request: Request, db: Database = Depends(get_db)) -> dict[str, Any]:
     """Every registered stream, newest first, with its 看点 count and latest job state."""
     out = []
-    for row in index.streams():
-        jobs = index.jobs_for(row["id"])
+    for row in db.streams():
+        jobs = db.jobs_for(row["id"])
         out.append({"id": row["id"], "title": row["title"], "duration": row["duration"],
                     "n_highlights": row["n_highlights"], "created_at": row["created_at"],
                     "state": jobs[-1].state if jobs else None, "url": f"/streams/{row['id']}"})
@@ -103,13 +110,13 @@ def list_streams(request: Request, index: Index = Depends(get_index)) -> dict[st
             responses={200: {"content": {"application/json": {}, "text/html": {}},
                              "description": "JSON, or the player page when the client accepts text/html"}})
 def get_stream(stream_id: str, request: Request, format: str | None = Query(None, pattern="^(json|html)$"),
-               index: Index = Depends(get_index), settings: Settings = Depends(get_settings)) -> Response:
+               db: Database = Depends(get_db), settings: Settings = Depends(get_settings)) -> Response:
     """The stream as JSON (media info, jobs, visual summary, catalog), or the player page for browsers.
 
     Browsers (Accept: text/html) get the player so that ``/streams/{id}?t=SECONDS`` deep links open it;
     ``?format=json`` or ``?format=html`` forces one or the other.
     """
-    data = stream_json(index, settings, stream_id)  # 404 for unknown ids, in both forms
+    data = stream_json(db, settings, stream_id)  # 404 for unknown ids, in both forms
     wants_html = format == "html" or (format is None and "text/html" in request.headers.get("accept", ""))
     if wants_html:
         return HTMLResponse(web.player_page(data["title"]))
@@ -117,45 +124,45 @@ def get_stream(stream_id: str, request: Request, format: str | None = Query(None
 
 
 @router.get("/streams/{stream_id}/highlights", tags=["highlights"])
-def get_highlights(stream_id: str, index: Index = Depends(get_index),
+def get_highlights(stream_id: str, db: Database = Depends(get_db),
                    settings: Settings = Depends(get_settings)) -> dict[str, Any]:
     """The 看点 of a stream: ``{stream_id, duration, highlights: [{id, sku_id, title, start, end, confidence,
-    thumbnail, evidence}]}``, ordered by start. ``thumbnail`` is a URL path or null."""
-    return highlights_json(settings, index.highlights(stream_id))
+    thumbnail, evidence, kind}]}``, ordered by start (JSON Schema: replay/schemas/highlights.schema.json).
+    ``thumbnail`` is a URL path or null."""
+    return highlights_json(settings, db.highlights(stream_id))
 
 
 @router.get("/streams/{stream_id}/transcript", tags=["transcript"])
 def get_transcript(stream_id: str, words: bool = Query(False, description="Include word timings."),
-                   index: Index = Depends(get_index)) -> dict[str, Any]:
+                   db: Database = Depends(get_db)) -> dict[str, Any]:
     """The transcript segments with absolute times."""
-    t = index.transcript(stream_id)
+    t = db.transcript(stream_id)
     segs = []
     for n, s in enumerate(t.segments):
         row: dict[str, Any] = {"idx": n, "start": s.start, "end": s.end, "text": s.text}
         if words:
-            row["words"] = [{"start": w.start, "end": w.end, "text": w.text, "probability": w.probability}
-                            for w in s.words]
+            row["words"] = to_json(s.words)
         segs.append(row)
     return {"stream_id": stream_id, "duration": t.duration, "segments": segs}
 
 
 @router.get("/streams/{stream_id}/subtitles.vtt", tags=["transcript"], response_class=Response,
             responses={200: {"content": {"text/vtt": {}}}})
-def get_subtitles_vtt(stream_id: str, index: Index = Depends(get_index)) -> Response:
+def get_subtitles_vtt(stream_id: str, db: Database = Depends(get_db)) -> Response:
     """The transcript as WebVTT subtitles."""
-    return Response(to_vtt(index.transcript(stream_id).segments), media_type="text/vtt; charset=utf-8")
+    return Response(to_vtt(db.transcript(stream_id).segments), media_type="text/vtt; charset=utf-8")
 
 
 @router.get("/streams/{stream_id}/subtitles.srt", tags=["transcript"], response_class=Response,
             responses={200: {"content": {"application/x-subrip": {}}}})
-def get_subtitles_srt(stream_id: str, index: Index = Depends(get_index)) -> Response:
+def get_subtitles_srt(stream_id: str, db: Database = Depends(get_db)) -> Response:
     """The transcript as SRT subtitles."""
-    return Response(to_srt(index.transcript(stream_id).segments), media_type="application/x-subrip; charset=utf-8",
+    return Response(to_srt(db.transcript(stream_id).segments), media_type="application/x-subrip; charset=utf-8",
                     headers={"Content-Disposition": f'inline; filename="{stream_id}.srt"'})
 
 
 @router.get("/streams/{stream_id}/chapters.vtt", tags=["highlights"], response_class=Response,
             responses={200: {"content": {"text/vtt": {}}}})
-def get_chapters(stream_id: str, index: Index = Depends(get_index)) -> Response:
+def get_chapters(stream_id: str, db: Database = Depends(get_db)) -> Response:
     """WebVTT chapters for standard players: one cue per 看点, titled with the product."""
-    return Response(chapters_vtt(index.highlights(stream_id)), media_type="text/vtt; charset=utf-8")
+    return Response(chapters_vtt(db.highlights(stream_id)), media_type="text/vtt; charset=utf-8")

@@ -20,8 +20,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from replay.api.deps import get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
 from replay.errors import InputError, PayloadTooLarge, UnsupportedMediaType
+from replay.media.sniff import SNIFF_BYTES, sniff
 from replay.settings import Settings
-from replay.sniff import SNIFF_BYTES, sniff
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["uploads"])
 

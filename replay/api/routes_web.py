@@ -7,35 +7,35 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from replay.analytics import stream_analytics
 from replay.api import web
-from replay.api.deps import get_index
+from replay.api.deps import get_db
 from replay.api.errors import ERROR_RESPONSES
-from replay.contracts import to_jsonable
-from replay.index import Index
+from replay.contracts import to_json
+from replay.report.analytics import stream_analytics
+from replay.store.database import Database
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])
-def home(index: Index = Depends(get_index)) -> HTMLResponse:
+def home(db: Database = Depends(get_db)) -> HTMLResponse:
     """The list of streams, each linking to its player."""
     streams = []
-    for row in index.streams():
-        jobs = index.jobs_for(row["id"])
+    for row in db.streams():
+        jobs = db.jobs_for(row["id"])
         streams.append({**row, "state": jobs[-1].state if jobs else None})
     return HTMLResponse(web.home_page(streams))
 
 
 @router.get("/streams/{stream_id}/analytics", tags=["analytics"])
-def get_analytics(stream_id: str, index: Index = Depends(get_index)) -> dict[str, Any]:
+def get_analytics(stream_id: str, db: Database = Depends(get_db)) -> dict[str, Any]:
     """Per SKU: talk time (sum of 看点 durations), number of 看点, first mention; plus the listed catalog
     products never explained and the share of the stream covered by 看点."""
-    return to_jsonable(stream_analytics(index.highlights(stream_id), index.catalog(stream_id)))
+    return to_json(stream_analytics(db.highlights(stream_id), db.catalog(stream_id)))
 
 
 @router.get("/streams/{stream_id}/analytics.html", response_class=HTMLResponse, tags=["analytics"])
-def get_analytics_page(stream_id: str, index: Index = Depends(get_index)) -> HTMLResponse:
+def get_analytics_page(stream_id: str, db: Database = Depends(get_db)) -> HTMLResponse:
     """The analytics as a page."""
-    title = index.stream(stream_id)["title"]
-    return HTMLResponse(web.analytics_page(stream_analytics(index.highlights(stream_id), index.catalog(stream_id)), title))
+    title = db.stream(stream_id)["title"]
+    return HTMLResponse(web.analytics_page(stream_analytics(db.highlights(stream_id), db.catalog(stream_id)), title))

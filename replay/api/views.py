@@ -1,39 +1,43 @@
 """views: how stored rows are shown to clients (JSON shapes, WebVTT chapters).
 
-Kept apart from the routes so the JSON contract lives in one place and the CLI could reuse it.
+Records are written by the contracts codec; a view only adds what a client of the API needs on top of it
+(URLs instead of server paths), so GET /streams/{id}/highlights has the same shape as ``replay index --out``
+(schemas/highlights.schema.json).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from replay.contracts import Highlight, HighlightIndex, to_jsonable
-from replay.index import Index, Job
-from replay.paths import relative_to_root
+from replay.api.paths import relative_to_root
+from replay.contracts import Highlight, HighlightIndex, to_json
 from replay.settings import Settings
+from replay.store.database import Database, Job
+from replay.timecode import stamp
 
 
-def thumbnail_file(settings: Settings, stream_id: str, highlight_id: str) -> Path:
-    return settings.derived_dir / stream_id / "thumbs" / f"{highlight_id}.jpg"
+def thumbnail_file(settings: Settings, stream_id: str, h: Highlight) -> Path | None:
+    """The 看点's JPEG, named by the pipeline in the ``thumbnail`` field; None when it has none."""
+    name = h.thumbnail
+    if not name or Path(name).name != name:  # only a bare file name in the stream's thumbs/ folder
+        return None
+    return settings.stream_dir(stream_id) / "thumbs" / name
 
 
 def thumbnail_url(settings: Settings, stream_id: str, h: Highlight) -> str | None:
     """The thumbnail endpoint's URL when the file exists; the DB value alone may predate a cleanup."""
-    if thumbnail_file(settings, stream_id, h.id).is_file():
+    path = thumbnail_file(settings, stream_id, h)
+    if path is not None and path.is_file():
         return f"/streams/{stream_id}/thumbnails/{h.id}.jpg"
     return None
 
 
 def highlights_json(settings: Settings, hi: HighlightIndex) -> dict[str, Any]:
-    """The DESIGN.md contract: {stream_id, duration, highlights: [{id, sku_id, title, start, end, confidence,
-    thumbnail, evidence}]} (plus ``kind``: main or return/返场, as in ``replay index --out``)."""
-    out = []
-    for h in hi.highlights:
-        row = to_jsonable(h)
-        row["thumbnail"] = thumbnail_url(settings, hi.stream_id, h)
-        out.append(row)
-    return {"stream_id": hi.stream_id, "duration": hi.duration, "highlights": out}
+    """The 看点 contract (``to_json(HighlightIndex)``) with each ``thumbnail`` as its URL, or null."""
+    return to_json(replace(hi, highlights=tuple(replace(h, thumbnail=thumbnail_url(settings, hi.stream_id, h))
+                                                for h in hi.highlights)))
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -41,10 +45,10 @@ def job_json(job: Job) -> dict[str, Any]:
             "progress": job.progress, "eta": job.eta, "error": job.error, "result": job.result}
 
 
-def stream_json(index: Index, settings: Settings, stream_id: str) -> dict[str, Any]:
+def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, Any]:
     """One stream for GET /streams/{id}: the row, media info, jobs, visual summary, catalog and links."""
-    s = index.stream(stream_id)
-    hi = index.highlights(stream_id)
+    s = db.stream(stream_id)
+    hi = db.highlights(stream_id)
     first_start: dict[str, float] = {}
     for h in hi.highlights:
         first_start.setdefault(h.sku_id, h.start)
@@ -52,10 +56,10 @@ def stream_json(index: Index, settings: Settings, stream_id: str) -> dict[str, A
     if "path" in media:
         # Absolute server paths are an operator's business, not a viewer's.
         media["path"] = relative_to_root(Path(media["path"]), settings.media_root)
-    jobs = [job_json(j) for j in index.jobs_for(stream_id)]
+    jobs = [job_json(j) for j in db.jobs_for(stream_id)]
     catalog = []
-    for item in index.catalog(stream_id).items:
-        row = to_jsonable(item)
+    for item in db.catalog(stream_id).items:
+        row = to_json(item)
         row["explained"] = item.sku_id in first_start
         row["first_start"] = first_start.get(item.sku_id)
         catalog.append(row)
@@ -72,14 +76,6 @@ def stream_json(index: Index, settings: Settings, stream_id: str) -> dict[str, A
     }
 
 
-def _vtt_time(t: float) -> str:
-    ms = int(round(max(0.0, t) * 1000))
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
 def _vtt_text(text: str) -> str:
     # Cue text is markup: escape it, and never let a line contain the cue-timing arrow or be blank.
     text = " ".join(text.split()).replace("-->", "→")
@@ -91,6 +87,6 @@ def chapters_vtt(hi: HighlightIndex) -> str:
     lines = ["WEBVTT", ""]
     for n, h in enumerate(hi.highlights, 1):
         title = h.title + ("（返场）" if h.kind == "return" else "")
-        lines += [f"{n}-{_vtt_text(h.sku_id).replace(' ', '_')}", f"{_vtt_time(h.start)} --> {_vtt_time(h.end)}",
+        lines += [f"{n}-{_vtt_text(h.sku_id).replace(' ', '_')}", f"{stamp(h.start)} --> {stamp(h.end)}",
                   _vtt_text(title), ""]
     return "\n".join(lines)

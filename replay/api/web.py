@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from replay.analytics import StreamAnalytics
+from replay.report.analytics import StreamAnalytics
+from replay.timecode import clock
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -27,15 +28,6 @@ def _render(name: str, **values: str) -> str:
     for key, value in values.items():
         out = out.replace("{{" + key + "}}", value)
     return out
-
-
-def clock(seconds: float | None) -> str:
-    """1:02:03 or 2:03."""
-    if seconds is None:
-        return "–"
-    s = int(max(0.0, seconds))
-    h, m, sec = s // 3600, s // 60 % 60, s % 60
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def player_page(title: str) -> str:

@@ -157,5 +157,5 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
         seen.add(b.sku_id)
         out.append(Highlight(sku_id=b.sku_id, title=titles[b.sku_id], start=round(start, 3), end=round(end, 3),
                              confidence=round(conf, 4), evidence=_evidence(b, units, o.max_evidence),
-                             id=f"{b.sku_id}@{start:.1f}", kind=kind))
+                             kind=kind))
     return out
