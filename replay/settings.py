@@ -151,13 +151,16 @@ def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
     for item in items:
         name, sep, value = item.partition("=")
         path = name.strip().lower().split(".")
-        if not sep or not all(path) or len(path) > 2 or path[0] not in Settings.model_fields:
+        if not sep or not all(path) or path[0] not in Settings.model_fields:
             raise SettingsError(f"cannot set {item!r}", hint="write NAME=VALUE with a name from `replay config`, "
                                                               "e.g. visual.sample_fps=1 or workers=3")
-        if len(path) == 2:
+        if len(path) >= 2:
             if path[0] not in OPTION_GROUPS:
                 raise SettingsError(f"{path[0]} has no fields", hint="only option groups take GROUP.FIELD")
-            out.setdefault(path[0], {})[path[1]] = value
+            node = out.setdefault(path[0], {})
+            for part in path[1:-1]:  # nested groups: detect.boundaries.tail_grace=10
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
         else:
             out[path[0]] = value
     return out
@@ -169,7 +172,7 @@ def merge(*layers: dict[str, Any]) -> dict[str, Any]:
     for layer in layers:
         for key, value in layer.items():
             if isinstance(value, dict) and isinstance(out.get(key), dict):
-                out[key] = {**out[key], **value}
+                out[key] = merge(out[key], value)
             else:
                 out[key] = value
     return out
@@ -196,26 +199,30 @@ def with_options(settings: Settings, options: dict[str, Any] | None) -> Settings
 
 
 def describe() -> Iterator[tuple[str, Any, str]]:
-    """(environment variable, default, meaning) of every setting, option groups' fields included."""
+    """(environment variable, default, meaning) of every setting, option groups' fields included (nested
+    groups such as detect.boundaries field by field: REPLAY_DETECT__BOUNDARIES__TAIL_GRACE)."""
+    schema = Settings.model_json_schema()
+    defs = schema.get("$defs", {})
+
+    def props_of(prop: dict[str, Any]) -> dict[str, Any]:
+        ref = prop.get("$ref") or next((a.get("$ref") for a in prop.get("allOf", ()) if "$ref" in a), "")
+        return defs.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+
+    def walk(path: str, value: Any, props: dict[str, Any]) -> Iterator[tuple[str, Any, str]]:
+        for sub in dataclasses.fields(value):
+            inner = getattr(value, sub.name)
+            if dataclasses.is_dataclass(inner):
+                yield from walk(f"{path}.{sub.name}", inner, props_of(props.get(sub.name, {})))
+            else:
+                doc = " ".join(str(props.get(sub.name, {}).get("description", "")).split())
+                yield env_name(f"{path}.{sub.name}"), inner, doc
+
     for name, f in Settings.model_fields.items():
         default = f.default_factory() if f.default_factory else f.default
         if dataclasses.is_dataclass(default):
-            for sub in dataclasses.fields(default):
-                yield env_name(f"{name}.{sub.name}"), getattr(default, sub.name), _group_docs()[name].get(sub.name, "")
+            yield from walk(name, default, props_of(schema["properties"][name]))
         else:
             yield env_name(name), default, f.description or ""
-
-
-@cache
-def _group_docs() -> dict[str, dict[str, str]]:
-    """group -> field -> its docstring, as pydantic reads them (``use_attribute_docstrings``)."""
-    schema = Settings.model_json_schema()
-    out = {}
-    for group in OPTION_GROUPS:
-        ref = schema["properties"][group].get("$ref", "").rsplit("/", 1)[-1]
-        props = schema.get("$defs", {}).get(ref, {}).get("properties", {})
-        out[group] = {k: " ".join(str(v.get("description", "")).split()) for k, v in props.items()}
-    return out
 
 
 @lru_cache(maxsize=1)

@@ -46,7 +46,13 @@ def test_stage_options_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings(visual={"enabled": True}).visual == VisualOptions(sample_fps=1.5)
     names = {name for name, _, _ in describe()}
     assert {"REPLAY_VISUAL__SAMPLE_FPS", "REPLAY_DETECT__MIN_CONFIDENCE", "REPLAY_THUMBNAILS__WIDTH"} <= names
-    assert all(f"REPLAY_DETECT__{f.name.upper()}" in names for f in dataclasses.fields(DetectOptions))
+    # Every detector option, nested groups field by field (REPLAY_DETECT__BOUNDARIES__TAIL_GRACE).
+    for f in dataclasses.fields(DetectOptions):
+        value = getattr(DetectOptions(), f.name)
+        subs = [f"{f.name}__{g.name}" for g in dataclasses.fields(value)] if dataclasses.is_dataclass(value) else [f.name]
+        assert all(f"REPLAY_DETECT__{sub.upper()}" in names for sub in subs), f.name
+    monkeypatch.setenv("REPLAY_DETECT__BOUNDARIES__TAIL_GRACE", "12")
+    assert load_settings().detect.boundaries.tail_grace == 12.0
 
 
 def test_bad_stage_option_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,7 +63,8 @@ def test_bad_stage_option_names_the_variable(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_assignments_and_job_options() -> None:
     assert parse_assignments(["visual.sample_fps=1", "workers=3"]) == {"visual": {"sample_fps": "1"}, "workers": "3"}
-    for bad in ("visual", "nope=1", "workers.x=1", "visual.a.b=1"):
+    assert parse_assignments(["detect.boundaries.tail_grace=9"]) == {"detect": {"boundaries": {"tail_grace": "9"}}}
+    for bad in ("visual", "nope=1", "workers.x=1"):
         with pytest.raises(SettingsError):
             parse_assignments([bad])
     s = load_settings()

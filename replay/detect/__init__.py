@@ -32,6 +32,7 @@ class ConfidenceWeights:
     """The logistic confidence of a 看点: bias + per unit of evidence, opening, link number, rival evidence."""
 
     bias: float = -2.0
+    """Where the logistic starts: a block with no evidence at all."""
     specific: float = 0.8
     """Per unit of evidence that singles the item out (capped at 8)."""
     weak: float = 0.3
