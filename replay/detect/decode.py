@@ -19,6 +19,8 @@ import numpy as np
 
 from replay.detect.units import Unit
 
+_NEAR_S = 12.0  # how soon after a cue the product it opens must be named
+
 
 @dataclass(frozen=True, slots=True)
 class DecodeCosts:
@@ -66,6 +68,15 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
         for sku, w in unit.support.items():
             if sku in col:
                 support[u, col[sku]] += w
+    # A cue opens the product named right after it, not any product: its bonus goes only to items with
+    # evidence in the unit or the next two (within ``_NEAR_S``), so 返场好多人说刚才没抢到 cannot be borrowed
+    # to enter an item first named a minute later.
+    near = np.zeros((n, k), dtype=bool)
+    for u in range(n):
+        v = u
+        while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
+            near[u] |= (ev[v] + support[v]) > 0
+            v += 1
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
@@ -78,7 +89,7 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     for u in range(n):
         cue = _cue_strength(units, u)
         cross = units[u].has("cross") and cue == 0
-        enter_bonus = c.cue_bonus * cue - (c.cross_penalty if cross else 0.0)
+        enter_bonus = np.where(near[u], c.cue_bonus * cue, 0.0) - (c.cross_penalty if cross else 0.0)
         outro_prev = u > 0 and units[u - 1].closes
         # Best and second best previous item, so "from the best other item" is O(k).
         order = np.argsort(score_item)[::-1][:2] if k > 1 else np.array([0])
@@ -91,8 +102,8 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
             other_best[best] = neg
         stay = score_item + support[u]
         # A cue lowers the cost of entering, never below nothing: passing through none must not pay.
-        from_none = score_none - max(0.0, c.start_cost - enter_bonus)
-        from_other = other_best - max(0.0, c.switch_cost - enter_bonus)
+        from_none = score_none - np.maximum(0.0, c.start_cost - enter_bonus)
+        from_other = other_best - np.maximum(0.0, c.switch_cost - enter_bonus)
         new_item = np.maximum(stay, np.maximum(from_none, from_other))
         back_item[u] = np.where(new_item == stay, -2, np.where(new_item == from_none, -1, other_arg))
         leave = float(score_item.max()) - c.end_cost + (c.end_cost + c.outro_bonus if outro_prev else 0.0)
