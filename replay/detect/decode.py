@@ -126,19 +126,46 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     return [None if s == -1 else skus[s] for s in states]
 
 
-def _reopens(units: list[Unit], u: int) -> bool:
-    """Unit u opens a new explanation right after an outro (the same product explained again)."""
-    return u > 0 and units[u - 1].has("outro") and units[u].opens
+# A stretch of chat this long inside one item's run, with the item named again after it, is two explanations
+# (the product came back, 返场), not one: "an explanation runs until ... a clear stretch of talk about nothing
+# in the catalog".
+_CHAT_SPLIT_S = 25.0
+_CHAT = 0.3  # talk probability below which a unit counts as chat
+
+
+def _reopens(units: list[Unit], closed: int | None, u: int) -> bool:
+    """Unit u opens the same product again after a closing cue of the run (讲到这里 … 返场 …)."""
+    return closed is not None and units[u].opens
 
 
 def runs(labels: list[str | None], units: list[Unit]) -> list[Run]:
-    """Maximal stretches of one label; an outro followed by an intro splits a stretch of the same item."""
+    """Maximal stretches of one label, split where the same item is explained again: after a closing cue and
+    an opening, or after a clear stretch of chat with the item named again."""
     out: list[Run] = []
+    closed: int | None = None  # the run's last closing cue with nothing of its item since
+    chat_from: float | None = None  # start of the chat stretch the run is in, if any
+    chat_s = 0.0  # length of the longest chat stretch since the run's item was last named
     for u, lab in enumerate(labels):
+        unit = units[u]
         if lab is None:
+            closed, chat_from, chat_s = None, None, 0.0
             continue
-        if out and out[-1].sku_id == lab and out[-1].last == u - 1 and not _reopens(units, u):
+        cont = out and out[-1].sku_id == lab and out[-1].last == u - 1
+        named = unit.scores.get(lab, 0.0) > 0
+        if cont and (_reopens(units, closed, u) or (named and chat_s >= _CHAT_SPLIT_S)):
+            cont = False
+        if cont:
             out[-1] = Run(lab, out[-1].first, u)
         else:
             out.append(Run(lab, u, u))
+            closed, chat_s = None, 0.0
+        if named:
+            closed, chat_s = None, 0.0
+        if unit.closes:
+            closed = u
+        if unit.talk < _CHAT:
+            chat_from = unit.start if chat_from is None else chat_from
+            chat_s = max(chat_s, unit.end - chat_from)
+        else:
+            chat_from = None
     return out
