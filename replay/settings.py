@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         "whisper-base",
-        description="ASR model: a name from replay/asr/registry.json, or a local CTranslate2 model directory.",
+        description="ASR model: a name from models/registry.json, or a local CTranslate2 model directory.",
     )
     device: Literal["cpu", "cuda", "auto"] = Field("cpu", description="Where the ASR model runs.")
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float16, float16, float32).")
