@@ -30,7 +30,7 @@ class AppContext:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
-            return Database(self.settings.database, any_thread=True)
+            return Database(self.settings.database, any_thread=True, busy_timeout=self.settings.db_busy_timeout)
 
     def release(self, db: Database) -> None:
         if db.db.conn.in_transaction:
@@ -60,7 +60,17 @@ _KEY = Header(None, description="Needed when the server has REPLAY_API_KEY set."
 
 def require_api_key(request: Request, x_api_key: str | None = _KEY) -> None:
     """Write endpoints: when settings.api_key is set, X-API-Key must equal it (compared in constant time)."""
-    expected = context(request).settings.api_key
+    _check_key(context(request).settings.api_key, x_api_key)
+
+
+def require_read_key(request: Request, x_api_key: str | None = _KEY) -> None:
+    """Read endpoints: the same key, when settings.protect_reads is on as well (private deployments)."""
+    settings = context(request).settings
+    if settings.protect_reads:
+        _check_key(settings.api_key, x_api_key)
+
+
+def _check_key(expected: str | None, x_api_key: str | None) -> None:
     if not expected:
         return
     if x_api_key is None:
