@@ -133,6 +133,12 @@ class NoAudioStream(MediaError):
     code = "no_audio_stream"
 
 
+class TruncatedMedia(MediaError):
+    """The file's data stops before the end its header announces (an upload cut short)."""
+
+    code = "media_truncated"
+
+
 class ZeroDuration(MediaError):
     code = "zero_duration"
 

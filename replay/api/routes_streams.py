@@ -79,7 +79,8 @@ def register_stream(body: RegisterStream, request: Request, db: Database = Depen
         raise MediaNotFound(f"no file {body.path!r} under the media root", hint="upload it first with POST /uploads")
     catalog, encoding = _load_catalog(body, settings)
     with_options(settings, body.options)  # bad options fail now (400), not in the job
-    info = probe(path, ProbeOptions(max_duration=settings.max_duration))  # bad media fails now, not in the job
+    # Bad media fails now, not in the job; a truncated upload whose header survived included.
+    info = probe(path, ProbeOptions(max_duration=settings.max_duration, check_end=True))
     stream_id = stream_id_for(path)
     busy = [j for j in db.jobs_for(stream_id, kind="index") if j.state in ("queued", "running")]
     if busy:
