@@ -2,8 +2,9 @@
 
 One recording uploaded twice (byte-identical) and registered as two streams gives two jobs that both
 succeed with their own 看点 ids; a GBK spreadsheet catalog with Chinese column names reads as the same catalog
-as the JSON one, through the API and the CLI; a job's own stage options reach its pipeline; and `replay index --out` and `index-batch --out-dir` on the same
-files resume from the jobs' checkpoints and write files that validate against the 看点 JSON Schema.
+as the JSON one, through the API and the CLI; a job's own stage options reach its pipeline; and
+`replay index --out` and `index-batch --out-dir` on the same files resume from the jobs' checkpoints and
+write files that validate against the 看点 JSON Schema.
 """
 
 from __future__ import annotations

@@ -256,10 +256,13 @@ class JobRunner:
             work = lambda report: self._index(req, db, checked(report))  # noqa: E731
         try:
             run_job(db, req.job_id, work, interrupted=self._stopping.is_set)
-        except ReplayError as exc:
-            log.warning("job %s %s: %s", req.job_id, "interrupted" if self._stopping.is_set() else "failed", exc)
-        except Exception:  # a bug: the lifecycle recorded a clean error; keep the worker alive, log the traceback
-            log.exception("job %s crashed", req.job_id)
+        except Exception as exc:
+            if self._stopping.is_set():  # stopped on purpose (its ASR workers ended): queued again, not a crash
+                log.warning("job %s interrupted by the shutdown; it resumes on restart", req.job_id)
+            elif isinstance(exc, ReplayError):
+                log.warning("job %s failed: %s", req.job_id, exc)
+            else:  # a bug: the lifecycle recorded a clean error; keep the worker alive, log the traceback
+                log.exception("job %s crashed", req.job_id)
 
     def _index(self, req: IndexRequest, db: Database, report: Report) -> dict[str, Any] | None:
         if not self._own_work:
