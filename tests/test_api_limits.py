@@ -176,7 +176,6 @@ def test_4_failed_clip_job_leaves_the_stream_done(env: Env) -> None:
     stream = env.client.get(f"/streams/{env.sid}", params={"format": "json"}).json()
     assert stream["state"] == "done" and [j["state"] for j in stream["jobs"]] == ["done", "failed"]
     assert "已完成" in env.client.get("/").text
-    # A clip waiting in the queue does not block re-indexing the stream either (only index jobs conflict).
 
 
 # --- 5. clip requests checked on arrival; a bounded queue; index jobs first ---------------------------------------
@@ -200,13 +199,14 @@ def test_5_clip_requests_are_checked_before_they_are_accepted(env: Env) -> None:
 def test_5_bounded_queue_429_and_index_jobs_run_before_waiting_clips(tmp_path: Path, video: Path) -> None:
     started, release = threading.Event(), threading.Event()
     seen_clip_states: list[list[str]] = []
+    streams: dict[str, str] = {}
 
     def work(req: IndexRequest, db: Database, report) -> None:
         if req.title == "hold":  # the first index job holds the worker until the queue is full
             started.set()
             assert release.wait(30)
-        else:  # the second index job, queued after the clips, runs before every one of them
-            seen_clip_states.append([j.state for j in db.jobs_for(e.sid, kind="clip")])
+        elif "b" in streams:  # the re-index of b, queued after b's clips, runs before every one of them
+            seen_clip_states.append([j.state for j in db.jobs_for(streams["b"], kind="clip")])
         fake_work(req, db, report)
 
     e = Env(tmp_path, video, work=work, max_queued_jobs=2)
@@ -214,18 +214,24 @@ def test_5_bounded_queue_429_and_index_jobs_run_before_waiting_clips(tmp_path: P
         shutil.copy(e.video, e.media / "a.mp4")
         shutil.copy(e.video, e.media / "b.mp4")
         cat = [{"sku_id": "X1", "title": "小金条口红"}]
+        b = e.client.post("/streams", json={"path": "b.mp4", "catalog": cat})
+        assert e.runner.wait_idle(10)
+        streams["b"] = b.json()["stream_id"]
         assert e.client.post("/streams", json={"path": "a.mp4", "catalog": cat, "title": "hold"}).status_code == 202
         assert started.wait(10)
-        clips = [e.client.post(f"/streams/{e.sid}/clips", json={"start": 1.0 + n, "end": 3.0 + n}) for n in range(3)]
+        clip_url = f"/streams/{streams['b']}/clips"
+        clips = [e.client.post(clip_url, json={"start": 1.0 + n, "end": 3.0 + n}) for n in range(3)]
         assert [c.status_code for c in clips] == [202, 202, 429]
         err = assert_error(clips[2], 429, "queue_full")
         assert "REPLAY_MAX_QUEUED_JOBS=2" in err["message"] and int(clips[2].headers["Retry-After"]) > 0
-        second = e.client.post("/streams", json={"path": "b.mp4", "catalog": cat})
-        assert second.status_code == 202, second.text  # index jobs have their own bound
+        # Index jobs have their own bound, and clips waiting on a stream do not block re-indexing it.
+        again = e.client.post("/streams", json={"path": "b.mp4", "catalog": cat})
+        assert again.status_code == 202, again.text
         release.set()
         assert e.runner.wait_idle(60)
-        assert seen_clip_states[-1] == ["queued", "queued"]  # both clips still waited when the index job ran
-        assert [j.state for j in e.db.jobs_for(e.sid, kind="clip")] == ["done", "done"]
+        assert seen_clip_states == [["queued", "queued"]]  # both clips still waited when the index job ran
+        assert [j.state for j in e.db.jobs_for(streams["b"], kind="clip")] == ["done", "done"]
+        assert e.client.get(f"/streams/{streams['b']}", params={"format": "json"}).json()["state"] == "done"
     finally:
         release.set()
         e.runner.close()
