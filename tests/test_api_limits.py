@@ -159,6 +159,8 @@ def test_2_catalog_file_size_limit(tmp_path: Path, video: Path) -> None:
         err = assert_error(e.client.post("/streams", json={"path": "live.mp4", "catalog_path": "big.json"}),
                            400, "catalog_invalid")
         assert "over the catalog limit of 1000" in err["message"]
+        inline = [{"sku_id": f"A{n}", "title": "商品" * 20} for n in range(2000)]  # ~130 kB: the same bound, inline
+        assert_error(e.client.post("/streams", json={"path": "live.mp4", "catalog": inline}), 413, "payload_too_large")
     finally:
         e.runner.close()
 

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
-from replay.api.deps import AppContext, require_read_key
+from replay.api.deps import AppContext, limit_json_body, require_read_key
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
 from replay.settings import Settings, get_settings
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     errors.install(app)
     for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web):
         # With REPLAY_PROTECT_READS every route needs the key, reads included; /static and /docs stay open.
-        app.include_router(module.router, dependencies=[Depends(require_read_key)])
+        # JSON bodies (an inline catalog at most) are bounded like a catalog file; uploads have their own limit.
+        bounded = [] if module is routes_uploads else [Depends(limit_json_body)]
+        app.include_router(module.router, dependencies=[Depends(require_read_key), *bounded])
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

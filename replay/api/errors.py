@@ -44,6 +44,8 @@ ERROR_RESPONSES = {s: {"description": d, "content": {"application/json": {"schem
                                 (503, "The database is locked by another process, or the server is stopping")]}
 """Every route may answer these; write routes add their own (413, 415, 429, 507)."""
 WRITE_RESPONSES = {
+    413: {"description": "The JSON body is larger than REPLAY_CATALOG_MAX_BYTES + 64 KiB",
+          "content": {"application/json": {"schema": ERROR_SCHEMA}}},
     429: {"description": "Too many jobs waiting (REPLAY_MAX_QUEUED_JOBS)", "headers": _RETRY_AFTER,
           "content": {"application/json": {"schema": ERROR_SCHEMA}}},
     507: {"description": "The server's disk is full", "content": {"application/json": {"schema": ERROR_SCHEMA}}},

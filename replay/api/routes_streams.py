@@ -69,7 +69,8 @@ def _load_catalog(body: RegisterStream, settings: Settings) -> tuple[Catalog, st
 @router.post("/streams", status_code=202, response_model=Registered, tags=["streams"],
              dependencies=[Depends(require_api_key)],
              responses={409: ERROR_RESPONSES[403] | {"description": "Already being indexed"}, **WRITE_RESPONSES,
-                        413: ERROR_RESPONSES[403] | {"description": "The recording is longer than REPLAY_MAX_DURATION"}})
+                        413: ERROR_RESPONSES[403] | {"description": "The recording is longer than REPLAY_MAX_DURATION, "
+                                                                    "or the body larger than REPLAY_CATALOG_MAX_BYTES"}})
 def register_stream(body: RegisterStream, request: Request, db: Database = Depends(get_db)) -> JSONResponse:
     """Register a file under the media root with its catalog and queue an index job (202 + job id)."""
     ctx = context(request)
