@@ -88,14 +88,16 @@ def index_cmd(
 
     Example: replay index live.mp4 --catalog products.csv --out highlights.json --set detect.min_confidence=0.6
     """
-    from replay.catalog import load_catalog
+    from replay.catalog import read_catalog
     from replay.contracts import to_json
     from replay.jobs.lifecycle import index_with_job
     from replay.pipeline import PipelineOptions
     from replay.store.database import Database
 
     settings = _settings(sets, workers=workers, model=model, visual=_no_visual(no_visual))
-    cat = load_catalog(catalog)
+    loaded = read_catalog(catalog, settings.catalog_limits)
+    console.print(f"catalog: {len(loaded.catalog.items)} products, read as {loaded.encoding}")
+    cat = loaded.catalog
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")
         result = index_with_job(Database(settings.database), video, cat, settings,
@@ -210,7 +212,7 @@ def detect_cmd(
 
     settings = _settings(sets)
     tr = read_transcript(transcript)
-    found = detect(tr, load_catalog(catalog), settings.detect)
+    found = detect(tr, load_catalog(catalog, settings.catalog_limits), settings.detect)
     data = to_json(HighlightIndex.of(transcript.stem, tr.duration, found))
     if out_file:
         _write_json(out_file, data)
@@ -306,10 +308,11 @@ def serve_cmd(
     import uvicorn
 
     from replay.api import create_app
+    from replay.api.server import uvicorn_config
 
     settings = _settings(host=host, port=port)
     console.print(f"serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, log_level="info")).run()
 
 
 @app.command("demo")
@@ -349,10 +352,11 @@ def demo_cmd(
     import uvicorn
 
     from replay.api import create_app
+    from replay.api.server import uvicorn_config
 
     for title, stream_id in players:
         console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, log_level="warning")).run()
 
 
 @app.command("config")

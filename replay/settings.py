@@ -21,10 +21,14 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from replay.catalog import CatalogLimits
 from replay.detect import DetectOptions
 from replay.errors import OptionsError, SettingsError
 from replay.media.thumbnails import ThumbnailOptions
 from replay.screen.options import VisualOptions
+
+MAX_SECONDS = 7 * 24 * 3600.0
+"""No recording is longer than a week: the bound on every time a client may send (clip ranges)."""
 
 
 class Settings(BaseSettings):
@@ -59,7 +63,7 @@ class Settings(BaseSettings):
         8 * 1024**3, ge=1, description="Largest upload accepted by POST /uploads (bytes); larger gets 413."
     )
     max_duration: float = Field(
-        12 * 3600.0, gt=0, description="Longest recording accepted, in seconds; longer is refused at probe."
+        12 * 3600.0, gt=0, le=MAX_SECONDS, description="Longest recording accepted, in seconds; longer is refused at probe."
     )
     host: str = Field("127.0.0.1", description="Address the API server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
@@ -71,6 +75,26 @@ class Settings(BaseSettings):
     ray_gpus_per_worker: float = Field(
         0.0, ge=0, le=8, description="num_gpus each Ray ASR actor declares (set with REPLAY_DEVICE=cuda)."
     )
+
+    # --- limits and guarantees (issue 10): what a shop's files and a client's requests may be ---
+    catalog_max_bytes: int = Field(
+        CatalogLimits().max_bytes, ge=1, description="Largest catalog file read (bytes); larger gets 400.")
+    catalog_max_depth: int = Field(
+        CatalogLimits().max_depth, ge=2, le=100, description="Deepest nesting of a JSON catalog; deeper gets 400.")
+    clip_min_seconds: float = Field(
+        0.5, ge=0.5, le=60, description="Shortest clip range accepted by POST /streams/{id}/clips; shorter gets 400.")
+    max_queued_jobs: int = Field(
+        8, ge=1, le=1000, description="Jobs of one kind (index, clip) that may wait in the API's queue; beyond it, "
+                                     "429 with Retry-After. Index jobs always run before waiting clip jobs.")
+    protect_reads: bool = Field(
+        False, description="With REPLAY_API_KEY set, GET endpoints need X-API-Key too (private deployments); "
+                           "the player's static files and /docs stay open.")
+    db_busy_timeout: float = Field(
+        10.0, ge=0, le=600, description="Seconds a database write waits for another process's lock before "
+                                       "the API answers 503 (Retry-After).")
+    shutdown_grace: float = Field(
+        10.0, ge=0, le=600, description="Seconds a stopping server (SIGTERM) gives a running job to stop at a "
+                                       "checkpoint; it is queued again and resumes when the server restarts.")
 
     # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
     visual: Annotated[VisualOptions, NoDecode] = Field(
@@ -92,6 +116,12 @@ class Settings(BaseSettings):
         return {"enabled": value} if isinstance(value, (bool, int)) else value
 
     @model_validator(mode="after")
+    def _reads_need_a_key(self) -> Settings:
+        if self.protect_reads and not self.api_key:
+            raise ValueError("REPLAY_PROTECT_READS needs REPLAY_API_KEY: set the key the clients will send")
+        return self
+
+    @model_validator(mode="after")
     def _fill_db_path(self) -> Settings:
         if self.db_path is None:
             object.__setattr__(self, "db_path", self.data_dir / "replay.db")
@@ -101,6 +131,10 @@ class Settings(BaseSettings):
     def database(self) -> Path:
         assert self.db_path is not None
         return self.db_path
+
+    @property
+    def catalog_limits(self) -> CatalogLimits:
+        return CatalogLimits(max_bytes=self.catalog_max_bytes, max_depth=self.catalog_max_depth)
 
     @property
     def model_cache(self) -> Path:

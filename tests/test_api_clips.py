@@ -63,9 +63,9 @@ def test_clip_of_a_range_vertical(client: TestClient) -> None:
 
 
 def test_clip_errors(client: TestClient) -> None:
-    assert_error(client.post("/streams/sdemo/clips", json={"highlight_id": "nope"}), 404, "not_found")
+    assert_error(client.post("/streams/sdemo/clips", json={"highlight_id": "nope"}), 400, "unknown_highlight")
     assert_error(client.post("/streams/sdemo/clips", json={"start": 5.0}), 422, "validation_error")
-    assert_error(client.post("/streams/sdemo/clips", json={"start": 9.0, "end": 3.0}), 400, "bad_request")
+    assert_error(client.post("/streams/sdemo/clips", json={"start": 9.0, "end": 3.0}), 400, "clip_range_invalid")
     assert_error(client.post("/streams/missing/clips", json={"start": 1.0, "end": 3.0}), 404, "not_found")
     assert_error(client.get("/streams/sdemo/clips/..%2F..%2Freplay.db"), 404, "not_found")
     assert_error(client.get("/streams/sdemo/clips/j000000000000.mp4"), 404, "not_found")

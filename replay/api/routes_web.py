@@ -22,8 +22,7 @@ def home(db: Database = Depends(get_db)) -> HTMLResponse:
     """The list of streams, each linking to its player."""
     streams = []
     for row in db.streams():
-        jobs = db.jobs_for(row["id"])
-        streams.append({**row, "state": jobs[-1].state if jobs else None})
+        streams.append({**row, "state": db.stream_state(row["id"])})
     return HTMLResponse(web.home_page(streams))
 
 

@@ -67,14 +67,16 @@ class Job:
 class Database:
     """All reads and writes of the database go through this class."""
 
-    def __init__(self, path: Path | str, *, any_thread: bool = False) -> None:
+    def __init__(self, path: Path | str, *, any_thread: bool = False, busy_timeout: float = 10.0) -> None:
         """``any_thread``: the connection may be used from a thread other than its creator's (one thread at a
-        time), as the API's per-request pool does; FastAPI runs dependencies and routes on different threads."""
+        time), as the API's per-request pool does; FastAPI runs dependencies and routes on different threads.
+        ``busy_timeout``: seconds a write waits for another process's lock before sqlite3 raises
+        OperationalError("database is locked"), which the API answers with 503 (errors.from_system_error)."""
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False) if any_thread else str(path))
-        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if str(path) != ":memory:":
             self.db.enable_wal()
         if not schema.up_to_date(self.db):
@@ -161,9 +163,17 @@ class Database:
                    result=json.loads(r["result"]) if r["result"] else None,
                    options=json.loads(r["options"]) if r["options"] else None)
 
-    def jobs_for(self, stream_id: str) -> list[Job]:
-        ids = [r["id"] for r in self.db.query("select id from jobs where stream_id = ? order by created_at", [stream_id])]
+    def jobs_for(self, stream_id: str, kind: str | None = None) -> list[Job]:
+        """The stream's jobs, oldest first; only those of ``kind`` (index, clip) when given."""
+        ids = [r["id"] for r in self.db.query("select id from jobs where stream_id = ? and (? is null or kind = ?) "
+                                              "order by created_at", [stream_id, kind, kind])]
         return [self.job(i) for i in ids]
+
+    def stream_state(self, stream_id: str) -> str | None:
+        """The stream's state: its latest *index* job's. A clip job's failure is the clip job's alone."""
+        row = next(self.db.query("select state from jobs where stream_id = ? and kind = 'index' "
+                                 "order by created_at desc limit 1", [stream_id]), None)
+        return row["state"] if row else None
 
     def interrupted_jobs(self) -> list[Job]:
         """Jobs left 'running' or 'queued' by a process that died; the server resumes them on start."""
