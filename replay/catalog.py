@@ -2,7 +2,8 @@
 
 Input formats: JSON (a list, or ``{"items": [...]}``), JSONL (one object a line) and CSV with a header.
 ``sku_id`` and ``title`` are required; ``brand, short_name, aliases, price, live_price, link_no, image,
-category`` are optional. Every validation error names the row and the field, so a merchant can fix the file.
+category, url, service_url`` are optional (``url``/``service_url``: http(s) links on allowed hosts, see
+replay/links.py). Every validation error names the row and the field, so a merchant can fix the file.
 The names a host may call an item by (match terms, category words, pinyin keys) are derived in
 ``replay.lang.terms``.
 """
@@ -20,12 +21,14 @@ from typing import Any
 
 from replay.contracts import Catalog, CatalogItem
 from replay.errors import CatalogError
+from replay.links import link_problem
 
 _ALIAS_SPLIT = re.compile(r"[|、,，;；]")
 
 # --- loading -------------------------------------------------------------------------------------
-def load_catalog(path: str | Path) -> Catalog:
-    """Load a catalog from .json, .jsonl or .csv; ``image`` paths are resolved against the file's folder."""
+def load_catalog(path: str | Path, link_hosts: Iterable[str] = ()) -> Catalog:
+    """Load a catalog from .json, .jsonl or .csv; ``image`` paths are resolved against the file's folder.
+    ``link_hosts``: the hosts product links may point to (the ``link_hosts`` setting; empty allows any)."""
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"catalog {path} not found", hint="give the path of a .json, .jsonl or .csv file")
@@ -54,16 +57,17 @@ def load_catalog(path: str | Path) -> Catalog:
                                hint='write [{"sku_id": "A1", "title": "..."}]')
     else:
         raise CatalogError(f"{path.name}: unknown catalog format {suffix!r}", hint="use .json, .jsonl or .csv")
-    return catalog_from_records(records, source=path.name, base_dir=path.parent)
+    return catalog_from_records(records, source=path.name, base_dir=path.parent, link_hosts=link_hosts)
 
 
-def catalog_from_records(records: Iterable[Any], source: str = "catalog", base_dir: Path | None = None) -> Catalog:
+def catalog_from_records(records: Iterable[Any], source: str = "catalog", base_dir: Path | None = None,
+                         link_hosts: Iterable[str] = ()) -> Catalog:
     """Validate raw records (dicts) into a Catalog. Rows are numbered from 1 in error messages."""
-    items, seen = [], {}
+    items, seen, link_hosts = [], {}, tuple(link_hosts)
     for row, rec in enumerate(records, 1):
         if not isinstance(rec, Mapping):
             raise CatalogError(f"{source}: row {row} is not an object", hint="each item needs sku_id and title")
-        item = _item(rec, row, source, base_dir)
+        item = _item(rec, row, source, base_dir, link_hosts)
         if item.sku_id in seen:
             raise CatalogError(f"{source}: row {row}, field 'sku_id': duplicate {item.sku_id!r} (first in row "
                                f"{seen[item.sku_id]})", hint="each sku_id must be unique")
@@ -108,7 +112,16 @@ def _number(rec: Mapping[str, Any], field: str, row: int, source: str) -> float 
     return x
 
 
-def _item(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None) -> CatalogItem:
+def _link(rec: Mapping[str, Any], field: str, row: int, source: str, hosts: tuple[str, ...]) -> str | None:
+    url = _text(rec, field, row, source)
+    problem = url and link_problem(url, hosts)
+    if problem:
+        raise _err(source, row, field, f"{problem} ({url[:80]!r})",
+                   "give the product's page as https://… on a shop host" + (" allowed by REPLAY_LINK_HOSTS" if hosts else ""))
+    return url
+
+
+def _item(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None, link_hosts: tuple[str, ...] = ()) -> CatalogItem:
     sku_id = _text(rec, "sku_id", row, source, required=True)
     title = _text(rec, "title", row, source, required=True)
     aliases_raw = rec.get("aliases")
@@ -133,4 +146,5 @@ def _item(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None) 
         link_no=int(link_no) if link_no is not None else None,
         image=(base_dir / image if base_dir else Path(image)) if image else None,
         category=_text(rec, "category", row, source),
+        url=_link(rec, "url", row, source, link_hosts), service_url=_link(rec, "service_url", row, source, link_hosts),
     )

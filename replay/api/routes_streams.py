@@ -56,8 +56,8 @@ def _load_catalog(body: RegisterStream, settings: Settings) -> Catalog:
         raise InputError("give exactly one of `catalog` (a list of products) or `catalog_path`",
                          hint='e.g. {"path": "live.mp4", "catalog": [{"sku_id": "A1", "title": "..."}]}')
     if body.catalog is not None:
-        return catalog_from_records(body.catalog, source="request body catalog")
-    return load_catalog(resolve_media_path(body.catalog_path or "", settings.media_root))
+        return catalog_from_records(body.catalog, source="request body catalog", link_hosts=settings.link_hosts)
+    return load_catalog(resolve_media_path(body.catalog_path or "", settings.media_root), settings.link_hosts)
 
 
 @router.post("/streams", status_code=202, response_model=Registered, tags=["streams"],
