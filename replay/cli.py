@@ -95,7 +95,7 @@ def index_cmd(
     from replay.store.database import Database
 
     settings = _settings(sets, workers=workers, model=model, visual=_no_visual(no_visual))
-    cat = load_catalog(catalog)
+    cat = load_catalog(catalog, settings.link_hosts)
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")
         result = index_with_job(Database(settings.database), video, cat, settings,
@@ -210,7 +210,7 @@ def detect_cmd(
 
     settings = _settings(sets)
     tr = read_transcript(transcript)
-    found = detect(tr, load_catalog(catalog), settings.detect)
+    found = detect(tr, load_catalog(catalog, settings.link_hosts), settings.detect)
     data = to_json(HighlightIndex.of(transcript.stem, tr.duration, found))
     if out_file:
         _write_json(out_file, data)
@@ -370,6 +370,11 @@ def config_cmd() -> None:
         value = getattr(settings, path[0]) if len(path) == 1 else getattr(getattr(settings, path[0]), path[1])
         table.add_row(variable, str(value), str(default), meaning)
     out.print(table)
+
+
+from replay.cli_analytics import analytics_cmd  # noqa: E402 -- issue 17: its own module, registered here
+
+app.command("analytics")(analytics_cmd)
 
 
 def main() -> None:

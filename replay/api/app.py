@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
+from replay.api import routes_analytics as routes_analytics  # issue 17: viewer events and their analytics
+from replay.api import routes_events as routes_events
 from replay.api.deps import AppContext
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     app.state.ctx = ctx
     errors.install(app)
     for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web):
+        app.include_router(module.router)
+    for module in (routes_analytics, routes_events):  # issue 17
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
