@@ -55,12 +55,19 @@ def _cut_rows(v: ViewerAnalytics) -> str:
         h = by_id[hid]
         rows.append(
             f'<li data-hid="{_e(h.id)}"><span class="rank">{rank}</span><div class="what">'
-            f'<a href="/streams/{_e(v.stream_id)}?t={h.start:.1f}">{_e(h.title)}</a>'
-            f'{"（返场）" if h.kind == "return" else ""}<small>{clock(h.start)}–{clock(h.end)} · 播放 {h.watching.plays} × '
+            f'<a href="/streams/{_e(v.stream_id)}?t={h.start:.1f}">{_e(h.title)}{"（返场）" if h.kind == "return" else ""}</a>'
+            f'<small>{clock(h.start)}–{clock(h.end)} · 播放 {h.watching.plays} × '
             f'完播率 {_pct(h.watching.completion_rate)} = {h.cut_score:.0f}</small></div>'
             f'<button type="button" class="clip" data-hid="{_e(h.id)}">剪成短视频</button>'
             f'<span class="clipstate" aria-live="polite"></span></li>')
     return "".join(rows) or '<li class="empty">还没有播放数据：观众在回放里看过看点后，这里按 播放 × 完播率 排出先剪哪个。</li>'
+
+
+def _sources(w: Watching, shown: int = 3) -> str:
+    """The entry points most plays came from, e.g. ``宝贝口袋 132 · 连续播放 65 · 进度条 61``; all of them on hover."""
+    top = sorted(w.by_source.items(), key=lambda kv: -kv[1])
+    text = " · ".join(f"{SOURCES.get(s, s)} {c}" for s, c in top)
+    return f'<span title="{_e(text)}">{_e(" · ".join(f"{SOURCES.get(s, s)} {c}" for s, c in top[:shown]))}</span>'
 
 
 def _highlight_rows(v: ViewerAnalytics) -> str:
@@ -68,7 +75,7 @@ def _highlight_rows(v: ViewerAnalytics) -> str:
     return "".join(
         f'<tr data-hid="{_e(h.id)}"><td class="n">{n}</td><td>{_e(h.title)}{"（返场）" if h.kind == "return" else ""}</td>'
         f'<td class="n">{clock(h.start)}–{clock(h.end)}</td><td>{_bar(h.watching.plays, top)}</td>{_figures(h.watching)}'
-        f'<td class="src">{_e(" · ".join(f"{SOURCES.get(s, s)} {c}" for s, c in h.watching.by_source.items()))}</td></tr>'
+        f'<td class="src">{_sources(h.watching)}</td></tr>'
         for n, h in enumerate(v.highlights, 1)) or '<tr><td colspan="12">暂无看点</td></tr>'
 
 
