@@ -22,7 +22,7 @@ function highlightFor(sku) {
 // The links of product ``p`` (null when it has none); ``h``: the 看点 they belong to (the card's), or null to
 // pick one when the link is opened.
 export function productLinks(p, h = null) {
-  const links = LINKS.filter(([, field]) => p && p[field]).map(([target, field, text, cls]) => {
+  const links = LINKS.filter(([, field]) => p && p[field] && URL.canParse?.(p[field]) !== false).map(([target, field, text, cls]) => {
     const a = el("a", { class: `plink ${cls}`, href: attributed(p[field], (h || highlightFor(p.sku_id))?.id),
       target: "_blank", rel: "noopener", text, "aria-label": `${text}：${p.title}` });
     const open = (e) => {
