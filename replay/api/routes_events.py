@@ -163,7 +163,7 @@ def options(settings: Settings) -> store.EventsOptions:
 
 
 def _resolve(db: Database, batch: EventBatch) -> list[store.ViewerEvent]:
-    """The batch's events with each 看点's SKU, or InputError naming the first event that does not fit the stream."""
+    """The batch's events with each 看点's SKU; EventRejected names the first event that does not fit the stream."""
     duration = db.stream(batch.stream)["duration"] or 0.0  # 404 for an unknown stream
     sku_of = {r["id"]: r["sku_id"] for r in db.db.query("select id, sku_id from highlights where stream_id = ?",
                                                          [batch.stream])}
