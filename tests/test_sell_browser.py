@@ -167,3 +167,39 @@ def test_analytics_page_shows_the_counts_and_cuts_the_first_clip_in_one_click(br
     clip = httpx.get(server + link.get_attribute("href"), timeout=10)
     assert clip.status_code == 200 and clip.headers["content-type"] == "video/mp4" and len(clip.content) > 1000
     context.close()
+
+
+def test_closing_the_tab_sends_what_is_left_with_send_beacon(browser, server: str) -> None:
+    """A play younger than the 5 s batch timer is not lost when the viewer closes the tab: pagehide sends it
+    with navigator.sendBeacon, under a new session (a new tab). A spy counts the beacons in localStorage, which
+    outlives the page."""
+    before = analytics(server)["viewers"]
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    context.add_init_script("""{
+        const send = navigator.sendBeacon.bind(navigator);
+        navigator.sendBeacon = (url, data) => {
+            localStorage.setItem('beacons', String(Number(localStorage.getItem('beacons') || 0) + 1));
+            return send(url, data);
+        };
+    }""")
+    sent: list[str] = []
+    context.on("request", lambda r: sent.append(r.method) if r.url.endswith("/events") else None)
+    page = context.new_page()
+    open_player(page, server)
+    page.click(".product[data-sku='A103'] button.watch")
+    play_until(page, 14.3)
+    assert sent == []  # nothing sent yet: the batch waits for its timer
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 10
+    while (after := analytics(server)["viewers"])["total"]["plays"] == before["total"]["plays"]:
+        assert time.monotonic() < deadline, "the beacon did not arrive"
+        time.sleep(0.2)
+    spy = context.new_page()
+    spy.goto(f"{server}/")
+    assert spy.evaluate("localStorage.getItem('beacons')") == "1"
+    context.close()
+    by = {h["id"]: h["watching"] for h in after["highlights"]}
+    was = {h["id"]: h["watching"] for h in before["highlights"]}
+    assert after["total"]["plays"] == before["total"]["plays"] + 1
+    assert by[H[2]]["by_source"].get("bag", 0) == was[H[2]]["by_source"].get("bag", 0) + 1
+    assert after["total"]["sessions"] == before["total"]["sessions"] + 1
