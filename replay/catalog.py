@@ -2,7 +2,8 @@
 
 Input formats: JSON (a list, or ``{"items": [...]}``), JSONL (one object a line) and CSV with a header.
 ``sku_id`` and ``title`` are required; ``brand, short_name, aliases, price, live_price, link_no, image,
-category`` are optional. Every validation error names the row and the field, so a merchant can fix the file.
+category, url, service_url`` are optional (``url``/``service_url``: http(s) links on allowed hosts, see
+replay/links.py). Every validation error names the row and the field, so a merchant can fix the file.
 The names a host may call an item by (match terms, category words, pinyin keys) are derived in
 ``replay.lang.terms``.
 """
@@ -24,24 +25,29 @@ from typing import Any
 from replay.catalog_text import canonical_keys, decode, json_depth
 from replay.contracts import Catalog, CatalogItem
 from replay.errors import CatalogError
+from replay.links import link_problem
 
 log = logging.getLogger("replay.catalog")
 
 _ALIAS_SPLIT = re.compile(r"[|、,，;；]")
 
 # --- loading -------------------------------------------------------------------------------------
-FIELDS = ("sku_id", "title", "brand", "short_name", "aliases", "price", "live_price", "link_no", "image", "category")
+FIELDS = ("sku_id", "title", "brand", "short_name", "aliases", "price", "live_price", "link_no", "image", "category",
+          "url", "service_url")
 """The catalog's columns; other columns are ignored. Chinese column names map to these (catalog_headers.tsv)."""
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogLimits:
-    """What a catalog file may be (Settings: REPLAY_CATALOG_MAX_BYTES, REPLAY_CATALOG_MAX_DEPTH)."""
+    """What a catalog file may be and hold (Settings: REPLAY_CATALOG_MAX_BYTES, REPLAY_CATALOG_MAX_DEPTH,
+    REPLAY_LINK_HOSTS)."""
 
     max_bytes: int = 16 * 1024**2
     """Largest catalog file read; a real 购物袋 of a few hundred items is well under 1 MB."""
     max_depth: int = 16
     """Deepest nesting of arrays and objects in a JSON catalog ({"items": [{"aliases": [...]}]} is 3)."""
+    link_hosts: tuple[str, ...] = ()
+    """Hosts product links (url, service_url) may point to (REPLAY_LINK_HOSTS); empty allows any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +92,8 @@ def read_catalog(path: str | Path, limits: CatalogLimits = CatalogLimits(), root
             raise CatalogError(f"{path.name}: expected a list of items or {{\"items\": [...]}}",
                                hint='write [{"sku_id": "A1", "title": "..."}]')
     log.info("catalog %s: %s", path.name, decoded.encoding)
-    return LoadedCatalog(catalog_from_records(records, source=path.name, base_dir=path.parent, root=root),
-                         decoded.encoding)
+    return LoadedCatalog(catalog_from_records(records, source=path.name, base_dir=path.parent, root=root,
+                                              link_hosts=limits.link_hosts), decoded.encoding)
 
 
 def _json(text: str, limits: CatalogLimits, where: str, hint: str) -> Any:
@@ -107,17 +113,18 @@ def _dialect(text: str, suffix: str) -> type[csv.Dialect]:
 
 
 def catalog_from_records(records: Iterable[Any], source: str = "catalog", base_dir: Path | None = None,
-                         root: Path | None = None) -> Catalog:
+                         root: Path | None = None, link_hosts: Iterable[str] = ()) -> Catalog:
     """Validate raw records (dicts) into a Catalog. Rows are numbered from 1 in error messages.
 
     Column names are read through the alias table (商品ID is sku_id ...). With ``root`` (the API's media
     root), every ``image`` must resolve inside it: relative to ``base_dir`` (the catalog file's folder), or
-    to ``root`` itself for a catalog given inline."""
-    items, seen = [], {}
+    to ``root`` itself for a catalog given inline. Product links must point to ``link_hosts`` (empty allows
+    any http(s) host)."""
+    items, seen, link_hosts = [], {}, tuple(link_hosts)
     for row, rec in enumerate(records, 1):
         if not isinstance(rec, Mapping):
             raise CatalogError(f"{source}: row {row} is not an object", hint="each item needs sku_id and title")
-        item = _item(canonical_keys(dict(rec), FIELDS), row, source, base_dir or root, root)
+        item = _item(canonical_keys(dict(rec), FIELDS), row, source, base_dir or root, root, link_hosts)
         if item.sku_id in seen:
             raise CatalogError(f"{source}: row {row}, field 'sku_id': duplicate {item.sku_id!r} (first in row "
                                f"{seen[item.sku_id]})", hint="each sku_id must be unique")
@@ -176,7 +183,17 @@ def _image(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None,
     return path
 
 
-def _item(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None, root: Path | None = None) -> CatalogItem:
+def _link(rec: Mapping[str, Any], field: str, row: int, source: str, hosts: tuple[str, ...]) -> str | None:
+    url = _text(rec, field, row, source)
+    problem = url and link_problem(url, hosts)
+    if problem:
+        raise _err(source, row, field, f"{problem} ({url[:80]!r})",
+                   "give the product's page as https://… on a shop host" + (" allowed by REPLAY_LINK_HOSTS" if hosts else ""))
+    return url
+
+
+def _item(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None, root: Path | None = None,
+          link_hosts: tuple[str, ...] = ()) -> CatalogItem:
     sku_id = _text(rec, "sku_id", row, source, required=True)
     title = _text(rec, "title", row, source, required=True)
     aliases_raw = rec.get("aliases")
@@ -201,4 +218,5 @@ def _item(rec: Mapping[str, Any], row: int, source: str, base_dir: Path | None, 
         link_no=int(link_no) if link_no is not None else None,
         image=image,
         category=_text(rec, "category", row, source),
+        url=_link(rec, "url", row, source, link_hosts), service_url=_link(rec, "service_url", row, source, link_hosts),
     )

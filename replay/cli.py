@@ -376,6 +376,11 @@ def config_cmd() -> None:
     out.print(table)
 
 
+from replay.cli_analytics import analytics_cmd  # noqa: E402 -- issue 17: its own module, registered here
+
+app.command("analytics")(analytics_cmd)
+
+
 def main() -> None:
     try:
         app()

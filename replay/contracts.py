@@ -90,6 +90,10 @@ class CatalogItem:
     link_no: int | None = None
     image: Path | None = None
     category: str | None = None
+    url: str | None = None
+    """The product's detail page (http/https, on an allowed host): the player's 去看看."""
+    service_url: str | None = None
+    """The shop's customer service page for it: the player's 问客服."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,18 @@ class StorageFull(ReplayError):
     code = "storage_full"
 
 
+class RateLimited(ReplayError):
+    status = 429
+    code = "rate_limited"
+
+
+class EventRejected(InputError):
+    """A viewer event that does not fit its stream (unknown 看点 or SKU, a time past the end): POST /events."""
+
+    status = 422
+    code = "event_invalid"
+
+
 class PathOutsideMediaRoot(Forbidden):
     code = "path_outside_media_root"
 

@@ -96,6 +96,43 @@ class Settings(BaseSettings):
         10.0, ge=0, le=600, description="Seconds a stopping server (SIGTERM) gives a running job to stop at a "
                                        "checkpoint; it is queued again and resumes when the server restarts.")
 
+    # --- issue 17: product links in the catalog, viewer events (POST /events) and their analytics ---
+    link_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Hosts that catalog url/service_url links may point to, comma-separated; a host allows its "
+                        "subdomains (taobao.com allows item.taobao.com). Empty: any host (http/https only, always).")
+    events_max_batch: int = Field(100, ge=1, le=1000, description="Most events one POST /events may carry; more gets 413.")
+    events_max_bytes: int = Field(
+        65536, ge=1024, le=4 * 1024**2, description="Largest POST /events body in bytes; larger gets 413.")
+    events_session_rate: int = Field(
+        240, ge=1, description="Events one viewer session may send per minute; beyond it the batch gets 429.")
+    events_address_rate: int = Field(
+        6000, ge=1, description="Events one client address may send per minute, all its sessions together (a shop's "
+                                "Wi-Fi or a carrier NAT puts many viewers behind one address); beyond it 429. The "
+                                "address is counted in memory only, never stored.")
+    events_keep_raw: bool = Field(
+        False, description="Also keep every event as it came (kind, 看点, SKU, source, position, session id; never an "
+                           "address or user agent). Off: only the per-minute counters are kept.")
+    events_raw_days: float = Field(30.0, gt=0, le=3650, description="Days raw events are kept (with events_keep_raw).")
+    events_minute_days: float = Field(
+        7.0, gt=0, le=3650, description="Days the counters keep minute buckets; older ones are merged into hour buckets.")
+    events_session_hours: float = Field(
+        24.0, gt=0, le=24 * 365, description="A session counts once per 看点 for unique sessions; after this many hours "
+                                            "without events it is forgotten (and would count again).")
+
+    @field_validator("link_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """REPLAY_LINK_HOSTS=taobao.com,jd.com (commas or spaces), a JSON list, or a list; each host normalised."""
+        from replay.links import normalize_host, valid_host
+
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.replace(",", " ").split()
+        hosts = tuple(normalize_host(str(h)) for h in value or ())
+        bad = [h for h in hosts if not valid_host(h)]
+        if bad:
+            raise ValueError(f"not a host name: {bad[0]!r} (write e.g. taobao.com,jd.com)")
+        return hosts
+
     # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
     visual: Annotated[VisualOptions, NoDecode] = Field(
         default_factory=VisualOptions, description="The visual stage (screen/visual.py).")
@@ -134,7 +171,8 @@ class Settings(BaseSettings):
 
     @property
     def catalog_limits(self) -> CatalogLimits:
-        return CatalogLimits(max_bytes=self.catalog_max_bytes, max_depth=self.catalog_max_depth)
+        return CatalogLimits(max_bytes=self.catalog_max_bytes, max_depth=self.catalog_max_depth,
+                             link_hosts=self.link_hosts)
 
     @property
     def model_cache(self) -> Path:

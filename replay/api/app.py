@@ -13,6 +13,8 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
+from replay.api import routes_analytics as routes_analytics  # issue 17: viewer events and their analytics
+from replay.api import routes_events as routes_events
 from replay.api.deps import AppContext, limit_json_body, require_read_key
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
@@ -56,5 +58,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
         # JSON bodies (an inline catalog at most) are bounded like a catalog file; uploads have their own limit.
         bounded = [] if module is routes_uploads else [Depends(limit_json_body)]
         app.include_router(module.router, dependencies=[Depends(require_read_key), *bounded])
+    for module in (routes_analytics, routes_events):  # issue 17
+        app.include_router(module.router, dependencies=[Depends(require_read_key)])
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

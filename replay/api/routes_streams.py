@@ -60,7 +60,8 @@ def _load_catalog(body: RegisterStream, settings: Settings) -> tuple[Catalog, st
         raise InputError("give exactly one of `catalog` (a list of products) or `catalog_path`",
                          hint='e.g. {"path": "live.mp4", "catalog": [{"sku_id": "A1", "title": "..."}]}')
     if body.catalog is not None:
-        return catalog_from_records(body.catalog, source="request body catalog", root=settings.media_root), None
+        return catalog_from_records(body.catalog, source="request body catalog", root=settings.media_root,
+                                    link_hosts=settings.link_hosts), None
     loaded = read_catalog(resolve_media_path(body.catalog_path or "", settings.media_root), settings.catalog_limits,
                           root=settings.media_root)
     return loaded.catalog, loaded.encoding

@@ -124,9 +124,9 @@ class Database:
     def save_catalog(self, stream_id: str, catalog: Catalog) -> None:
         with self.db.conn:
             self.db["catalog_items"].delete_where("stream_id = ?", [stream_id])
-            self.db["catalog_items"].insert_all(
-                {**to_json(item), "stream_id": stream_id, "position": n, "aliases": _dumps(list(item.aliases))}
-                for n, item in enumerate(catalog.items))
+            self.db["catalog_items"].insert_all(  # alter: adds the url columns to a database made before them
+                ({**to_json(item), "stream_id": stream_id, "position": n, "aliases": _dumps(list(item.aliases))}
+                 for n, item in enumerate(catalog.items)), alter=True)
 
     def catalog(self, stream_id: str) -> Catalog:
         rows = self.db.query("select * from catalog_items where stream_id = ? order by position", [stream_id])

@@ -1,6 +1,7 @@
 // The 宝贝口袋: the catalog with each product's 讲解 and 返场 segments, search, and (in the immersive phone
 // layout) the bottom sheet that holds them.
 import { $, base, clock, el, getJSON, playFrom, productOf, segmentsOf, state, ui, yuan } from "./player-core.js";
+import { productLinks } from "./player-links.js";
 
 const bag = $("bag"), bagbtn = $("bagbtn"), scrim = $("scrim");
 
@@ -14,7 +15,7 @@ function setUrl(params) {
 // One segment of a product: 讲解 (its main explanation) or 返场 (brought back later).
 function watchSegment(h, sku) {
   if (h.kind === "return") setUrl({ t: h.start.toFixed(1) }); else setUrl({ sku });
-  playFrom(h.start, { sku });
+  playFrom(h.start, { sku, via: "bag", h });
 }
 
 export function renderProducts() {
@@ -47,7 +48,7 @@ export function renderProducts() {
       p.live_price != null && p.price != null && p.price > p.live_price ? el("span", { class: "orig", text: yuan(p.price) }) : null);
     return el("li", { class: "product" + (segs.length ? "" : " unexplained"), "data-sku": p.sku_id }, thumb,
       el("div", {}, el("div", { class: "ptitle" }, p.title, p.live_price != null ? el("span", { class: "live", text: "直播价" }) : null),
-        meta, el("div", { class: "prow" }, price, btn)));
+        meta, el("div", { class: "prow" }, price, productLinks(p), btn)));
   }));
 }
 
@@ -122,7 +123,7 @@ $("search").addEventListener("submit", async (e) => {
       hit.snippet.split(/(【[^】]*】)/).forEach((part) => text.append(
         part.startsWith("【") && part.endsWith("】") ? el("mark", { text: part.slice(1, -1) }) : part));
       const b = el("button", { type: "button" }, el("span", { class: "t", text: clock(hit.start) }), text);
-      b.addEventListener("click", () => { setUrl({ t: hit.start.toFixed(1) }); playFrom(hit.start); });
+      b.addEventListener("click", () => { setUrl({ t: hit.start.toFixed(1) }); playFrom(hit.start, { via: "search" }); });
       return el("li", {}, b);
     }) : [el("li", { class: "empty", text: `没有找到“${q}”` })]));
   } catch (err) { out.replaceChildren(el("li", { class: "empty", text: "搜索失败：" + err.message })); }
