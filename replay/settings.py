@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     ray_gpus_per_worker: float = Field(
         0.0, ge=0, le=8, description="num_gpus each Ray ASR actor declares (set with REPLAY_DEVICE=cuda)."
     )
+
+    # --- issue 11: editors' corrections (replay/edits) ---
+    edit_snap_window: float = Field(
+        1.5, ge=0, le=10, description="Seconds an edited 看点 edge may move to reach the nearest word boundary.")
+    edit_min_length: float = Field(1.0, gt=0, le=60, description="Shortest 看点 an edit may leave, in seconds.")
+    editor_keys: dict[str, str] = Field(
+        default_factory=dict, description='Editors\' own keys, JSON {"NAME": "KEY"}: a key opens the edit endpoints '
+                                          "like REPLAY_API_KEY, and its NAME is recorded as the editor of each edit.")
+    api_key_label: str = Field(
+        "api-key", min_length=1, max_length=64,
+        description="Editor name recorded for edits made with REPLAY_API_KEY when no X-Editor header names one.")
 
     # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
     visual: Annotated[VisualOptions, NoDecode] = Field(

@@ -12,7 +12,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
+from replay.api import (
+    errors,
+    routes_clips,
+    routes_edits,  # issue 11: corrections
+    routes_media,
+    routes_search,
+    routes_streams,
+    routes_uploads,
+    routes_web,
+)
 from replay.api.deps import AppContext
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
@@ -23,7 +32,9 @@ log = logging.getLogger("replay.api")
 DESCRIPTION = """Index recorded live-commerce streams (直播带货回放) into per-SKU 看点 and serve them.
 
 Every error has one JSON shape: `{"error": {"code", "message", "hint", "status"}}`.
-Write endpoints (POST) need `X-API-Key` when the server has `REPLAY_API_KEY` set.
+Write endpoints (POST, PATCH, DELETE) need `X-API-Key` when the server has `REPLAY_API_KEY` set.
+Editors' corrections (PATCH/POST/DELETE on a 看点, PATCH on a transcript segment) are listed by
+`GET /streams/{id}/edits` and used by every endpoint that returns 看点 or transcript text.
 """
 
 
@@ -50,7 +61,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     app = FastAPI(title="replay", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web):
+    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web, routes_edits):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 from replay.api.deps import context, get_db, get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
 from replay.api.routes_media import serve_file
+from replay.edits import corrected_highlights
 from replay.errors import InputError, NotFound
 from replay.jobs.runner import ClipRequest, clips_dir
 from replay.media.clips import ClipOptions
@@ -29,7 +30,9 @@ _CLIP_NAME = re.compile(r"^j[0-9a-f]{12}\.(mp4|srt|vtt)$")
 class ClipBody(BaseModel):
     """One 看点 (``highlight_id``) or a time range (``start`` and ``end`` in seconds)."""
 
-    highlight_id: str | None = Field(None, examples=["s0ecbbc0e0db-1"])
+    highlight_id: str | None = Field(None, examples=["h3f9a0c21b7e4"],
+                                     description="A 看点 id (`h` + 12 hex) from GET /streams/{id}/highlights; "
+                                                 "the corrected times are cut.")
     start: float | None = Field(None, ge=0)
     end: float | None = Field(None, gt=0)
     padding: float = Field(0.0, ge=0, le=60, description="Seconds added on both sides.")
@@ -49,7 +52,7 @@ def create_clip(stream_id: str, body: ClipBody, request: Request, db: Database =
     """Queue a clip job; poll GET /jobs/{job_id} for progress and the file URLs."""
     sku = title = None
     if body.highlight_id is not None:
-        h = next((x for x in db.highlights(stream_id).highlights if x.id == body.highlight_id), None)
+        h = next((x for x in corrected_highlights(db, stream_id).highlights if x.id == body.highlight_id), None)
         if h is None:
             raise NotFound(f"stream {stream_id} has no 看点 {body.highlight_id!r}",
                            hint=f"see GET /streams/{stream_id}/highlights")
