@@ -274,3 +274,22 @@ def test_boundaries_snap_within_the_window() -> None:
     assert b.snap_start(1.1, 1.5) == 1.0 and b.snap_end(2.9, 1.5) == 3.0
     assert b.snap_start(10.4, 1.5) == 10.0  # a segment without words: its own edges
     assert b.snap_start(7.0, 1.5) == 7.0  # nothing near: unchanged
+
+
+def test_a_corrected_line_lands_in_place_when_the_speech_is_cut_differently() -> None:
+    """After a re-transcription merged two lines into one segment, the editor's line replaces only what was
+    said in its own time range."""
+    from replay.edits.layer import Edit, SegmentRef, apply_text
+
+    said, rest = "想要的宝宝直接去拍一号链接库存不多了", "好洗衣凝珠就先说到这儿"
+    fixed = "想要的宝宝直接去拍一号链接，库存只剩五十单了。"
+    edit = Edit(id="e1", stream_id="s", seq=1, kind="text", target="segment:7", editor="x", created_at=0.0,
+                summary="", segment=SegmentRef(idx=7, start=31.2, end=35.0, text=said + "。"), text=fixed)
+    words = worded(31.1, 35.0, said).words + worded(35.3, 38.6, rest).words
+    merged = (Segment(25.8, 30.9, "原价69块"), Segment(31.1, 38.6, said + rest, words))
+    out = apply_text(merged, [edit])
+    assert out[0] == merged[0] and out[1].text == fixed + rest
+    assert out[1].words[-1].end == 38.6 and "".join(w.text for w in out[1].words) == out[1].text
+    # at its own index and times, the line is replaced whole
+    same = (Segment(31.2, 35.0, said + "。"),)
+    assert apply_text(same, [replace(edit, segment=replace(edit.segment, idx=0))])[0].text == fixed

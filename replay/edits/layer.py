@@ -8,6 +8,9 @@ detector's latest output whenever the 看点 or the transcript are read:
   removes one and adds two; a merge removes two and adds one; a delete only removes; an add only adds;
 - a transcript edit names the segment (its index, times and text when edited) and the corrected text.
 
+A re-transcription may cut the speech into other segments: the corrected text then replaces the characters
+said within the edited line's times, in the segment that overlaps it most, and the rest of that segment stays.
+
 Re-indexing writes new detector rows; the edits are replayed over them. A removed 看点 is found by its id, or,
 when a newer detector moved it (its id follows its start), by the detector 看点 of the same SKU that overlaps it
 most (IoU >= ``MATCH_IOU``). An added 看点 supersedes any detector 看点 of its SKU that it overlaps as much, so
@@ -17,11 +20,11 @@ segment that overlaps it most.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from replay.contracts import Highlight, Segment
-from replay.edits.align import retime
+from replay.edits.align import char_spans, offset_map, retime
 
 MATCH_IOU = 0.5
 """How much a detector 看点 must overlap an edited one (intersection over union) to be taken for it."""
@@ -128,20 +131,53 @@ def find_segment(segments: Sequence[Segment], ref: SegmentRef) -> int | None:
     return best
 
 
-def text_overrides(segments: Sequence[Segment], edits: Iterable[Edit]) -> dict[int, str]:
-    """Segment index -> corrected text, the last active edit of each segment winning."""
-    out: dict[int, str] = {}
+def _splice(seg: Segment, ref: SegmentRef, text: str) -> str:
+    """``seg``'s text with the characters said within ``ref``'s times replaced by ``text``: a re-transcription
+    cut the speech differently, so the corrected line covers only part of this segment (or all of it)."""
+    said, spans = char_spans(seg)
+    if not seg.text or not spans:
+        return text
+    where = offset_map(seg.text, said)
+    inside = [i for i in range(len(seg.text))
+              if ref.start - SAME_TIME <= (spans[where[i]][0] + spans[where[i]][1]) / 2 <= ref.end + SAME_TIME]
+    if not inside:
+        return seg.text
+    lo, hi = inside[0], inside[-1] + 1
+    return seg.text[:lo] + text + seg.text[hi:]
+
+
+def corrected_segments(segments: Sequence[Segment], edits: Iterable[Edit],
+                       load: Callable[[int], Segment] | None = None) -> dict[int, Segment]:
+    """Segment index -> the corrected segment (new text, re-timed words), edits applied in order.
+
+    A segment still at its edited index and times takes the editor's text whole; one that a re-transcription
+    cut differently takes it in place of the characters said within the edited line's times. ``load`` gives a
+    segment with its words when ``segments`` were read without them (search reads only times and text)."""
+    out: dict[int, Segment] = {}
     for e in sorted(edits, key=lambda x: x.seq):
-        if e.active and e.kind == TEXT_KIND and e.segment is not None and e.text is not None:
-            n = find_segment(segments, e.segment)
-            if n is not None:
-                out[n] = e.text
+        if not (e.active and e.kind == TEXT_KIND and e.segment is not None and e.text is not None):
+            continue
+        n = find_segment(segments, e.segment)
+        if n is None:
+            continue
+        seg = out.get(n) or (load(n) if load else segments[n])
+        same = n == e.segment.idx and abs(seg.start - e.segment.start) <= SAME_TIME \
+            and abs(seg.end - e.segment.end) <= SAME_TIME
+        text = e.text if same else _splice(seg, e.segment, e.text)
+        if text != seg.text:
+            out[n] = retime(seg, text)
     return out
+
+
+def text_overrides(segments: Sequence[Segment], edits: Iterable[Edit],
+                   load: Callable[[int], Segment] | None = None) -> dict[int, str]:
+    """Segment index -> corrected text (see ``corrected_segments``)."""
+    return {n: s.text for n, s in corrected_segments(segments, edits, load).items()}
 
 
 def apply_text(segments: Sequence[Segment], edits: Iterable[Edit]) -> tuple[Segment, ...]:
     """The corrected segments: each corrected line with its new text and re-timed words (edits/align.py)."""
-    fixes = text_overrides(segments, edits)
+    fixes = corrected_segments(segments, edits)
     if not fixes:
         return tuple(segments)
-    return tuple(retime(s, fixes[n]) if n in fixes and fixes[n] != s.text else s for n, s in enumerate(segments))
+    return tuple(fixes.get(n, s) for n, s in enumerate(segments))

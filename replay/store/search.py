@@ -22,7 +22,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlite_utils
 
@@ -230,9 +230,15 @@ def _hits(db: sqlite_utils.Database, found: list[tuple[int, float, str]], query:
 
 
 def _text_fixes(db: sqlite_utils.Database, stream_id: str) -> dict[int, str]:
-    """Segment index -> the editor's text, for a stream with corrected lines (usually none: one cheap query)."""
+    """Segment index -> the editor's text, for a stream with corrected lines (usually none: one cheap query).
+    Only the corrected segments' words are read."""
     if not edits_table.has_edits(db, stream_id, (TEXT_KIND,)):
         return {}
     segs = [Segment(r[0], r[1], r[2]) for r in db.execute(
         "select start, end, text from segments where stream_id = ? order by idx", [stream_id]).fetchall()]
-    return text_overrides(segs, edits_table.edits_of(db, stream_id, active_only=True))
+
+    def load(idx: int) -> Segment:
+        (words,) = db.execute("select words from segments where stream_id = ? and idx = ?", [stream_id, idx]).fetchone()
+        return replace(segs[idx], words=from_json(tuple[Word, ...], json.loads(words or "[]")))
+
+    return text_overrides(segs, edits_table.edits_of(db, stream_id, active_only=True), load)
