@@ -293,3 +293,26 @@ def test_a_corrected_line_lands_in_place_when_the_speech_is_cut_differently() ->
     # at its own index and times, the line is replaced whole
     same = (Segment(31.2, 35.0, said + "。"),)
     assert apply_text(same, [replace(edit, segment=replace(edit.segment, idx=0))])[0].text == fixed
+
+
+def test_the_api_docs_example_highlight_ids_have_the_real_format(tmp_path: Path) -> None:
+    """Every example of a 看点 id in the OpenAPI schema is an id the API really gives (``h`` + 12 hex)."""
+    import re
+
+    spec = create_app(make_settings(tmp_path)).openapi()
+    pattern = re.compile(__import__("json").loads(HIGHLIGHTS_SCHEMA.read_text())["$defs"]["highlight"]["properties"]
+                         ["id"]["pattern"])
+    found = []
+
+    def walk(node: object, name: str = "") -> None:
+        if isinstance(node, dict):
+            if name in ("highlight_id", "with") and "examples" in node:
+                found.extend(node["examples"])
+            for k, v in node.items():
+                walk(v, k if k not in ("properties", "anyOf", "schema") else name)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, name)
+
+    walk(spec["components"]["schemas"])
+    assert len(found) >= 2 and all(pattern.match(x) for x in found), found
