@@ -316,3 +316,38 @@ def test_the_api_docs_example_highlight_ids_have_the_real_format(tmp_path: Path)
 
     walk(spec["components"]["schemas"])
     assert len(found) >= 2 and all(pattern.match(x) for x in found), found
+
+
+def test_replay_edit_cli(env: Env) -> None:
+    from typer.testing import CliRunner
+
+    from replay.cli import app
+
+    run = CliRunner()
+    envvars = {"REPLAY_DATA_DIR": str(env.settings.data_dir), "COLUMNS": "200"}
+    a101, a102, a103, ret = ids()
+
+    def edit(*args: str):  # noqa: ANN202
+        r = run.invoke(app, ["edit", SID, *args], env=envvars)
+        return r
+
+    r = edit("--highlight", "1", "--start", "2.9", "--editor", "Lin")  # by its number in `replay show`
+    assert r.exit_code == 0, r.output
+    assert "start 2.00 s → 3.00 s" in r.output and a101 in r.output
+    assert edit("--highlight", a103, "--sku", "A104").exit_code == 0
+    assert edit("--highlight", a102, "--split", "11.1", "--no-snap").exit_code == 0
+    assert edit("--segment", "5", "--text", "这支口红颜色特别正，黄皮也能涂").exit_code == 0
+    assert edit("--add", "A105", "--start", "18.5", "--end", "20").exit_code != 0  # overlaps the 返场: refused
+    assert edit("--highlight", ret, "--delete").exit_code == 0
+    assert edit("--add", "A105", "--start", "18.5", "--end", "20").exit_code == 0
+    hs = corrected_highlights(env.db, SID).highlights
+    assert [(h.sku_id, h.start) for h in hs] == [("A101", 3.0), ("A102", 8.0), ("A102", 11.1), ("A104", 14.0),
+                                                   ("A105", 18.5)]
+    listed = edit("--list")
+    assert listed.exit_code == 0 and listed.output.count("active") == 6 and "Lin" in listed.output
+    first = env.client.get(f"/streams/{SID}/edits").json()["edits"][0]["id"]
+    assert edit("--revert", first).exit_code == 0
+    assert corrected_highlights(env.db, SID).highlights[0].start == 2.0
+    bad = edit("--highlight", "9", "--delete")
+    assert bad.exit_code != 0 and "no 看点" in bad.output
+    assert edit("--split", "3").exit_code != 0  # needs --highlight
