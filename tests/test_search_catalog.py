@@ -100,3 +100,19 @@ def test_a_hit_in_a_long_line_seeks_to_the_word(env) -> None:  # noqa: ANN001
                                             duration=200.0))
     (w,) = client.get("/streams/swords/search", params={"q": "杯套"}).json()["hits"]
     assert w["start"] == 100.0 and w["t"] == pytest.approx(108.5 - search.SEEK_LEAD)
+
+
+def test_a_database_from_before_the_sound_index_fills_it_when_searched(tmp_path: Path) -> None:
+    from replay.store import sounds
+
+    db = Database(tmp_path / "old.db")
+    db.upsert_stream("sold", media_info(Path("/m/old.mp4"), 30.0))
+    db.save_transcript("sold", Transcript(segments=(Segment(0.0, 3.0, "宝宝们拍一号练结"), Segment(3.0, 6.0, "一号链接")),
+                                          duration=30.0))
+    db.db.execute(f"drop table {sounds.FTS_TABLE}")
+    db.db.execute(f"drop table {sounds.DONE_TABLE}")
+    again = Database(tmp_path / "old.db")  # opening creates the empty index at once (no minutes-long backfill)
+    assert again.db.execute(f"select count(*) from {sounds.FTS_TABLE}").fetchone()[0] == 0
+    hits = search.search(again.db, "链接", "sold", sounds_like=True)
+    assert [(h.idx, h.match) for h in hits] == [(1, "text"), (0, "sound")]
+    assert sounds.is_done(again.db, 1)

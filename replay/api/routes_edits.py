@@ -23,7 +23,7 @@ from replay.api.errors import ERROR_RESPONSES
 from replay.api.views import thumbnail_url
 from replay.contracts import Highlight, to_json
 from replay.edits import service
-from replay.edits.layer import TEXT_KIND, Edit, find_segment
+from replay.edits.layer import TEXT_KIND, Edit
 from replay.errors import Unauthorized
 from replay.settings import Settings
 from replay.store.database import Database
@@ -184,8 +184,8 @@ def list_edits(stream_id: str, db: Database = Depends(get_db)) -> dict[str, Any]
     """Every edit of the stream, oldest first, with its time, editor and summary; reverted ones stay listed
     (``active: false``). A text edit gives the segment it applies to now (``segment_idx``)."""
     all_edits = service.edits(db, stream_id)
-    raw = db.transcript(stream_id, corrected=False).segments if any(e.kind == TEXT_KIND for e in all_edits) else ()
-    out = [edit_json(e, find_segment(raw, e.segment) if e.segment is not None else None) for e in all_edits]
+    where = service.lines_now(db, stream_id, all_edits)
+    out = [edit_json(e, where.get(e.id)) for e in all_edits]
     return {"stream_id": stream_id, "edits": out}
 
 

@@ -15,14 +15,15 @@ keeps its id (a split's second half and an added 看点 get a new one, in the sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from replay.contracts import Highlight, Segment, highlight_id
+from replay.contracts import Highlight, Segment, Word, from_json, highlight_id
 from replay.edits import table
 from replay.edits.align import Boundaries
-from replay.edits.layer import TEXT_KIND, Edit, SegmentRef, find_segment, text_overrides
+from replay.edits.layer import TEXT_KIND, Edit, SegmentRef, corrected_segments, find_segment
 from replay.errors import Conflict, InputError, NotFound
 from replay.settings import Settings
 from replay.store import search
@@ -90,10 +91,20 @@ def _title(db: Database, stream_id: str, sku_id: str) -> str:
     return item.title
 
 
+def _near(db: Database, stream_id: str, times: list[float], window: float) -> list[Segment]:
+    """The ASR's segments (with words) around ``times``: what an edge may snap to, without decoding the words
+    of a whole 6-hour transcript for one drag. A corrected line keeps the times of its unchanged characters,
+    so the ASR's word boundaries stand for it."""
+    lo, hi = min(times) - window, max(times) + window
+    rows = db.db.execute("select start, end, text, words from segments where stream_id = ? and end >= ? and start <= ?",
+                         [stream_id, lo, hi]).fetchall()
+    return [Segment(r[0], r[1], r[2], from_json(tuple[Word, ...], json.loads(r[3] or "[]"))) for r in rows]
+
+
 def _snapped(db: Database, stream_id: str, start: float, end: float, snap: bool, rules: EditRules,
              moved: tuple[bool, bool] = (True, True)) -> tuple[float, float]:
     if snap:
-        b = Boundaries(db.transcript(stream_id).segments)
+        b = Boundaries(_near(db, stream_id, [start, end], rules.snap_window))
         s = b.snap_start(start, rules.snap_window) if moved[0] else start
         e = b.snap_end(end, rules.snap_window) if moved[1] else end
         if e - s >= rules.min_length:
@@ -149,7 +160,7 @@ def split(db: Database, stream_id: str, hid: str, editor: str, at: float, *, sna
     with _writing(db):
         old, _ = _highlight(db, stream_id, hid)
         if snap:
-            snapped = Boundaries(db.transcript(stream_id).segments).snap_start(at, rules.snap_window)
+            snapped = Boundaries(_near(db, stream_id, [at], rules.snap_window)).snap_start(at, rules.snap_window)
             if old.start + rules.min_length <= snapped <= old.end - rules.min_length:
                 at = snapped
         at = round(at, 3)
@@ -213,25 +224,55 @@ def correct(db: Database, stream_id: str, idx: int, text: str, editor: str) -> O
         raise InputError(f"the corrected text has {len(text)} characters (at most {MAX_TEXT})",
                          hint="correct one subtitle line at a time")
     with _writing(db):
-        raw = db.transcript(stream_id, corrected=False).segments
-        if not 0 <= idx < len(raw):
+        segs = _lines(db, stream_id)
+        if not 0 <= idx < len(segs):
             raise NotFound(f"stream {stream_id} has no transcript segment {idx}",
-                           hint=f"segments are numbered 0–{len(raw) - 1} in GET /streams/{stream_id}/transcript")
-        current = db.transcript(stream_id).segments[idx]
+                           hint=f"segments are numbered 0–{len(segs) - 1} in GET /streams/{stream_id}/transcript")
+        current = _corrected_line(db, stream_id, segs, idx)
         if text == current.text:
             return Outcome(None, segment=current, segment_idx=idx)
-        ref = SegmentRef(idx=idx, start=raw[idx].start, end=raw[idx].end, text=raw[idx].text)
+        ref = SegmentRef(idx=idx, start=segs[idx].start, end=segs[idx].end, text=segs[idx].text)
         edit = table.insert(db.db, stream_id, TEXT_KIND, f"segment:{idx}", editor,
                             f"line {idx}: {current.text[:40]} → {text[:40]}", segment=ref, text=text)
-        search.set_segment_text(db.db, stream_id, idx, text)
-        fixed = db.transcript(stream_id).segments[idx]
+        fixed = _corrected_line(db, stream_id, segs, idx)
+        search.set_segment_text(db.db, stream_id, idx, fixed.text)
     return Outcome(edit, segment=fixed, segment_idx=idx)
+
+
+def _lines(db: Database, stream_id: str) -> list[Segment]:
+    """The ASR's segments without their words (cheap even for 6 hours); 404 for an unknown stream."""
+    db.stream(stream_id)
+    return [Segment(r[0], r[1], r[2]) for r in db.db.execute(
+        "select start, end, text from segments where stream_id = ? order by idx", [stream_id]).fetchall()]
+
+
+def _with_words(db: Database, stream_id: str, segs: list[Segment]) -> Callable[[int], Segment]:
+    def load(idx: int) -> Segment:
+        (words,) = db.db.execute("select words from segments where stream_id = ? and idx = ?", [stream_id, idx]).fetchone()
+        return replace(segs[idx], words=from_json(tuple[Word, ...], json.loads(words or "[]")))
+    return load
+
+
+def _corrected_line(db: Database, stream_id: str, segs: list[Segment], idx: int) -> Segment:
+    """Segment ``idx`` as readers see it: with every active correction, its words re-timed."""
+    load = _with_words(db, stream_id, segs)
+    fixed = corrected_segments(segs, table.edits_of(db.db, stream_id, active_only=True), load)
+    return fixed.get(idx) or load(idx)
 
 
 def edits(db: Database, stream_id: str) -> list[Edit]:
     """Every edit of the stream, reverted ones included, oldest first."""
     db.stream(stream_id)  # 404 for an unknown stream
     return table.edits_of(db.db, stream_id)
+
+
+def lines_now(db: Database, stream_id: str, edits: list[Edit]) -> dict[str, int | None]:
+    """Edit id -> the index of the segment each text edit applies to now (a re-transcription may move it)."""
+    text_edits = [e for e in edits if e.kind == TEXT_KIND and e.segment is not None]
+    if not text_edits:
+        return {}
+    segs = _lines(db, stream_id)
+    return {e.id: find_segment(segs, e.segment) for e in text_edits if e.segment is not None}
 
 
 def revert(db: Database, stream_id: str, edit_id: str, editor: str) -> Edit:
@@ -250,11 +291,10 @@ def revert(db: Database, stream_id: str, edit_id: str, editor: str) -> Edit:
                            hint=f"revert {', '.join(e.id for e in reversed(later))} first")
         table.mark_reverted(db.db, edit_id, editor)
         if edit.kind == TEXT_KIND and edit.segment is not None:
-            raw = db.transcript(stream_id, corrected=False).segments
-            n = find_segment(raw, edit.segment)
-            if n is not None:
-                fixes = text_overrides(raw, table.edits_of(db.db, stream_id, active_only=True))
-                search.set_segment_text(db.db, stream_id, n, fixes.get(n, raw[n].text))
+            segs = _lines(db, stream_id)
+            n = find_segment(segs, edit.segment)
+            if n is not None:  # search finds the line as it reads now
+                search.set_segment_text(db.db, stream_id, n, _corrected_line(db, stream_id, segs, n).text)
         done = table.get(db.db, stream_id, edit_id)
     assert done is not None
     return done

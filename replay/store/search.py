@@ -105,13 +105,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             for (stream_id,) in db.execute("select distinct stream_id from segments").fetchall():
                 rows = db.execute("select idx, text from segments where stream_id = ?", [stream_id]).fetchall()
                 _insert(db, _stream_no(db, stream_id), rows)
-    if sounds.FTS_TABLE not in tables:  # issue 11: the sound-alike index, same rowids
+    if sounds.FTS_TABLE not in tables:  # issue 11: the sound-alike index, same rowids, filled stream by stream
         sounds.create(db)
-        if "segments" in tables:
-            for (stream_id,) in db.execute("select distinct stream_id from segments").fetchall():
-                n = _stream_no(db, stream_id)
-                sounds.insert(db, (((n << IDX_BITS) | idx, text) for idx, text in db.execute(
-                    "select idx, text from segments where stream_id = ?", [stream_id]).fetchall()))
 
 
 def _stream_no(db: sqlite_utils.Database, stream_id: str) -> int:
@@ -132,8 +127,7 @@ def replace_segments(db: sqlite_utils.Database, stream_id: str, segments: Iterab
     rows = [(idx, s.text) for idx, s in enumerate(segments)]
     db.execute(f"delete from {FTS_TABLE} where rowid >= ? and rowid < ?", [n << IDX_BITS, (n + 1) << IDX_BITS])
     _insert(db, n, rows)
-    sounds.delete_range(db, n << IDX_BITS, (n + 1) << IDX_BITS)
-    sounds.insert(db, (((n << IDX_BITS) | idx, text) for idx, text in rows))
+    sounds.replace_range(db, n, n << IDX_BITS, (n + 1) << IDX_BITS, (((n << IDX_BITS) | idx, t) for idx, t in rows))
 
 
 def set_segment_text(db: sqlite_utils.Database, stream_id: str, idx: int, text: str) -> None:
@@ -194,6 +188,8 @@ def search(db: sqlite_utils.Database, query: str, stream_id: str | None = None, 
              0 if sounds_like else offset]).fetchall()
     found = [(rowid, score, "text") for rowid, score in ranked]
     if sounds_like and sum(1 for c in query if is_han(c)) >= 2:
+        if stream_id is not None and not sounds.is_done(db, lo >> IDX_BITS):
+            _fill_sounds(db, stream_id, lo >> IDX_BITS)
         seen = {rowid for rowid, _ in ranked}
         found += [(rowid, score, "sound") for rowid, score in sounds.ranked(db, query[:MAX_QUERY_CHARS], lo, hi,
                                                                             limit + offset + len(seen))
@@ -201,6 +197,15 @@ def search(db: sqlite_utils.Database, query: str, stream_id: str | None = None, 
     if sounds_like:
         found = found[offset:offset + limit]
     return _hits(db, found, query)
+
+
+def _fill_sounds(db: sqlite_utils.Database, stream_id: str, n: int) -> None:
+    """Give a stream indexed before the sound index existed its sound rows (see store/sounds.py)."""
+    fixes = _text_fixes(db, stream_id)
+    rows = db.execute("select idx, text from segments where stream_id = ?", [stream_id]).fetchall()
+    with db.conn:
+        sounds.replace_range(db, n, n << IDX_BITS, (n + 1) << IDX_BITS,
+                             (((n << IDX_BITS) | idx, fixes.get(idx, text)) for idx, text in rows))
 
 
 def _hits(db: sqlite_utils.Database, found: list[tuple[int, float, str]], query: str) -> list[SearchHit]:

@@ -5,6 +5,10 @@ the right word, so a second FTS5 table holds each segment's folded pinyin (``rep
 toneless syllable per Han character, zh/z, n/l, ang/an... folded together) under the same rowid as its text
 row; a query's own sound key becomes an FTS5 phrase of syllables. store/search.py owns the rowids and calls
 these functions with them.
+
+Reading pinyin costs about 0.1 ms a line, so a database that predates this index is not filled when it is
+opened (1.5M lines would hold every process up for minutes): a stream gets its rows when it is indexed again,
+or the first time it is searched on its own (``DONE_TABLE`` records which streams have them).
 """
 
 from __future__ import annotations
@@ -18,11 +22,24 @@ import sqlite_utils
 from replay.lang import heard_reading, is_han, sound_key
 
 FTS_TABLE = "segments_sound"
+DONE_TABLE = "segments_sound_streams"
 _LATIN = re.compile(r"[a-z0-9.]+")
 
 
 def create(db: sqlite_utils.Database) -> None:
     db.execute(f"create virtual table {FTS_TABLE} using fts5(body, tokenize='unicode61 remove_diacritics 0')")
+    db.execute(f"create table if not exists {DONE_TABLE} (n integer primary key)")
+
+
+def is_done(db: sqlite_utils.Database, n: int) -> bool:
+    return db.execute(f"select 1 from {DONE_TABLE} where n = ?", [n]).fetchone() is not None
+
+
+def replace_range(db: sqlite_utils.Database, n: int, lo: int, hi: int, rows: Iterable[tuple[int, str]]) -> None:
+    """All sound rows of stream number ``n`` (rowids in [lo, hi)): ``rows`` are (rowid, text)."""
+    delete_range(db, lo, hi)
+    insert(db, rows)
+    db.execute(f"insert or ignore into {DONE_TABLE} (n) values (?)", [n])
 
 
 def insert(db: sqlite_utils.Database, rows: Iterable[tuple[int, str]]) -> None:
