@@ -351,3 +351,12 @@ def test_replay_edit_cli(env: Env) -> None:
     bad = edit("--highlight", "9", "--delete")
     assert bad.exit_code != 0 and "no 看点" in bad.output
     assert edit("--split", "3").exit_code != 0  # needs --highlight
+
+
+def test_an_edge_dragged_up_to_a_neighbour_does_not_snap_into_it(env: Env) -> None:
+    a101, a102 = ids()[:2]
+    assert env.client.patch(f"/streams/{SID}/highlights/{a102}", json={"start": 8.2, "snap": False}).status_code == 200
+    # the nearest word end to 8.2 is 8.25, inside A102 now: the edge stays where it was dropped
+    r = env.client.patch(f"/streams/{SID}/highlights/{a101}", json={"end": 8.2})
+    assert r.status_code == 200, r.text
+    assert r.json()["highlights"][0]["end"] == 8.2

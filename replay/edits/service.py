@@ -102,11 +102,17 @@ def _near(db: Database, stream_id: str, times: list[float], window: float) -> li
 
 
 def _snapped(db: Database, stream_id: str, start: float, end: float, snap: bool, rules: EditRules,
-             moved: tuple[bool, bool] = (True, True)) -> tuple[float, float]:
+             others: tuple[Highlight, ...], moved: tuple[bool, bool] = (True, True)) -> tuple[float, float]:
+    """The edges snapped to word boundaries; an edge stays as given where snapping would make the 看点 too
+    short or push it into a neighbour (an edge dragged right up to the next 看点 stays there)."""
     if snap:
         b = Boundaries(_near(db, stream_id, [start, end], rules.snap_window))
         s = b.snap_start(start, rules.snap_window) if moved[0] else start
         e = b.snap_end(end, rules.snap_window) if moved[1] else end
+        if any(o.end > s + 0.01 and o.end <= start + 0.01 for o in others):
+            s = start
+        if any(o.start < e - 0.01 and o.start >= end - 0.01 for o in others):
+            e = end
         if e - s >= rules.min_length:
             start, end = s, e
     return round(start, 3), round(end, 3)
@@ -136,8 +142,9 @@ def update(db: Database, stream_id: str, hid: str, editor: str, *, start: float 
         raise InputError("nothing to change", hint="give start, end and/or sku_id")
     with _writing(db):
         old, hs = _highlight(db, stream_id, hid)
+        others = tuple(h for h in hs if h.id != hid)
         new_start, new_end = _snapped(db, stream_id, old.start if start is None else start,
-                                      old.end if end is None else end, snap, rules,
+                                      old.end if end is None else end, snap, rules, others,
                                       (start is not None, end is not None))
         new = replace(old, start=new_start, end=new_end, edited=True)
         changes = []
@@ -149,7 +156,7 @@ def update(db: Database, stream_id: str, hid: str, editor: str, *, start: float 
             changes.append(f"SKU {old.sku_id} → {sku_id}")
         if not changes:
             return Outcome(None, (old,))
-        _check(db, stream_id, new, tuple(h for h in hs if h.id != hid), rules)
+        _check(db, stream_id, new, others, rules)
         edit = table.insert(db.db, stream_id, "update", hid, editor, "; ".join(changes), remove=(old,), add=(new,))
     return Outcome(edit, (new,))
 
@@ -207,7 +214,7 @@ def add(db: Database, stream_id: str, editor: str, sku_id: str, start: float, en
     with _writing(db):
         title = _title(db, stream_id, sku_id)
         hs = db.highlights(stream_id).highlights
-        s, e = _snapped(db, stream_id, start, end, snap, rules)
+        s, e = _snapped(db, stream_id, start, end, snap, rules, hs)
         new = Highlight(sku_id=sku_id, title=title, start=s, end=e, confidence=1.0,
                         id=highlight_id(stream_id, sku_id, s), kind=kind, edited=True)  # type: ignore[arg-type]
         _check(db, stream_id, new, hs, rules)
