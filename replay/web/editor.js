@@ -49,21 +49,23 @@ async function send(method, url, body) {
   if (!r.ok) throw new Error(data.error ? data.error.message + (data.error.hint ? `（${data.error.hint}）` : "") : r.statusText);
   return data;
 }
-async function edit(method, url, body, done) {
+// One edit, then a reload of what it changed: the 看点 and the edit list, and the transcript (with its words,
+// which is large on a long stream) only when a line changed.
+async function edit(method, url, body, done, lines = false) {
   try {
     const res = await send(method, url, body);
     say(res.edit ? `已保存：${res.edit.summary}` : "没有变化");
-    await load(done ? done(res) : S.sel);
+    await load(done ? done(res) : S.sel, lines || res.edit?.kind === "text");
   } catch (err) { say(err.message, true); render(); }
 }
 
-async function load(select) {
+async function load(select, lines = true) {
   const [st, hl, tr, ed] = await Promise.all([getJSON(`${stream}?format=json`), getJSON(`${stream}/highlights`),
-    getJSON(`${stream}/transcript?words=true`), getJSON(`${stream}/edits`)]);
+    lines ? getJSON(`${stream}/transcript?words=true`) : null, getJSON(`${stream}/edits`)]);
   S.duration = hl.duration || st.duration || 0;
   S.catalog = st.catalog;
   S.highlights = hl.highlights;
-  S.segments = tr.segments;
+  if (tr) S.segments = tr.segments;
   S.edits = ed.edits;
   S.sel = S.highlights.some((h) => h.id === select) ? select : (S.highlights[0]?.id ?? null);
   renderLines();
