@@ -19,7 +19,7 @@ VERSION = 1
 
 TABLES = {"streams", "catalog_items", "jobs", "checkpoints", "segments", "highlights",
           search.MAP_TABLE, search.FTS_TABLE}
-TABLES |= {edits_table.TABLE, sounds.FTS_TABLE}  # issue 11: editors' corrections; sound-alike search
+TABLES |= {edits_table.TABLE, sounds.FTS_TABLE, sounds.DONE_TABLE}  # issue 11: editors' corrections; sound-alike search
 
 
 def version(db: sqlite_utils.Database) -> int:

@@ -105,8 +105,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             for (stream_id,) in db.execute("select distinct stream_id from segments").fetchall():
                 rows = db.execute("select idx, text from segments where stream_id = ?", [stream_id]).fetchall()
                 _insert(db, _stream_no(db, stream_id), rows)
-    if sounds.FTS_TABLE not in tables:  # issue 11: the sound-alike index, same rowids, filled stream by stream
-        sounds.create(db)
+    if not {sounds.FTS_TABLE, sounds.DONE_TABLE} <= set(tables):  # issue 11: the sound-alike index, same
+        sounds.create(db)  # rowids, filled stream by stream
 
 
 def _stream_no(db: sqlite_utils.Database, stream_id: str) -> int:

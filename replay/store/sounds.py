@@ -28,7 +28,8 @@ _LATIN = re.compile(r"[a-z0-9.]+")
 
 
 def create(db: sqlite_utils.Database) -> None:
-    db.execute(f"create virtual table {FTS_TABLE} using fts5(body, tokenize='unicode61 remove_diacritics 0')")
+    db.execute(f"create virtual table if not exists {FTS_TABLE} using fts5(body, "
+               "tokenize='unicode61 remove_diacritics 0')")
     db.execute(f"create table if not exists {DONE_TABLE} (n integer primary key)")
 
 
