@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from replay.edits.cli import edit_cmd
 from replay.errors import ReplayError
 from replay.settings import Settings, describe, load_settings, merge, parse_assignments
 from replay.timecode import clock
@@ -240,10 +241,12 @@ def clip_cmd(
     vertical: Annotated[bool, typer.Option("--vertical", help="9:16 output for short-video apps.")] = False,
     subtitles: Annotated[str, typer.Option(help="none, burn, sidecar (.srt+.vtt) or both.")] = "sidecar",
 ) -> None:
-    """Cut one 看点 (or a time range) of an indexed stream into a clip, checked with ffprobe.
+    """Cut one 看点 (or a time range) of an indexed stream into a clip, checked with ffprobe. The 看点 and the
+    subtitles are the corrected ones (`replay edit`).
 
     Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --subtitles burn --out clip.mp4
     """
+    from replay.edits import corrected_highlights, corrected_transcript
     from replay.media.clips import cut_clip
     from replay.media.probe import probe
     from replay.store.database import Database
@@ -252,7 +255,7 @@ def clip_cmd(
     info = probe(db.stream(stream)["path"])
     sku = title = None
     if highlight is not None:
-        hs = db.highlights(stream).highlights
+        hs = corrected_highlights(db, stream).highlights  # an editor's times and SKU (replay edit)
         h = next((x for x in hs if x.id == highlight), None)
         if h is None and highlight.isdigit() and 1 <= int(highlight) <= len(hs):
             h = hs[int(highlight) - 1]
@@ -264,7 +267,8 @@ def clip_cmd(
     with _progress_bar() as bar:
         task = bar.add_task("clip", total=1.0, stage="clip")
         r = cut_clip(info, start, end, out_file, _clip_options(padding, copy, vertical, subtitles),
-                     db.transcript(stream).segments, lambda f: bar.update(task, completed=f), sku_id=sku, title=title)
+                     corrected_transcript(db, stream).segments, lambda f: bar.update(task, completed=f), sku_id=sku,
+                     title=title)
     console.print(f"wrote {r.path} ({r.start:.2f}-{r.end:.2f} s, {r.duration:.2f} s)"
                   + "".join(f"\n  + {p}" for p in r.subtitles))
 
@@ -294,6 +298,9 @@ def export_cmd(
                              _clip_options(padding, copy, vertical, subtitles), db.transcript(stream).segments,
                              lambda f: bar.update(task, completed=f), stream_id=stream)
     console.print(f"wrote {path}")
+
+
+app.command("edit")(edit_cmd)  # issue 11: corrections (replay/edits/cli.py)
 
 
 @app.command("serve")

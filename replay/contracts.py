@@ -152,6 +152,8 @@ class Highlight:
     id: str = ""
     thumbnail: str | None = None
     kind: Literal["main", "return"] = "main"
+    edited: bool = False
+    """An editor changed or added it (replay/edits): it keeps its id, and a re-index does not undo it."""
 
 
 @dataclass(frozen=True, slots=True)

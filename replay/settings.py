@@ -133,6 +133,17 @@ class Settings(BaseSettings):
             raise ValueError(f"not a host name: {bad[0]!r} (write e.g. taobao.com,jd.com)")
         return hosts
 
+    # --- issue 11: editors' corrections (replay/edits) ---
+    edit_snap_window: float = Field(
+        1.5, ge=0, le=10, description="Seconds an edited 看点 edge may move to reach the nearest word boundary.")
+    edit_min_length: float = Field(1.0, gt=0, le=60, description="Shortest 看点 an edit may leave, in seconds.")
+    editor_keys: dict[str, str] = Field(
+        default_factory=dict, description='Editors\' own keys, JSON {"NAME": "KEY"}: a key opens the edit endpoints '
+                                          "like REPLAY_API_KEY, and its NAME is recorded as the editor of each edit.")
+    api_key_label: str = Field(
+        "api-key", min_length=1, max_length=64,
+        description="Editor name recorded for edits made with REPLAY_API_KEY when no X-Editor header names one.")
+
     # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
     visual: Annotated[VisualOptions, NoDecode] = Field(
         default_factory=VisualOptions, description="The visual stage (screen/visual.py).")

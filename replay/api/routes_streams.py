@@ -136,15 +136,15 @@ def get_stream(stream_id: str, request: Request, format: str | None = Query(None
 def get_highlights(stream_id: str, db: Database = Depends(get_db),
                    settings: Settings = Depends(get_settings)) -> dict[str, Any]:
     """The 看点 of a stream: ``{stream_id, duration, highlights: [{id, sku_id, title, start, end, confidence,
-    thumbnail, evidence, kind}]}``, ordered by start (JSON Schema: replay/schemas/highlights.schema.json).
-    ``thumbnail`` is a URL path or null."""
+    thumbnail, evidence, kind, edited}]}``, ordered by start (JSON Schema: replay/schemas/highlights.schema.json).
+    ``thumbnail`` is a URL path or null. Editors' corrections are applied (``edited: true``; GET …/edits)."""
     return highlights_json(settings, db.highlights(stream_id))
 
 
 @router.get("/streams/{stream_id}/transcript", tags=["transcript"])
 def get_transcript(stream_id: str, words: bool = Query(False, description="Include word timings."),
                    db: Database = Depends(get_db)) -> dict[str, Any]:
-    """The transcript segments with absolute times."""
+    """The transcript segments with absolute times, editors' corrected lines included (GET …/edits)."""
     t = db.transcript(stream_id)
     segs = []
     for n, s in enumerate(t.segments):

@@ -33,6 +33,10 @@ def player_page(title: str) -> str:
     return _render("player.html", title=html.escape(title))
 
 
+def editor_page(title: str) -> str:
+    return _render("editor.html", title=html.escape(title))
+
+
 _STATE = {"queued": "排队中", "running": "处理中", "done": "已完成", "failed": "失败", None: "–"}
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite_utils
 
 from replay.contracts import highlight_id
-from replay.store import events, search
+from replay.edits import table as edits_table
+from replay.store import events, search, sounds
 
 VERSION = 1
 """1: 看点 ids are unique across streams (contracts.highlight_id); the highlights table is keyed by
@@ -18,6 +19,7 @@ VERSION = 1
 
 TABLES = {"streams", "catalog_items", "jobs", "checkpoints", "segments", "highlights",
           search.MAP_TABLE, search.FTS_TABLE} | events.TABLES
+TABLES |= {edits_table.TABLE, sounds.FTS_TABLE, sounds.DONE_TABLE}  # issue 11: editors' corrections; sound-alike search
 
 
 def version(db: sqlite_utils.Database) -> int:
@@ -62,8 +64,9 @@ def _create(db: sqlite_utils.Database) -> None:
                                "words": str}, pk=("stream_id", "idx"))
     if "highlights" not in names:
         _create_highlights(db)
-    search.ensure_schema(db)  # FTS over segments for 1-2 character Chinese queries (store/search.py)
+    search.ensure_schema(db)  # FTS over segments (and their pinyin, store/sounds.py) for search (store/search.py)
     events.ensure_schema(db)  # viewer events' counters (store/events.py)
+    edits_table.ensure_schema(db)  # editors' corrections, apart from the detector's rows (replay/edits)
 
 
 def _create_highlights(db: sqlite_utils.Database, name: str = "highlights") -> None:

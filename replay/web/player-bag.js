@@ -112,20 +112,42 @@ $("bagclose").addEventListener("click", closeBag);
 scrim.addEventListener("click", closeBag);
 
 // --- search ----------------------------------------------------------------------------------------------
+// Products the query names come first (their 讲解/返场, or 本场未讲解), then the lines that say it; a line the
+// ASR misheard is found by its sound. A hit seeks to the matched word (hit.t), not to the start of its line.
+function productHit(p) {
+  const head = el("span", { class: "t", text: p.link_no != null ? `${p.link_no}号` : "商品" });
+  const name = el("span", {}, el("mark", { text: p.short_name || p.title }), ` ${p.title}`);
+  if (!p.highlights.length) {
+    return el("li", { class: "product-hit unexplained", "data-sku": p.sku_id },
+      el("button", { type: "button", disabled: "" }, head, name, el("span", { class: "missing", text: p.note || "本场未讲解" })));
+  }
+  const segs = p.highlights.map((h) => {
+    const word = h.kind === "return" ? "返场" : "讲解";
+    const b = el("button", { type: "button", class: "seg", text: `${word} ${clock(h.start)}`, "aria-label": `看${word}：${p.title}，${clock(h.start)}` });
+    b.addEventListener("click", () => watchSegment(h, p.sku_id));
+    return b;
+  });
+  return el("li", { class: "product-hit", "data-sku": p.sku_id }, el("div", { class: "phead" }, head, name), el("div", { class: "segs" }, ...segs));
+}
+
 $("search").addEventListener("submit", async (e) => {
   e.preventDefault();
   const q = $("q").value.trim(), out = $("hits");
   if (!q) { out.replaceChildren(); return; }
   try {
     const res = await getJSON(`${base}/search?q=${encodeURIComponent(q)}&limit=20`);
-    out.replaceChildren(...(res.hits.length ? res.hits.map((hit) => {
+    const products = (res.products || []).map(productHit);
+    const lines = res.hits.map((hit) => {
       const text = el("span", {});
       hit.snippet.split(/(【[^】]*】)/).forEach((part) => text.append(
         part.startsWith("【") && part.endsWith("】") ? el("mark", { text: part.slice(1, -1) }) : part));
-      const b = el("button", { type: "button" }, el("span", { class: "t", text: clock(hit.start) }), text);
-      b.addEventListener("click", () => { setUrl({ t: hit.start.toFixed(1) }); playFrom(hit.start, { via: "search" }); });
-      return el("li", {}, b);
-    }) : [el("li", { class: "empty", text: `没有找到“${q}”` })]));
+      const at = hit.t ?? hit.start;
+      const b = el("button", { type: "button" }, el("span", { class: "t", text: clock(at) }), text,
+        hit.match === "sound" ? el("span", { class: "sound", text: "音近" }) : null);
+      b.addEventListener("click", () => { setUrl({ t: at.toFixed(1) }); playFrom(at, { via: "search" }); });
+      return el("li", { class: "line-hit" + (hit.match === "sound" ? " sound" : "") }, b);
+    });
+    out.replaceChildren(...(products.length || lines.length ? [...products, ...lines] : [el("li", { class: "empty", text: `没有找到“${q}”` })]));
   } catch (err) { out.replaceChildren(el("li", { class: "empty", text: "搜索失败：" + err.message })); }
 });
 
