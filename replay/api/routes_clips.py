@@ -1,7 +1,9 @@
 """Clips for editors: cut one 看点 or a time range as a background job, then download the file.
 
 POST /streams/{id}/clips answers 202 with a job; GET /jobs/{job_id} shows its progress and, when done,
-the URLs of the clip and its subtitle files, served by GET /streams/{id}/clips/{name} with Range support.
+the URLs of the clip and its subtitle files, served by GET /streams/{id}/clips/{name} with Range support, and the
+clip's report: the start it really has (``mode: copy`` starts at a keyframe), and ``price_flags``, the prices said
+in it that the catalog does not list for its product.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class ClipBody(BaseModel):
     mode: Literal["accurate", "copy"] = Field("accurate", description="accurate re-encodes; copy cuts at keyframes.")
     vertical: bool = Field(False, description="9:16 output (720x1280) for short-video apps.")
     subtitles: Literal["none", "burn", "sidecar", "both"] = "sidecar"
+    reframe: Literal["auto", "center", "pad"] = Field(
+        "auto", description="With vertical: auto (a 9:16 window following the host and the product card), center, "
+                            "or pad (the whole frame over a blurred fill).")
+    subtitle_position: Literal["above_band", "bottom", "top"] = Field(
+        "above_band", description="Burned subtitles: above_band (clear of the lower fifth and of the product "
+                                  "cards), bottom or top.")
 
     @model_validator(mode="after")
     def _one_target(self) -> ClipBody:
@@ -60,7 +68,8 @@ def create_clip(stream_id: str, body: ClipBody, request: Request, db: Database =
         duration = db.stream(stream_id)["duration"]
         if end <= start or start >= duration:
             raise InputError(f"bad range {start}-{end} for a {duration:.1f} s recording", hint="give 0 <= start < end")
-    options = ClipOptions(padding=body.padding, mode=body.mode, vertical=body.vertical, subtitles=body.subtitles)
+    options = ClipOptions(padding=body.padding, mode=body.mode, vertical=body.vertical, subtitles=body.subtitles,
+                          reframe=body.reframe, subtitle_position=body.subtitle_position)
     job = db.create_job(stream_id, "clip", {"start": start, "end": end, **body.model_dump()})
     context(request).runner.submit(ClipRequest(job_id=job.id, stream_id=stream_id, start=start, end=end,
                                                options=options, sku_id=sku, title=title))

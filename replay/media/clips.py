@@ -129,8 +129,9 @@ def _copy_cut(info: MediaInfo, start: float, length: float, tmp: Path, progress:
     """Stream-copy from the keyframe at ``start``, video and audio cut separately, then muxed.
 
     - Video: in copy mode ffmpeg's -t counts decode timestamps, so B-frame reordering adds frames at the end;
-      the video is cut shorter by the reorder delay. The seek goes half a millisecond past the keyframe, since a
-      time rounded below it would seek to the keyframe before.
+      the video is cut shorter by the reorder delay. The seek is the keyframe's own time to the microsecond
+      (ffprobe's precision): a time rounded below it would seek to the keyframe before, and one above it would
+      give the keyframe a negative time, which the mp4 edit list then hides (the clip would open a frame late).
     - Audio: an input seek lands where the video's keyframe is *decoded* (earlier than shown, by the same
       reorder delay), so the audio would start early and run long. It is seeked a few seconds early on input,
       then cut on output at the keyframe's time, which drops every packet before it: the audio starts within
@@ -140,14 +141,14 @@ def _copy_cut(info: MediaInfo, start: float, length: float, tmp: Path, progress:
     delay = int(video_meta.get("has_b_frames") or 0) / (info.fps or 25.0)
     parts = tmp.with_name(tmp.stem + ".v.mp4"), tmp.with_name(tmp.stem + ".a.mka")
     try:
-        _run_ffmpeg(["-ss", f"{start + 0.0005:.4f}", "-i", str(info.path), "-t", f"{length - delay:.4f}",
+        _run_ffmpeg(["-ss", f"{start:.6f}", "-i", str(info.path), "-t", f"{length - delay:.6f}",
                      "-map", "0:v:0", "-c", "copy", str(parts[0])], length, None)
         inputs = ["-i", str(parts[0])]
         maps = ["-map", "0:v"]
         if info.audio_codec:
             early = max(0.0, round(start - 5.0, 3))
-            _run_ffmpeg(["-ss", f"{early:.3f}", "-i", str(info.path), "-ss", f"{start - early:.4f}",
-                         "-t", f"{length:.4f}", "-map", "0:a:0", "-c", "copy", str(parts[1])], length, None)
+            _run_ffmpeg(["-ss", f"{early:.3f}", "-i", str(info.path), "-ss", f"{start - early:.6f}",
+                         "-t", f"{length:.6f}", "-map", "0:a:0", "-c", "copy", str(parts[1])], length, None)
             inputs += ["-i", str(parts[1])]
             maps += ["-map", "1:a"]
         _run_ffmpeg([*inputs, *maps, "-c", "copy", "-movflags", "+faststart", str(tmp)], length, progress)
