@@ -126,6 +126,9 @@ class VisualEvent:
     sku_id: str | None = None
     score: float = 0.0
     frame_index: int | None = None
+    box: tuple[float, float, float, float] | None = None
+    """Where an OCR'd card is on screen: (x0, y0, x1, y1) as shares of the frame's width and height. Vertical
+    clips keep it in their 9:16 window (media/reframe.py)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,3 +160,13 @@ def test_thumbnail_shows_the_card(card_stream: MediaInfo, analysed) -> None:
     # A track without recorded sharpness (an older checkpoint) decodes candidate frames instead.
     t = best_thumbnail_time(card_stream, 9.0, 15.0, replace(track, sharpness=()), "IRON")
     assert 9.0 <= t < 15.0 and _card_at(t) == "IRON"
+
+
+def test_card_readings_carry_the_card_box(analysed) -> None:
+    """Vertical clips keep the card in their window (media/reframe.py): each reading says where it was read."""
+    track, _ = analysed
+    card = (15 / W, 224 / H, 347 / W, 343 / H)  # the card's rectangle in draw_frame
+    for e in (e for e in track.events if e.kind == "ocr"):
+        assert e.box is not None
+        x0, y0, x1, y1 = e.box
+        assert card[0] - 0.02 <= x0 < x1 <= card[2] + 0.02 and card[1] - 0.02 <= y0 < y1 <= card[3] + 0.02, e

@@ -5,7 +5,9 @@ the URLs of the clip and its subtitle files, served by GET /streams/{id}/clips/{
 A request is checked before it is accepted (400 for an unknown 看点, a range that is reversed, too short or
 past the recording, options that cannot be done together, an audio-only recording), so an accepted clip job
 fails only for reasons no request could foresee (a full disk). At most REPLAY_MAX_QUEUED_JOBS clip jobs wait
-(429 with Retry-After beyond), and they wait behind every index job.
+(429 with Retry-After beyond), and they wait behind every index job. A finished job's result is the clip's
+report: the start it really has (``mode: copy`` starts at a keyframe), and ``price_flags``, the prices said in
+it that the catalog does not list for its product.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ class _ClipOptionsBody(BaseModel):
                                                                       "and cannot be vertical or burn subtitles.")
     vertical: bool = Field(False, description="9:16 output (720x1280) for short-video apps.")
     subtitles: Literal["none", "burn", "sidecar", "both"] = "sidecar"
+    reframe: Literal["auto", "center", "pad"] = Field(
+        "auto", description="With vertical: auto (a 9:16 window following the host and the product card), center, "
+                            "or pad (the whole frame over a blurred fill).")
+    subtitle_position: Literal["above_band", "bottom", "top"] = Field(
+        "above_band", description="Burned subtitles: above_band (clear of the lower fifth and of the product "
+                                  "cards), bottom or top.")
 
 
 class HighlightClip(_ClipOptionsBody):
@@ -101,7 +109,8 @@ def create_clip(stream_id: str, body: ClipBody, request: Request, db: Database =
                 settings: Settings = Depends(get_settings)) -> JSONResponse:
     """Queue a clip job; poll GET /jobs/{job_id} for progress and the file URLs."""
     start, end, sku, title = _check(body, stream_id, db, settings)
-    options = ClipOptions(padding=body.padding, mode=body.mode, vertical=body.vertical, subtitles=body.subtitles)
+    options = ClipOptions(padding=body.padding, mode=body.mode, vertical=body.vertical, subtitles=body.subtitles,
+                          reframe=body.reframe, subtitle_position=body.subtitle_position)
     runner = context(request).runner
     with runner.admit("clip"):  # 429 when too many clip jobs wait
         req = ClipRequest(job_id="", stream_id=stream_id, start=start, end=end, options=options, sku_id=sku,

@@ -91,14 +91,17 @@ def clips_dir(settings: Settings, stream_id: str) -> Path:
 
 
 def clip_work(settings: Settings, req: ClipRequest, db: Database, report: Report) -> dict:
-    from replay.media.clips import cut_clip
+    from replay.jobs.clip_inputs import clip_inputs
+    from replay.media.clips import cut_clip, result_json
     from replay.media.probe import probe
 
     info = probe(db.stream(req.stream_id)["path"])
     out = clips_dir(settings, req.stream_id) / f"{req.job_id}.mp4"
+    inputs = clip_inputs(db, req.stream_id)  # the editors' corrected transcript, the cards, the catalog
     try:
-        r = cut_clip(info, req.start, req.end, out, req.options, db.transcript(req.stream_id).segments,
-                     progress=lambda f: report(Progress("clip", f)), sku_id=req.sku_id, title=req.title)
+        r = cut_clip(info, req.start, req.end, out, req.options, inputs.segments,
+                     progress=lambda f: report(Progress("clip", f)), sku_id=req.sku_id, title=req.title,
+                     cards=inputs.cards, catalog=inputs.catalog)
     except BaseException as exc:
         for leftover in out.parent.glob(f"{req.job_id}.*"):  # a half-written .srt or .mp4 is no result
             leftover.unlink(missing_ok=True)
@@ -107,8 +110,8 @@ def clip_work(settings: Settings, req: ClipRequest, db: Database, report: Report
                               hint="free disk space (old clips, uploads), then ask for the clip again") from exc
         raise
     base = f"/streams/{req.stream_id}/clips/"
-    return {"file": base + r.path.name, "subtitles": [base + p.name for p in r.subtitles], "start": r.start,
-            "end": r.end, "duration": r.duration, "sku_id": r.sku_id, "title": r.title}
+    return {"file": base + r.path.name, "subtitles": [base + p.name for p in r.subtitles], **result_json(r),
+            "sku_id": r.sku_id, "title": r.title}
 
 
 def pipeline_work(settings: Settings, executor: Callable[[], Executor | None] = lambda: None) -> Work:
