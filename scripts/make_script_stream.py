@@ -54,7 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--tempo", type=float, default=1.0, help="speaking-rate factor, >1 is faster; 1.0-1.25 (default 1.0)")
     ap.add_argument("--pitch", type=float, default=0.0, help="voice pitch shift in semitones (default 0)")
     ap.add_argument("--music", type=float, default=0.03, help="background music RMS level; 0.03-0.08 (default 0.03)")
-    ap.add_argument("--size", choices=SIZES, default="640x360", help="frame size (default 640x360)")
+    ap.add_argument(
+        "--size",
+        choices=SIZES,
+        default="640x360",
+        help="frame size: 640x360 (as the benchmark streams) or 720x1280 (a phone room; needs the portrait layout "
+        "of scripts/sample_video.py) (default 640x360)",
+    )
     ap.add_argument(
         "--tts-python",
         type=Path,
