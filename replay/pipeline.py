@@ -18,18 +18,29 @@ times), so after a ``kill -9`` only the chunks that were in flight are redone.
 A stage's options are Settings' group of the same name (``Settings.visual`` for ``visual``) unless the stage
 says how to build them from several settings. Adding a stage is one entry in STAGES; adding an option is one
 field in its options dataclass.
+
+Scheduling: the stages run one after another in the order listed, except a stage marked ``early``, which
+starts in a thread as soon as what it needs is ready and runs beside the stages listed before it. The visual
+stage is one: it needs only the probe and the catalog, so it decodes and reads the video while the audio is
+extracted and transcribed, on the capacity the ASR workers leave (model loading, the end of the last
+chunks), instead of after them. Its output is taken (and checkpointed) when the list reaches it. Each stage's
+start and end are kept (``StageTiming``) with every ASR chunk's run, for the account of where the time went
+(report/timing.py).
 """
 
 from __future__ import annotations
 
+import importlib
 import resource
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from replay.asr.executor import Executor, make_executor
+from replay.asr.executor import ChunkRun, Executor, make_executor
 from replay.asr.models import resolve_model
 from replay.asr.transcribe import TranscribeOptions, select_hotwords
 from replay.contracts import (
@@ -44,7 +55,7 @@ from replay.contracts import (
     fingerprint,
     from_json,
 )
-from replay.media.audio import AudioOptions, balanced, extract_pcm, pcm_duration, plan_chunks
+from replay.media.audio import AudioOptions, extract_pcm, plan
 from replay.media.probe import ProbeOptions, probe
 from replay.media.thumbnails import ThumbnailOptions
 from replay.screen.options import VisualOptions
@@ -52,6 +63,8 @@ from replay.settings import Settings
 from replay.store.database import Database, stream_id_for
 
 VISUAL_OFF = "visual stage turned off"
+FRAMES_DIR = "frames"
+"""Folder (in the stream's work dir) of the frames the visual stage keeps for the thumbnails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +83,14 @@ class Stage:
     keep: Callable[[Any], bool] | None = None
     """Store the output under the stage key when this says it is worth keeping, and reuse a stored one it
     accepts (a file it names still exists); None: the stage always runs (it is cheap, or its code changes)."""
+    early: bool = False
+    """Start in a thread as soon as ``needs`` are ready, beside the stages listed before this one. Its run
+    function must not touch the database (the main thread stores its output) and reports progress only
+    through ``run.report``."""
+    imports: tuple[str, ...] = ()
+    """Modules an early stage's run loads, imported by the main thread before its thread starts: OpenCV edits
+    sys.path while it loads, and an ASR worker process spawned at that moment would inherit the edited path
+    (and fail to import ``typing``)."""
 
     def options_for(self, settings: Settings, catalog: Catalog) -> Any:
         return self.options(settings, catalog) if self.options else getattr(settings, self.name, None)
@@ -101,6 +122,11 @@ class StageTiming:
     seconds: float
     peak_rss_mb: float
     resumed: bool
+    start: float = 0.0
+    """Seconds from the start of the run to the start of the stage's work."""
+    end: float = 0.0
+    """Seconds from the start of the run to the end of its work (an early stage may end long before the
+    list reaches it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +138,12 @@ class IndexResult:
     chunks_total: int = 0
     chunks_resumed: int = 0
     """ASR chunks taken from checkpoints instead of being transcribed again."""
+    chunk_runs: tuple[ChunkRun, ...] = ()
+    """How each chunk transcribed in this run was run (worker, times); started/ended are epoch seconds."""
+    started: float = 0.0
+    """Epoch seconds at the start of the run, to place chunk_runs beside the stage timings."""
+    seconds: float = 0.0
+    """Wall time of the whole run."""
 
 
 def _peak_rss_mb() -> float:
@@ -121,9 +153,18 @@ def _peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
+class _Cancelled(Exception):
+    """Raised inside an early stage's thread when the run it belongs to has failed."""
+
+
 @dataclass(slots=True)
 class Run:
-    """One run of the stages over one recording: what every stage may use besides its own inputs."""
+    """One run of the stages over one recording: what every stage may use besides its own inputs.
+
+    A stage's run function gets a view of it for that stage (``stage``, ``key``, ``resumed``); the dicts and
+    the database are shared by all views. Only the main thread's view (``background`` False) touches the
+    database and calls ``progress``.
+    """
 
     stream_id: str
     settings: Settings
@@ -138,43 +179,94 @@ class Run:
     """The current stage's key."""
     resumed: bool = False
     """Whether the current stage's output came from its checkpoints."""
+    background: bool = False
+    """This view runs an early stage in a thread: report records its progress without calling back."""
     chunks: tuple[int, int] = (0, 0)
     """(total, resumed) ASR chunks."""
+    chunk_runs: list[ChunkRun] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     """Each stage's share of the whole run (the declared weights, normalised)."""
-    done_weight: float = 0.0
+    fractions: dict[str, float] = field(default_factory=dict)
+    """How far each stage has got, 0..1."""
+    timings: dict[str, StageTiming] = field(default_factory=dict)
+    failed: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
 
     def report(self, fraction: float, message: str = "") -> None:
         """Progress of the current stage, 0..1, turned into whole-run progress and an ETA."""
-        if self.progress is None or self.stage is None:
+        if self.stage is None:
             return
-        frac = min(1.0, self.done_weight + self.weights[self.stage.name] * max(0.0, min(1.0, fraction)))
+        if self.background and self.failed.is_set():
+            raise _Cancelled  # stop an early stage's work (and its ffmpeg) once the run has failed
+        self.fractions[self.stage.name] = max(0.0, min(1.0, fraction))
+        if self.progress is None or self.background:
+            return
+        frac = min(1.0, sum(self.weights[name] * f for name, f in self.fractions.items()))
         elapsed = time.monotonic() - self.started
         eta = elapsed * (1 - frac) / frac if frac > 0.02 else None
         self.progress(Progress(stage=self.stage.name, fraction=frac, eta=eta, message=message))
 
-    def execute(self, stage: Stage) -> StageTiming:
-        t0 = time.monotonic()
-        self.stage, self.resumed = stage, False
+    def _prepare(self, stage: Stage) -> tuple[Any, str, Any | None]:
+        """The stage's options, key, and its stored output when one can be reused."""
         options = stage.options_for(self.settings, self.catalog)
-        self.key = fingerprint({"stage": stage.name, "options": options, "needs": [self.keys[n] for n in stage.needs]})
-        output = self._stored(stage) if stage.keep is not None else None
-        self.resumed = output is not None
+        key = fingerprint({"stage": stage.name, "options": options, "needs": [self.keys[n] for n in stage.needs]})
+        return options, key, self._stored(stage, key) if stage.keep is not None else None
+
+    def _done(self, stage: Stage, key: str, output: Any, resumed: bool, t0: float, t1: float) -> None:
+        """Record a finished stage: store its output (main thread only), make it available to later stages."""
+        if not resumed and stage.keep is not None and stage.keep(output):  # kept stages resume only whole
+            self.db.save_checkpoint(self.stream_id, stage.name, key, output, seconds=t1 - t0)
+        self.outputs[stage.name], self.keys[stage.name] = output, key
+        self.stage, self.key, self.resumed = stage, key, resumed
+        self.report(1.0)
+        self.timings[stage.name] = StageTiming(stage.name, t1 - t0, _peak_rss_mb(), resumed,
+                                               t0 - self.started, t1 - self.started)
+
+    def execute(self, stage: Stage) -> StageTiming:
+        """Run one stage in this thread (or take its stored output)."""
+        t0 = time.monotonic()
+        options, key, output = self._prepare(stage)
+        self.stage, self.key, self.resumed = stage, key, output is not None
         if output is None:
             output = stage.run(self, options, *(self.outputs[n] for n in stage.needs))
-            if stage.keep is not None and stage.keep(output):
-                self.db.save_checkpoint(self.stream_id, stage.name, self.key, output, seconds=time.monotonic() - t0)
-        self.outputs[stage.name], self.keys[stage.name] = output, self.key
-        self.report(1.0)
-        self.done_weight += self.weights[stage.name]
-        return StageTiming(stage.name, time.monotonic() - t0, _peak_rss_mb(), self.resumed)
+        # A stage without a stored output may still have resumed from its own checkpoints (transcribe's chunks).
+        self._done(stage, key, output, self.resumed, t0, time.monotonic())
+        return self.timings[stage.name]
 
-    def _stored(self, stage: Stage) -> Any | None:
-        """The stage's stored output for the current key, if there is one and it is still usable."""
-        stored = self.db.checkpoint(self.stream_id, stage.name, self.key)
+    def start_early(self, pool: ThreadPoolExecutor, pending: dict[str, tuple[Future, str, float]]) -> None:
+        """Start every early stage whose needs are ready; one with a stored output is done at once."""
+        for stage in STAGES:
+            if not stage.early or stage.name in pending or stage.name in self.timings \
+                    or not all(n in self.outputs for n in stage.needs):
+                continue
+            t0 = time.monotonic()
+            options, key, output = self._prepare(stage)
+            if output is not None:
+                self._done(stage, key, output, True, t0, time.monotonic())
+                continue
+            for module in stage.imports:
+                importlib.import_module(module)
+            view = replace(self, stage=stage, key=key, resumed=False, background=True)
+            needed = [self.outputs[n] for n in stage.needs]
+
+            def work(stage: Stage = stage, view: Run = view, options: Any = options, needed: list = needed
+                     ) -> tuple[Any, float]:
+                return stage.run(view, options, *needed), time.monotonic()
+
+            pending[stage.name] = (pool.submit(work), key, t0)
+
+    def join(self, stage: Stage, started: tuple[Future, str, float]) -> StageTiming:
+        """Wait for an early stage's thread and record its output (raising what it raised)."""
+        future, key, t0 = started
+        output, t1 = future.result()
+        self._done(stage, key, output, False, t0, t1)
+        return self.timings[stage.name]
+
+    def _stored(self, stage: Stage, key: str) -> Any | None:
+        """The stage's stored output for ``key``, if there is one and it is still usable."""
+        stored = self.db.checkpoint(self.stream_id, stage.name, key)
         try:
             output = from_json(stage.output, stored) if stored is not None else None
         except ValueError:  # written by an older version in another shape: run the stage again
@@ -197,6 +289,7 @@ def index_stream(
     stream_id = options.stream_id or stream_id_for(video)
     if options.force:
         db.clear_checkpoints(stream_id)
+    started_epoch = time.time()
     run = Run(stream_id=stream_id, settings=settings, db=db, catalog=catalog, title=options.title, executor=executor,
               progress=progress, work_dir=settings.stream_dir(stream_id),
               weights={s.name: s.weight / sum(x.weight for x in STAGES) for s in STAGES})
@@ -205,10 +298,23 @@ def index_stream(
     run.keys.update(recording=fingerprint({"path": str(video.resolve()), "size": st and st.st_size,
                                            "mtime_ns": st and st.st_mtime_ns}),
                     catalog=fingerprint(catalog))
-    timings = tuple(run.execute(stage) for stage in STAGES)
+    pending: dict[str, tuple[Future, str, float]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, sum(s.early for s in STAGES)), thread_name_prefix="stage") as pool:
+        try:
+            for stage in STAGES:
+                run.start_early(pool, pending)
+                if stage.name in pending:
+                    run.join(stage, pending.pop(stage.name))
+                elif stage.name not in run.timings:
+                    run.execute(stage)
+        except BaseException:
+            run.failed.set()  # early stages still running stop at their next progress report
+            raise
     total, resumed = run.chunks
-    return IndexResult(stream_id=stream_id, index=run.outputs[STAGES[-1].name], timings=timings,
-                       chunks_total=total, chunks_resumed=resumed)
+    return IndexResult(stream_id=stream_id, index=run.outputs[STAGES[-1].name],
+                       timings=tuple(run.timings[s.name] for s in STAGES), chunks_total=total, chunks_resumed=resumed,
+                       chunk_runs=tuple(run.chunk_runs), started=started_epoch,
+                       seconds=time.monotonic() - run.started)
 
 
 # --- the stages ---------------------------------------------------------------------------------
@@ -223,7 +329,7 @@ def run_probe(run: Run, options: ProbeOptions, recording: Path) -> MediaInfo:
 def run_audio(run: Run, options: AudioOptions, info: MediaInfo) -> tuple[AudioChunk, ...]:
     """16 kHz PCM on disk, planned into chunks cut at silences."""
     pcm = extract_pcm(info, run.work_dir / "audio.s16le")
-    return tuple(plan_chunks(pcm, balanced(options, pcm_duration(pcm))))
+    return tuple(plan(pcm, options))
 
 
 def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
@@ -242,6 +348,7 @@ def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
     run.report(done_audio / total_audio, f"{resumed}/{len(chunks)} chunks from checkpoints")
     if todo:
         executor = run.executor or make_executor(run.settings)
+        runs_before = len(executor.runs)
         try:
             t0 = time.monotonic()
             for chunk, segs in executor.transcribe_chunks(todo, options):
@@ -251,6 +358,7 @@ def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
                 done_audio += chunk.end - chunk.start
                 run.report(done_audio / total_audio, f"chunk {chunk.index + 1}/{len(chunks)}")
         finally:
+            run.chunk_runs += executor.runs[runs_before:]
             if executor is not run.executor:
                 executor.close()
     run.chunks, run.resumed = (len(chunks), resumed), resumed == len(chunks)
@@ -267,8 +375,13 @@ def run_visual(run: Run, options: VisualOptions, info: MediaInfo, catalog: Catal
     if not info.has_video:
         return VisualTrack(events=(), skipped_reason="audio-only recording: no video stream")
     from replay.screen import visual  # OpenCV and the OCR model are loaded only when a stream has video
+    from replay.screen.ocr import OcrEngine
 
-    return visual.analyse(info, catalog, options, progress=run.report)
+    # Beside the ASR workers, one OCR thread: onnxruntime's extra threads would spin waiting for a core the
+    # workers hold. Frames the stage samples are kept for the thumbnails (media/framestore.py).
+    engine = OcrEngine(threads=options.ocr_threads or (1 if run.background else None))
+    return visual.analyse(info, catalog, options, progress=run.report, engine=engine,
+                          keep_frames=run.work_dir / FRAMES_DIR)
 
 
 def run_detect(run: Run, options: Any, transcript: Transcript, track: VisualTrack,
@@ -285,7 +398,8 @@ def run_thumbnails(run: Run, options: ThumbnailOptions, index: HighlightIndex, i
     """A JPEG per 看点 in the stream's thumbs/ folder (media/thumbnails.py)."""
     from replay.media.thumbnails import make_thumbnails
 
-    found = make_thumbnails(info, list(index.highlights), track, run.work_dir / "thumbs", options, run.report)
+    found = make_thumbnails(info, list(index.highlights), track, run.work_dir / "thumbs", options, run.report,
+                            frames=run.work_dir / FRAMES_DIR)
     return replace(index, highlights=tuple(found))
 
 
@@ -318,7 +432,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("audio", 0.02, run_audio, needs=("probe",), keep=lambda chunks: all(c.path.is_file() for c in chunks),
           options=lambda s, c: AudioOptions(chunk_seconds=s.chunk_seconds, balance=s.workers)),
     Stage("transcribe", 0.82, run_transcribe, needs=("probe", "audio"), options=_transcribe_options),
-    Stage("visual", 0.08, run_visual, needs=("probe", "catalog"), keep=lambda track: track.skipped_reason != VISUAL_OFF),
+    Stage("visual", 0.08, run_visual, needs=("probe", "catalog"), keep=lambda track: track.skipped_reason != VISUAL_OFF,
+          early=True, imports=("replay.screen.visual",)),
     Stage("detect", 0.03, run_detect, needs=("transcribe", "visual", "catalog")),
     Stage("thumbnails", 0.03, run_thumbnails, needs=("detect", "probe", "visual")),
     Stage("store", 0.01, run_store, needs=("thumbnails", "visual")),
