@@ -107,9 +107,10 @@ def index_cmd(
     if out_file:
         _write_json(out_file, data)
         console.print(f"wrote {out_file}")
-    for t in result.timings:
-        console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  peak RSS {t.peak_rss_mb:6.0f} MB"
-                      + ("  (resumed)" if t.resumed else ""))
+    for t in result.timings:  # start → end: the visual stage runs beside audio and transcription
+        console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  ({t.start:6.1f} → {t.end:6.1f} s)  peak RSS "
+                      f"{t.peak_rss_mb:6.0f} MB" + ("  (resumed)" if t.resumed else ""))
+    console.print(f"  {'whole run':<11} {result.seconds:7.1f} s")
     console.print(f"stream id: {result.stream_id}  ·  `replay serve` then open /streams/{result.stream_id}")
 
 

@@ -195,11 +195,11 @@ def test_a_failing_stage_stops_the_visual_stage_running_beside_it(settings: Sett
 def test_an_early_stage_stops_at_its_next_progress_report_once_the_run_failed(settings: Settings) -> None:
     from dataclasses import replace
 
-    from replay.pipeline import Run, _Cancelled
+    from replay.stages import Run, _Cancelled
 
     run = Run(stream_id="s", settings=settings, db=Database(settings.database), catalog=load_catalog(
         SAMPLE / "catalog.json"), title=None, executor=None, progress=None, work_dir=settings.data_dir,
-        weights={s.name: 1.0 for s in STAGES})
+        stages=STAGES, weights={s.name: 1.0 for s in STAGES})
     visual = next(s for s in STAGES if s.early)
     view = replace(run, stage=visual, background=True)
     view.report(0.5)  # records, calls nothing back

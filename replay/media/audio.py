@@ -6,10 +6,10 @@ split between two ASR tasks.
 
 The plan (``plan``) is made so that the ASR workers finish together. A recording that fits in one round
 (one chunk per worker) gets equal chunks. A longer one gets chunks that shrink towards the end (guided
-self-scheduling): long chunks first, then shorter and shorter ones down to ``tail_seconds``, each handed to
-whichever worker is free. Speech density differs from chunk to chunk, and other work (the visual stage)
-shares the cores for a while, so equal chunks leave one worker idle for up to a whole chunk at the end; with
-a shrinking tail it idles for at most about one short chunk.
+self-scheduling): chunks of the even split's length first, then shorter and shorter ones down to
+``tail_seconds``, each handed to whichever worker is free. Speech density differs from chunk to chunk, and
+other work (the visual stage) shares the cores for a while, so equal chunks leave one worker idle for up to a
+whole chunk at the end; with a shrinking tail it idles for at most about one short chunk.
 """
 
 from __future__ import annotations
@@ -125,9 +125,12 @@ def plan(pcm_path: Path, options: AudioOptions) -> Iterator[AudioChunk]:
     recording (``balanced``), else shrinking ones (``guided``); see the module docstring. Lazy."""
     total = pcm_duration(pcm_path)
     usable = max(30.0, options.chunk_seconds - options.search_seconds)
+    even = balanced(options, total)
     if options.balance <= 1 or total <= options.balance * usable:
-        return plan_chunks(pcm_path, balanced(options, total))
-    return plan_chunks(pcm_path, options, length=guided(options))
+        return plan_chunks(pcm_path, even)
+    # No chunk longer than the even split's: a worker's memory grows with its chunk (about 1.1 GB at 400 s of
+    # audio, +0.26 MB per second beyond), and the visual stage now shares the machine's memory with them.
+    return plan_chunks(pcm_path, even, length=guided(even))
 
 
 def plan_chunks(pcm_path: Path, options: AudioOptions = AudioOptions(),
