@@ -133,10 +133,11 @@ def test_index_portrait_sample_end_to_end(settings: Settings) -> None:
 
 
 def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settings, tmp_path: Path) -> None:
-    """Small chunks and one worker, so the job is killed between chunk checkpoints."""
-    small = Settings(**{**settings.model_dump(), "chunk_seconds": 30.0, "workers": 1, "visual": {"enabled": False}})
-    env = {**os.environ, "REPLAY_DATA_DIR": str(small.data_dir), "REPLAY_CHUNK_SECONDS": "30", "REPLAY_WORKERS": "1",
-           "REPLAY_THREADS": "2", "REPLAY_VISUAL": "false"}
+    """Small chunks, so the job is killed between chunk checkpoints; as the pipeline runs by default: the pool of
+    two ASR worker processes, the visual stage beside them in its thread (killed with them)."""
+    small = Settings(**{**settings.model_dump(), "chunk_seconds": 30.0, "workers": 2, "threads": 1})
+    env = {**os.environ, "REPLAY_DATA_DIR": str(small.data_dir), "REPLAY_CHUNK_SECONDS": "30", "REPLAY_WORKERS": "2",
+           "REPLAY_THREADS": "1"}
     cmd = [sys.executable, "-m", "replay.cli", "index", str(SAMPLE / "stream.mp4"), "--catalog",
            str(SAMPLE / "catalog.json")]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -123,7 +123,7 @@ def make_thumbnails(info: MediaInfo, highlights: list[Highlight], track: VisualT
             write_thumbnail(info, t, path, options.width)
         return replace(h, thumbnail=path.name)
 
-    # Each thumbnail is one ffmpeg seek-and-decode from the keyframe before it; a few run at a time.
+    # Each thumbnail is a kept frame resized, or else one ffmpeg seek-and-decode; a few run at a time.
     done = []
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         for n, h in enumerate(pool.map(one, highlights)):
