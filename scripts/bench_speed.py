@@ -176,6 +176,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "replay-bench-speed",
                     help="folder for the looped input and the data dirs")
     ap.add_argument("--out", type=Path, help="write every figure as JSON here")
+    ap.add_argument("--keep-data", action="store_true", help="keep the last run's data dir (database, audio, frames)")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the pipeline's progress")
     benchlib.add_arguments(ap)
     args = ap.parse_args()
@@ -224,6 +225,8 @@ def main() -> None:
 
     verdict = guard.stop()
     tag = guard.tag(verdict)
+    if not args.keep_data:
+        shutil.rmtree(settings.data_dir, ignore_errors=True)  # the looped input stays for the next run
     walls = [r["wall_s"] for r in runs]
     fastest = min(runs, key=lambda r: r["wall_s"])["result"]
 
