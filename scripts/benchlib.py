@@ -233,6 +233,7 @@ class LoadGuard:
     _busiest: tuple[tuple[str, int, float], ...] = ()
     _started: float = 0.0
     _warned: float = -1e9
+    _prev: _Snapshot | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, name: str) -> LoadGuard:
@@ -281,27 +282,32 @@ class LoadGuard:
             self._refused = [f"before the start: {r}" for r in reasons]
         self._load1.append(os.getloadavg()[0])
         self._started = time.monotonic()
+        self._prev = _snapshot()
         self._thread = threading.Thread(target=self._watch, name="load-watch", daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
-        prev = _snapshot()
         while not self._stop.wait(self.interval):
-            cur = _snapshot()
-            iv = measure(prev, cur, self.root)
-            self._intervals.append(iv)
-            self._load1.append(os.getloadavg()[0])
-            if iv.others > self.max_peak_share * self.cores and time.monotonic() - self._warned > 30.0:
-                self._warned = time.monotonic()
-                print(f"{self.name}: noisy: other processes used {iv.others:.2f} cores over the last "
-                      f"{iv.seconds:.0f} s", file=sys.stderr, flush=True)
-            prev = cur
+            self._sample()
+
+    def _sample(self) -> None:
+        cur = _snapshot()
+        iv = measure(self._prev, cur, self.root)
+        self._prev = cur
+        self._intervals.append(iv)
+        self._load1.append(os.getloadavg()[0])
+        if iv.others > self.max_peak_share * self.cores and time.monotonic() - self._warned > 30.0:
+            self._warned = time.monotonic()
+            print(f"{self.name}: noisy: other processes used {iv.others:.2f} cores over the last "
+                  f"{iv.seconds:.0f} s", file=sys.stderr, flush=True)
 
     def stop(self) -> Verdict:
-        """End the watch and judge it."""
+        """End the watch (measuring the stretch since its last sample) and judge it."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+            if time.monotonic() - self._prev.at > 0.2:
+                self._sample()
         ivs = self._intervals
         total = sum(iv.seconds for iv in ivs)
         mean = sum(iv.others * iv.seconds for iv in ivs) / total if total else 0.0
