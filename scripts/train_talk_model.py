@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the product-talk model (replay/detect/talk_model.json) from hand-written practice transcripts.
+"""Train the product-talk model (models/talk_model.json) from hand-written practice transcripts.
 
 Example:
   python scripts/train_talk_model.py                       # train on tests/data/paraphrase/{train,dev}, write the model
@@ -36,7 +36,7 @@ from replay.detect.units import build_units  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = (ROOT / "tests/data/paraphrase/train", ROOT / "tests/data/paraphrase/dev")
-OUT = ROOT / "replay/detect/talk_model.json"
+OUT = ROOT / "models/talk_model.json"
 
 
 def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:

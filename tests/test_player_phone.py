@@ -206,7 +206,7 @@ def test_search_hit_plays_in_view(view: View) -> None:
     api = view.page.evaluate(f"fetch(location.pathname + '/search?q={word}&limit=20').then(r => r.json())")["hits"]
     assert hits.count() == len(api) >= 3
     view.press(hits.nth(len(api) - 1))  # the last hit: on a phone, the furthest down the sheet or the page
-    view.wait_time(api[-1]["start"])
+    view.wait_time(api[-1]["t"])  # the matched word, inside its line
     view.assert_video_in_view()
     view.page.wait_for_function("document.activeElement !== document.body")  # focus stays somewhere sensible
 
