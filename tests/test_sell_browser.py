@@ -100,10 +100,12 @@ def test_three_entry_points_one_completed_one_product_link(browser, server: str)
     # 2. A dot: A101's 看点 (6 s long), watched for half a second.
     page.click(f".dot[data-hid='{H[0]}']")
     play_until(page, 2.5)
-    # 3. A search hit: "返场" finds the 18 s line, inside A102's 返场 (18-20 s), which plays to the end.
-    page.fill("#q", "返场")
+    # 3. A search hit: "口红再返场" finds the 18 s line at its first word, inside A102's 返场 (18-20 s), which plays to
+    # the end. (A line hit lands on the matched words: searching "返场" alone would start 0.2 s in, and the play
+    # would reach 90 %, not 100 %. The product 口红 is listed above the line; the line hit is the one clicked.)
+    page.fill("#q", "口红再返场")
     page.click("#search .go")
-    page.click("#hits button")
+    page.click("#hits .line-hit button")
     page.wait_for_function("document.getElementById('video').ended", timeout=15000)
 
     # The product links: on every product with a url, 问客服 only where there is a service_url.

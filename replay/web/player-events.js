@@ -48,6 +48,8 @@ export function track(ev) {
 let chosen = null;  // { via, h }: the entry point the viewer used last, until the video next runs
 let play = null;    // the play under way: { h, watched (s), next (index into MARKS) }
 let lastT = null;   // the position at the previous timeupdate, null after a seek or a choice
+let lastWall = 0;   // performance.now() at the previous timeupdate (or seek)
+let landed = null;  // where the last seek landed, until the first timeupdate after it
 
 // Every jump a viewer asks for (player-core playFrom, deep links) says where it came from; the next play is
 // credited to it. Choosing again, even the 看点 already playing, starts a new play.
@@ -77,14 +79,27 @@ function enter(t, passive) {
 
 function tick() {
   if (video.seeking || !state.highlights.length) return;
-  const t = video.currentTime, prev = lastT;
+  const t = video.currentTime, prev = lastT, now = performance.now(), wall = (now - lastWall) / 1000;
   lastT = t;
-  if (prev == null) return enter(t, "seek");
+  lastWall = now;
+  if (prev == null) {
+    // The first timeupdate after a seek comes a few hundred ms into the play: credit them from where it landed.
+    const from = landed;
+    landed = null;
+    enter(t, "seek");
+    if (play && from != null && from <= t && t - from <= wall * (video.playbackRate || 1) + 0.5) {
+      credit(Math.max(0, Math.min(t, endOf(play.h)) - Math.max(from, play.h.start)));
+    }
+    return;
+  }
   const dt = t - prev;
-  if (dt < 0 || dt > 1.5) return enter(t, "seek");  // a jump that no seeking event announced
+  // A jump no seeking event announced: the video moved further than playing could have in the time that passed.
+  // (Judged against the clock, not a fixed step: a busy phone fires timeupdate seconds apart while playing.)
+  if (dt < 0 || dt > wall * (video.playbackRate || 1) + 0.5) return enter(t, "seek");
   if (play) credit(Math.max(0, Math.min(t, endOf(play.h)) - Math.max(prev, play.h.start)));
   if (chosen || !play || t >= endOf(play.h) || t < play.h.start) enter(t, "continue");
 }
 video.addEventListener("timeupdate", tick);
 video.addEventListener("ended", tick);
-video.addEventListener("seeking", () => { lastT = null; });
+video.addEventListener("seeking", () => { lastT = null; landed = null; });
+video.addEventListener("seeked", () => { landed = video.currentTime; lastWall = performance.now(); });

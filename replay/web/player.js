@@ -22,7 +22,10 @@ function applyLayout() {
   document.body.dataset.format = state.format;
   if (layout !== state.layout || document.body.dataset.layout !== layout) {
     state.layout = layout;
+    // A layout change must not animate: the sheet would slide shut (and stay clickable for .22 s) on every load.
+    document.body.classList.add("settling");
     document.body.dataset.layout = layout;
+    requestAnimationFrame(() => requestAnimationFrame(() => document.body.classList.remove("settling")));
     if (layout !== "immersive") $("bag").classList.remove("open");
   }
   syncSheet();
