@@ -11,7 +11,9 @@ per-address limit. Meanwhile one reader polls GET /streams/{id}/analytics about 
 
 Printed: requests and their statuses, whether the analytics counts equal what was sent (plays, marks, clicks
 and unique sessions per 看点), the read latency (median and p95), and the machine's load average, without
-which a latency measured on a shared machine means little. tests/test_events_load.py runs the same load and
+which a latency measured on a shared machine means little. Run it alone: like every benchmark it refuses a busy
+machine (exit 3) and marks a run that shared the CPU noisy (exit 4) unless --allow-noisy, and prints the CPU
+model, core count and that verdict (scripts/benchlib.py). tests/test_events_load.py runs the same load and
 asserts the counts and the statuses, never the latency.
 """
 
@@ -212,7 +214,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     import benchlib  # the load check every benchmark shares (issue 15); imported here so tests can load this file
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--viewers", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     benchlib.add_arguments(ap)
