@@ -85,7 +85,8 @@ def index_cmd(
     """Index one recording: transcribe, detect 看点, store them, optionally write JSON.
 
     A re-run resumes: finished stages and transcribed chunks are skipped; a stage whose options changed
-    (--set, REPLAY_*) runs again, with everything after it.
+    (--set, REPLAY_*) runs again, with everything after it. The visual stage runs beside audio and
+    transcription; at the end each stage's seconds are printed with its start and end in the run.
 
     Example: replay index live.mp4 --catalog products.csv --out highlights.json --set detect.min_confidence=0.6
     """
