@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from replay.contracts import Catalog, MediaInfo, VisualEvent, VisualTrack
 from replay.errors import MediaOpenError
 from replay.media.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
+from replay.media.framestore import FrameKeeper
 from replay.media.keyframes import median_gap
 from replay.media.thumbnails import sharpness
 from replay.screen.match import ImageMatcher, match_text
@@ -233,11 +235,13 @@ def _refine_cut(info: MediaInfo, lo: float, hi: float, fallback: VisualEvent) ->
 
 
 def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOptions(),
-            progress: ProgressFn | None = None, engine: OcrEngine | None = None) -> VisualTrack:
+            progress: ProgressFn | None = None, engine: OcrEngine | None = None,
+            keep_frames: Path | None = None) -> VisualTrack:
     """Scene cuts, OCR'd product cards and matched product pictures of one recording.
 
     Audio-only recordings return an empty track whose ``skipped_reason`` says why. ``engine`` lets a
-    caller share one OCR model (and its cache) between streams.
+    caller share one OCR model (and its cache) between streams. ``keep_frames``: a folder where the frames
+    thumbnails are chosen from are kept (media/framestore.py), so the video is decoded only here.
     """
     if not info.has_video:
         return VisualTrack(events=(), skipped_reason="no video stream: the recording is audio-only")
@@ -250,6 +254,7 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
     sharp: list[tuple[float, float]] = []
     sampled = 0
     prev_time = 0.0
+    keeper = FrameKeeper(keep_frames) if keep_frames is not None else None
     try:
         for frame in iter_frames(info, frame_opts):
             sampled += 1
@@ -260,12 +265,16 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
                                                     cut.frame_index)))
             analyser.push(frame)
             sharp.append((round(frame.time, 3), round(sharpness(cv2.resize(frame.image, (320, 180))), 1)))
+            if keeper is not None:
+                keeper.push(*sharp[-1], frame.image, analyser.state.events)
             prev_time = frame.time
             if progress is not None and info.duration > 0:
                 progress(min(1.0, frame.time / info.duration))
     except MediaOpenError:
         if sampled == 0:
             raise
+    if keeper is not None:
+        keeper.close(analyser.state.events)
     events = list(analyser.state.events)
     for lo, ev in cuts:
         events.append(_refine_cut(info, lo, ev.time, ev) if options.frame_accurate_cuts else ev)
