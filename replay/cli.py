@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from replay.errors import ReplayError
+from replay.live.cli import follow_cmd
 from replay.settings import Settings, describe, load_settings, merge, parse_assignments
 from replay.timecode import clock
 
@@ -353,6 +354,9 @@ def demo_cmd(
     for title, stream_id in players:
         console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+app.command("follow")(follow_cmd)  # issue 14: index a recording while it is being written (replay/live/cli.py)
 
 
 @app.command("config")

@@ -125,3 +125,22 @@ class OptionsError(InputError):
     """A job's stage options (POST /streams ``options``, ``--set``) that do not validate."""
 
     code = "options_invalid"
+
+
+# --- live sources (issue 14: replay/live) -------------------------------------------------------
+class IngestRefused(Forbidden):
+    """A live source (or a segment or redirect it leads to) that the ingest policy does not allow."""
+
+    code = "ingest_refused"
+
+
+class LiveSourceError(MediaError):
+    """A live source that cannot be read: not a playlist, not a growing media file, unreachable."""
+
+    code = "live_source_error"
+
+
+class NotLive(Conflict):
+    """An action that needs a stream being followed live (POST /streams/{id}/end) on one that is not."""
+
+    code = "not_live"

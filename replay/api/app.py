@@ -12,10 +12,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
+from replay.api import (
+    errors,
+    routes_clips,
+    routes_live,
+    routes_media,
+    routes_search,
+    routes_streams,
+    routes_uploads,
+    routes_web,
+)
 from replay.api.deps import AppContext
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
+from replay.live.worker import LiveManager
 from replay.settings import Settings, get_settings
 
 log = logging.getLogger("replay.api")
@@ -34,23 +44,29 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     if runner is None or not isinstance(runner, JobRunner):
         runner = JobRunner(settings, work=runner)
     ctx = AppContext(settings, runner)
+    live = LiveManager(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = ctx.acquire()
         try:
             resumed = runner.resume(db)
+            followed = live.resume(db)  # followers of live streams a stopped server left (issue 14)
         finally:
             ctx.release(db)
         if resumed:
             log.info("resumed %d interrupted job(s)", resumed)
+        if followed:
+            log.info("resumed following %d live stream(s)", followed)
         yield
         runner.close()
+        live.close()
 
     app = FastAPI(title="replay", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
+    app.state.live = live
     errors.install(app)
-    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web):
+    for module in (routes_streams, routes_live, routes_clips, routes_media, routes_uploads, routes_search, routes_web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

@@ -225,6 +225,9 @@ class Database:
     def highlights(self, stream_id: str) -> HighlightIndex:
         stream = self.stream(stream_id)
         rows = self.db.query("select * from highlights where stream_id = ? order by start", [stream_id])
-        hs = tuple(from_json(Highlight, {**r, "kind": r["kind"] or "main", "evidence": json.loads(r["evidence"] or "[]")})
+        hs = tuple(from_json(Highlight, {**r, "kind": r["kind"] or "main", "state": r.get("state") or "final",
+                                         "evidence": json.loads(r["evidence"] or "[]")})
                    for r in rows)
-        return HighlightIndex(stream_id=stream_id, duration=stream["duration"], highlights=hs)
+        # A stream being followed live says so (replay/live); an offline index is final.
+        return HighlightIndex(stream_id=stream_id, duration=stream["duration"], highlights=hs,
+                              state=stream.get("state") or "final")

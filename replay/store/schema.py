@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from replay.contracts import highlight_id
+from replay.live import store as live_store
 from replay.store import search
 
 VERSION = 1
@@ -17,7 +18,7 @@ VERSION = 1
 (stream_id, id), so two streams of the same recording never collide."""
 
 TABLES = {"streams", "catalog_items", "jobs", "checkpoints", "segments", "highlights",
-          search.MAP_TABLE, search.FTS_TABLE}
+          search.MAP_TABLE, search.FTS_TABLE} | live_store.TABLES
 
 
 def version(db: sqlite_utils.Database) -> int:
@@ -35,6 +36,7 @@ def ensure(db: sqlite_utils.Database) -> None:
     _create(db)
     if existed and old < 1:
         _v1_highlight_ids(db)
+        live_store.ensure_schema(db)  # the v1 rewrite made the highlights table again
     db.execute(f"PRAGMA user_version = {VERSION}")
 
 
@@ -62,6 +64,7 @@ def _create(db: sqlite_utils.Database) -> None:
     if "highlights" not in names:
         _create_highlights(db)
     search.ensure_schema(db)  # FTS over segments for 1-2 character Chinese queries (store/search.py)
+    live_store.ensure_schema(db)  # followed recordings, and the state columns of streams and 看点 (issue 14)
 
 
 def _create_highlights(db: sqlite_utils.Database, name: str = "highlights") -> None:

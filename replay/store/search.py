@@ -109,6 +109,12 @@ def replace_segments(db: sqlite_utils.Database, stream_id: str, segments: Iterab
     _insert(db, n, ((idx, s.text) for idx, s in enumerate(segments)))
 
 
+def add_segments(db: sqlite_utils.Database, stream_id: str, rows: Iterable[tuple[int, str]]) -> None:
+    """Add the search rows of segments (idx, text) appended to one stream's transcript (a followed stream's
+    new window, replay/live). Call inside the transaction that writes the segments."""
+    _insert(db, _stream_no(db, stream_id), rows)
+
+
 def _snippet(text: str, query: str, width: int = 18) -> str:
     """The match in context; separators (spaces, punctuation) between query tokens may sit inside it."""
     toks = tokens(query[:MAX_QUERY_CHARS])
