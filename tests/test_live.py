@@ -73,7 +73,8 @@ def test_kill_9_and_resume_leave_no_duplicates_and_no_gaps(tmp_path: Path) -> No
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     before = {h.id: h for h in db.highlights(sid).highlights if h.state == "final"}
-    assert before and db.highlights(sid).state == "live"
+    # Killed while live, or in its final pass when the feed has already ended (the ASR lags the feed at 8×).
+    assert before and db.highlights(sid).state in ("live", "ending")
     feeder.wait(timeout=300)
     text = finished(follow(source, clip.parent / "catalog.json", settings, "--no-visual"))
     assert "ended: endlist" in text
@@ -148,7 +149,8 @@ def test_a_growing_file_is_followed_to_its_end(tmp_path: Path, name: str, end: s
     feeder = start_feed(clip, feed_dir, 4.0 if end == "ctrl-c" else 8.0, "--as-file", name)
     source = feed_dir / name
     sid = live_stream_id(str(source))
-    proc = follow(source, clip.parent / "catalog.json", settings, "--no-visual", "--idle", "6")
+    proc = follow(source, clip.parent / "catalog.json", settings, "--no-visual", "--idle",
+                  "6" if end == "idle" else "900")  # only Ctrl-C ends the second one
     db = Database(settings.database)
     store = LiveStore(db)
     if end == "ctrl-c":

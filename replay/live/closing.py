@@ -48,18 +48,19 @@ def _named(stream_id: str, h: Highlight, earlier: Sequence[Highlight], state: st
     return replace(h, id=highlight_id(stream_id, h.sku_id, h.start), kind=kind, state=state)
 
 
-CONTEXT = 120.0
-"""Longest stretch before the anchor that a detection over the tail looks back at."""
+CONTEXT = (60.0, 120.0)
+"""How far before the anchor a detection over the tail looks back: at least the first, at most the second."""
 
 
 def tail_start(final: Sequence[Highlight], anchor: float) -> float:
-    """Where the transcript handed to the detector starts: at the last final 看点's start when it ends at the anchor.
+    """Where the transcript handed to the detector starts: a minute or more before the anchor, back to the last
+    final 看点's start.
 
     The detector then sees the end of that explanation as the offline run sees it, in context, instead of taking
     its last words, alone at the start of a transcript, for a new 看点 of the same product."""
-    if final and final[-1].end >= anchor - 1.0:
-        return max(final[-1].start, anchor - CONTEXT)
-    return anchor
+    if not final or final[-1].end < anchor - 1.0:
+        return anchor  # the anchor moved on through talk with no 看点: nothing before it to look at
+    return max(anchor - CONTEXT[1], min(final[-1].start, anchor - CONTEXT[0]), 0.0)
 
 
 def beyond(found: Sequence[Highlight], final: Sequence[Highlight], anchor: float) -> list[Highlight]:

@@ -16,6 +16,7 @@ the same; only how soon each 看点 is published differs.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -39,7 +40,7 @@ from replay.contracts import (
     VisualTrack,
     to_json,
 )
-from replay.errors import Conflict, LiveSourceError, MediaOpenError
+from replay.errors import Conflict, LiveSourceError, MediaOpenError, NotFound
 from replay.live import recording, segments, windows
 from replay.live.closing import Settled, beyond, changes, settle, settle_all, tail_start
 from replay.live.fetch import IngestPolicy, NotYet
@@ -233,8 +234,18 @@ class Follower:
                 and time.time() - (row.heartbeat or 0) < STALE_HEARTBEAT:
             raise Conflict(f"stream {self.stream_id} is already being followed by process {row.pid}",
                            hint=f"end it with POST /streams/{self.stream_id}/end, or wait for it")
+        previous_job = row.job_id if row is not None else None
         row = register(self.db, self.settings, self.stream_id, self.source_text, self.catalog, self.title,
                        self.job_options, self.job_id)
+        if previous_job and previous_job != self.job_id:
+            from replay.jobs.lifecycle import abandon
+
+            with contextlib.suppress(NotFound):
+                if self.db.job(previous_job).state in ("queued", "running"):  # its process died (kill -9)
+                    abandon(self.db, previous_job, "a new follower took the stream over")
+        if row.state not in ("ended", "ending"):  # taken over after a crash or a stop: following again
+            self.store.update(self.stream_id, state="following", error=None)
+            self.store.set_stream_state(self.stream_id, "live")
         self.store.update(self.stream_id, pid=os.getpid(), heartbeat=time.time())
         # Resume: what was published, transcribed and seen is read back; the rest is redone.
         self.done = row.transcribed

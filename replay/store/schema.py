@@ -36,7 +36,6 @@ def ensure(db: sqlite_utils.Database) -> None:
     _create(db)
     if existed and old < 1:
         _v1_highlight_ids(db)
-        live_store.ensure_schema(db)  # the v1 rewrite made the highlights table again
     db.execute(f"PRAGMA user_version = {VERSION}")
 
 
@@ -70,7 +69,7 @@ def _create(db: sqlite_utils.Database) -> None:
 def _create_highlights(db: sqlite_utils.Database, name: str = "highlights") -> None:
     db[name].create({"id": str, "stream_id": str, "idx": int, "sku_id": str, "title": str,
                      "start": float, "end": float, "confidence": float, "thumbnail": str,
-                     "kind": str, "evidence": str}, pk=("stream_id", "id"))
+                     "kind": str, "evidence": str, "state": str}, pk=("stream_id", "id"))
     db[name].create_index(["stream_id"], index_name=f"idx_{name}_stream_id")
 
 

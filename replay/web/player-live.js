@@ -47,7 +47,12 @@ async function refresh() {
 }
 
 function later() {
-  if (!pending) pending = setTimeout(() => { pending = null; refresh().catch(() => {}); }, 300);
+  if (!pending) pending = setTimeout(async () => {
+    pending = null;
+    try { await refresh(); } catch { return; }
+    // A paused (or not yet playable) video takes the newer recording now; a playing one when it gets there.
+    if (video.paused && (video.error || state.duration > loaded + 30)) reload(video.currentTime || 0, false);
+  }, 300);
 }
 
 // The recording so far, loaded again (from `t`), when the viewer wants more of it than the browser has.
