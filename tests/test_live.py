@@ -16,8 +16,8 @@ from live_support import env_for, events, live_settings, sample_clip, start_feed
 
 from replay.api import create_app
 from replay.jobs.runner import JobRunner
-from replay.live.follower import live_stream_id
 from replay.live.store import LiveStore
+from replay.live.stream import live_stream_id
 from replay.media.probe import ProbeOptions, probe
 from replay.store.database import Database
 

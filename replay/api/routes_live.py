@@ -22,9 +22,9 @@ from replay.api.errors import ERROR_RESPONSES
 from replay.api.paths import resolve_media_path
 from replay.errors import Conflict, MediaNotFound, NotFound, NotLive
 from replay.live.fetch import IngestPolicy
-from replay.live.follower import ACTIVE, live_stream_id, register
 from replay.live.source import check_source
 from replay.live.store import LiveStore
+from replay.live.stream import ACTIVE, live_stream_id, register
 from replay.live.worker import LiveManager
 from replay.settings import Settings, with_options
 from replay.store.database import Database

@@ -7,7 +7,8 @@
     segments.py a segment stored, described, its audio decoded into the stream's PCM
     windows.py  where a transcription window closes (at a pause)
     closing.py  which 看点 of the detector's output over the tail are final
-    follower.py the loop, and the final pass; recording.py the growing recording and the joined mp4
+    follower.py the loop, and the final pass; recording.py the growing recording, thumbnails, the joined mp4
+    stream.py   a followed stream's id, registration and liveness
     store.py    the live tables and one transaction per increment; worker.py the API's follower processes
     cli.py      `replay follow`; options.py the ``live`` settings group
 

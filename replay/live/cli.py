@@ -50,7 +50,8 @@ def follow_cmd(
     from replay.contracts import to_json
     from replay.jobs.lifecycle import run_job
     from replay.live.fetch import IngestPolicy
-    from replay.live.follower import Follower, live_stream_id
+    from replay.live.follower import Follower
+    from replay.live.stream import live_stream_id
     from replay.store.database import Database
 
     settings = _settings(sets, visual={"enabled": False} if no_visual else None, live_idle_seconds=idle)

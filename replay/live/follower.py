@@ -41,57 +41,15 @@ from replay.contracts import (
     to_json,
 )
 from replay.errors import Conflict, LiveSourceError, MediaOpenError, NotFound
-from replay.live import recording, segments, windows
+from replay.live import recording, windows
 from replay.live.closing import Settled, beyond, changes, settle, settle_all, tail_start
 from replay.live.fetch import IngestPolicy, NotYet
 from replay.live.ingest import Cursor, Ingest
 from replay.live.source import open_source
 from replay.live.store import FAULTS, LiveStore, Piece
+from replay.live.stream import ACTIVE, STALE_HEARTBEAT, alive, live_stream_id, media_so_far, playlist_path, register
 from replay.settings import Settings
 from replay.store.database import Database
-
-ACTIVE = ("following", "stalled", "ending")
-STALE_HEARTBEAT = 60.0
-"""A follower whose heartbeat is older than this is taken for dead (its stream may be followed again)."""
-
-
-def live_stream_id(source: str) -> str:
-    """The stream id of a followed source: the same source always maps to the same stream (so a restarted
-    follower resumes it), and never to the id an offline ``replay index`` of a file would get."""
-    import hashlib
-
-    key = source if "://" in source else str(Path(source).resolve())
-    return "s" + hashlib.sha1(("live\x1f" + key).encode()).hexdigest()[:11]
-
-
-def playlist_path(settings: Settings, stream_id: str) -> Path:
-    """The recording so far, as the player sees it (recording.py)."""
-    return settings.stream_dir(stream_id) / "live" / "recording.m3u8"
-
-
-def media_so_far(playlist: Path, cur: Cursor) -> MediaInfo:
-    """The stream's MediaInfo while it is followed: the last segment's shape, the timeline's length."""
-    if cur.like is None:
-        return MediaInfo(path=playlist, duration=cur.edge, size_bytes=0, format_name="hls", has_video=False,
-                         audio_codec=None, audio_sample_rate=None, audio_channels=None)
-    return replace(cur.like, path=playlist, duration=cur.edge, size_bytes=0, format_name="hls", start_time=0.0)
-
-
-def register(db: Database, settings: Settings, stream_id: str, source: str, catalog: Catalog, title: str | None,
-             options: dict[str, Any] | None, job_id: str | None) -> Any:
-    """Create the stream (the index so far is empty and live) and its live row, or take over an existing one.
-    Called by the follower, and by POST /streams before its follower starts so the stream can be read at once."""
-    store = LiveStore(db)
-    if store.row(stream_id) is None:
-        playlist = playlist_path(settings, stream_id)
-        playlist.parent.mkdir(parents=True, exist_ok=True)
-        recording.write_playlist(playlist, stream_id, [])
-        name = source.rstrip("/").rsplit("/", 1)[-1]
-        db.upsert_stream(stream_id, media_so_far(playlist, Cursor()), title or Path(name).stem or stream_id)
-        db.save_catalog(stream_id, catalog)
-        store.set_stream_state(stream_id, "live")
-    is_file = "://" not in source and not source.lower().endswith((".m3u8", ".m3u"))
-    return store.create(stream_id, source, "file" if is_file else "hls", title, options, job_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +84,6 @@ def transcribe_window(chunk: AudioChunk, options: Any) -> list[Segment]:
     from replay.asr.transcribe import transcribe_chunk
 
     return [s for s in transcribe_chunk(chunk, options) if s.end > chunk.start]
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Follower:
@@ -230,7 +176,7 @@ class Follower:
 
     def _setup(self) -> Any:
         row = self.store.row(self.stream_id)
-        if row is not None and row.state in ACTIVE and row.pid and row.pid != os.getpid() and _alive(row.pid) \
+        if row is not None and row.state in ACTIVE and row.pid and row.pid != os.getpid() and alive(row.pid) \
                 and time.time() - (row.heartbeat or 0) < STALE_HEARTBEAT:
             raise Conflict(f"stream {self.stream_id} is already being followed by process {row.pid}",
                            hint=f"end it with POST /streams/{self.stream_id}/end, or wait for it")
@@ -407,26 +353,12 @@ class Follower:
         self.transcript = [s for s in self.transcript if s.end > keep_from]
 
     def _thumbnail(self, h: Highlight) -> Highlight:
-        """The final 看点's JPEG, from the segment where its product is on screen and the frame is sharpest."""
-        from replay.media.thumbnails import best_thumbnail_time
-
-        ok = [p for p in self.pieces if p.status == "ok" and p.file and p.end > h.start and p.start < h.end]
-        if not ok or self.ingest.cursor.like is None or not self.ingest.cursor.like.has_video:
+        like = self.ingest.cursor.like
+        if like is None or not like.has_video:
             return h
-        sharp = tuple(x for x in self.sharpness if h.start <= x[0] <= h.end)
-        if sharp:
-            track = VisualTrack(events=tuple(e for e in self.visual if h.start <= e.time <= h.end), sharpness=sharp)
-            t = best_thumbnail_time(self._info(self.ingest.cursor), h.start, h.end, track, h.sku_id)
-        else:
-            t = h.start + min(3.0, (h.end - h.start) / 2)
-        piece = next((p for p in ok if p.start <= t < p.end), ok[0])
-        name = f"{h.id}.jpg"
-        try:
-            segments.thumbnail(self.ingest.segments_dir / str(piece.file), min(t - piece.start, piece.duration - 0.2),
-                               self.settings.stream_dir(self.stream_id) / "thumbs" / name, self.settings.thumbnails.width)
-        except MediaOpenError:
-            return h
-        return replace(h, thumbnail=name)
+        return recording.thumbnail(h, self.pieces, self.ingest.segments_dir, self._info(self.ingest.cursor),
+                                   self.visual, self.sharpness, self.settings.stream_dir(self.stream_id) / "thumbs",
+                                   self.settings.thumbnails.width)
 
     def _report(self) -> None:
         if self.progress is None:

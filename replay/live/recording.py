@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from replay.contracts import Highlight, MediaInfo, VisualEvent, VisualTrack
 from replay.errors import MediaOpenError
+from replay.live import segments
 from replay.live.store import Piece
 from replay.media import ffmpeg
 
@@ -70,3 +73,30 @@ def join(segments_dir: Path, pieces: Sequence[Piece], out: Path) -> Path:
         listing.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return out
+
+
+def thumbnail(h: Highlight, pieces: Sequence[Piece], segments_dir: Path, info: MediaInfo,
+              visual: Sequence[VisualEvent], sharpness: Sequence[tuple[float, float]], out_dir: Path,
+              width: int) -> Highlight:
+    """A final 看点's JPEG (``out_dir/ID.jpg``), cut from the stored segment where its product is on screen and the
+    frame is sharpest (media/thumbnails.best_thumbnail_time, from what the visual stage recorded; nothing is
+    decoded to choose); the 看点 unchanged when there is no picture to cut."""
+    from replay.media.thumbnails import best_thumbnail_time
+
+    ok = [p for p in pieces if p.status == "ok" and p.file and p.end > h.start and p.start < h.end]
+    if not ok:
+        return h
+    sharp = tuple(x for x in sharpness if h.start <= x[0] <= h.end)
+    if sharp:
+        track = VisualTrack(events=tuple(e for e in visual if h.start <= e.time <= h.end), sharpness=sharp)
+        t = best_thumbnail_time(info, h.start, h.end, track, h.sku_id)
+    else:
+        t = h.start + min(3.0, (h.end - h.start) / 2)
+    piece = next((p for p in ok if p.start <= t < p.end), ok[0])
+    name = f"{h.id}.jpg"
+    try:
+        segments.thumbnail(segments_dir / str(piece.file), min(t - piece.start, piece.duration - 0.2), out_dir / name,
+                           width)
+    except MediaOpenError:
+        return h
+    return replace(h, thumbnail=name)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from replay.errors import ReplayError
-from replay.live.follower import ACTIVE, STALE_HEARTBEAT, Follower, _alive
+from replay.live.follower import Follower
 from replay.live.store import LiveStore
+from replay.live.stream import ACTIVE, STALE_HEARTBEAT, alive
 from replay.settings import Settings
 from replay.store.database import Database
 
@@ -60,7 +61,7 @@ class LiveManager:
         if proc is not None and proc.poll() is None:
             return True
         row = LiveStore(db).row(stream_id)
-        return bool(row and _alive(row.pid) and time.time() - (row.heartbeat or 0) < STALE_HEARTBEAT)
+        return bool(row and alive(row.pid) and time.time() - (row.heartbeat or 0) < STALE_HEARTBEAT)
 
     def resume(self, db: Database) -> int:
         """Start a follower for every stream left following by a server or follower that stopped."""
