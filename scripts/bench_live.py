@@ -14,6 +14,8 @@ folders of ../shared/bench do. For each one:
    - publication lag of each truth segment: from the moment the fed stream reached the segment's truth end
      (feed start + end / speed) to the `final` event of the 看点 matched to it (same SKU, IoU >= 0.5), in wall
      seconds; p50, p95 and max per stream (targets at 1×: p50 <= 45 s, p95 <= 90 s);
+   - media lag of each truth segment: seconds of recording from its truth end to how far the follower had
+     transcribed when it published the 看点 final; it depends neither on the machine nor on the speed;
    - time to a finished index: from the publication of the last segment to the `ended` event (target <= 60 s);
    - agreement: seg_f1@0.5 of the followed index against the offline one (the offline index as the truth), and
      both against truth.json;
@@ -22,6 +24,8 @@ folders of ../shared/bench do. For each one:
 Lag and CPU figures mean something only at --speed 1 on a quiet machine; at higher speeds the follower falls
 behind by design and the figures only show that the script works. Agreement does not depend on the speed
 (the follower's windows and finality are in media seconds), so --speed 0 (everything at once) measures it fast.
+--rescore scores again what an earlier run left in --work, without feeding or following.
+Speed figures (lag, time to a finished index, CPU) are to be measured on a quiet machine, alone.
 
 Examples:
   python scripts/bench_live.py ../shared/bench/long1 --speed 1 --out .bench/live_long1.json   # the lag benchmark
@@ -93,10 +97,12 @@ def follow(stream: Path, work: Path, speed: float, env: dict[str, str], idle: fl
             raise SystemExit(f"the feeder stopped early ({feeder.returncode})")
         time.sleep(0.05)
     live_json = work / "live.json"
+    # stderr goes to a file, not a pipe: nothing reads a pipe while os.wait4 waits, and a full one would block.
+    log = (work / "follow.log").open("wb")
     t0 = time.monotonic()
     proc = subprocess.Popen([*REPLAY, "follow", str(feed_dir / "index.m3u8"), "--catalog", str(stream / "catalog.json"),
                              "--out", str(live_json), "--idle", str(idle)],
-                            env={**env, "REPLAY_DATA_DIR": str(data)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env={**env, "REPLAY_DATA_DIR": str(data)}, stdout=subprocess.DEVNULL, stderr=log)
     peak = [0]
     stop = threading.Event()
 
@@ -112,16 +118,23 @@ def follow(stream: Path, work: Path, speed: float, env: dict[str, str], idle: fl
     stop.set()
     sampler.join()
     feeder.wait()
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    log.close()
+    err = (work / "follow.log").read_text("utf-8", "replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"replay follow failed:\n{err[-2000:]}")
-    feed = json.loads((feed_dir / "feed.json").read_text())
-    db = sqlite3.connect(data / "replay.db")
-    events = [(t, json.loads(d), at) for t, d, at in db.execute("select type, data, at from live_events order by seq")]
     cpu = usage.ru_utime + usage.ru_stime
-    return {"feed": feed, "events": events, "live_json": live_json, "wall": wall, "cpu_seconds": cpu,
-            "cores": cpu / wall if wall > 0 else None, "peak_rss_mb": peak[0] / 2**20,
-            "maxrss_mb": usage.ru_maxrss / 1024}
+    return {**recorded(work), "wall": wall, "cpu_seconds": cpu, "cores": cpu / wall if wall > 0 else None,
+            "peak_rss_mb": peak[0] / 2**20, "maxrss_mb": usage.ru_maxrss / 1024}
+
+
+def recorded(work: Path) -> dict[str, Any]:
+    """What a finished follow left in ``work``: the feed's log, the follower's events, its index."""
+    feed = json.loads((work / "feed" / "feed.json").read_text())
+    db = sqlite3.connect(work / "live-data" / "replay.db")
+    events = [(t, json.loads(d), at) for t, d, at in db.execute("select type, data, at from live_events order by seq")]
+    db.close()
+    return {"feed": feed, "events": events, "live_json": work / "live.json", "wall": None, "cpu_seconds": None,
+            "cores": None, "peak_rss_mb": None}
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -134,21 +147,41 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def lags(truth: dict[str, Any], run: dict[str, Any], speed: float) -> dict[str, Any]:
-    """Per truth segment: wall seconds from the fed stream reaching its end to its 看点 being published final."""
-    finals = {d["id"]: (d, at) for t, d, at in run["events"] if t == "final"}
-    final_list = [d for d, _ in finals.values()]
-    pairs = match(as_segments(truth["segments"]), as_segments(final_list), lambda a, b: iou(a, b) >= 0.5, iou)
+    """Per truth segment matched to a final 看点 (same SKU, IoU >= 0.5):
+    - ``lag``: wall seconds from the fed stream reaching the segment's truth end to the `final` event (speed > 0);
+    - ``media_lag``: seconds of recording from the truth end to how far the follower had transcribed when it
+      published that 看点 final (the `progress` event committed with it). It does not depend on the machine or
+      the speed; at 1× the wall lag is about this plus one segment, one window's ASR time and one poll."""
+    finals: dict[str, tuple[dict[str, Any], float, float | None]] = {}
+    waiting: list[str] = []
+    for kind, data, at in run["events"]:
+        if kind == "final":
+            finals[data["id"]] = (data, at, None)
+            waiting.append(data["id"])
+        elif kind == "progress":
+            for hid in waiting:
+                finals[hid] = (finals[hid][0], finals[hid][1], data["transcribed"])
+            waiting = []
+    pairs = match(as_segments(truth["segments"]), as_segments([d for d, _, _ in finals.values()]),
+                  lambda a, b: iou(a, b) >= 0.5, iou)
+    by_key = {(d["sku_id"], d["start"], d["end"]): (at, done) for d, at, done in finals.values()}
     start = run["feed"]["started_at"]
-    out, missing = [], 0
-    by_key = {(d["sku_id"], d["start"], d["end"]): at for d, at in finals.values()}
+    out = []
     for t, p in pairs:
-        at = by_key[(p["sku_id"], p["start"], p["end"])]
-        reached = start + t["end"] / speed
-        out.append({"sku_id": t["sku_id"], "truth_end": t["end"], "lag": round(at - reached, 2)})
-    missing = len(truth["segments"]) - len(pairs)
-    values = [x["lag"] for x in out]
-    return {"per_segment": out, "unmatched": missing, "p50": _pct(values, 0.5), "p95": _pct(values, 0.95),
-            "max": max(values) if values else None}
+        at, done = by_key[(p["sku_id"], p["start"], p["end"])]
+        row = {"sku_id": t["sku_id"], "truth_end": t["end"], "media_lag": round(done - t["end"], 2) if done else None}
+        if speed > 0:
+            row["lag"] = round(at - (start + t["end"] / speed), 2)
+        out.append(row)
+    res: dict[str, Any] = {"per_segment": out, "unmatched": len(truth["segments"]) - len(pairs)}
+    for key in ("lag", "media_lag"):
+        values = [x[key] for x in out if x.get(key) is not None]
+        res[key] = {"p50": _pct(values, 0.5), "p95": _pct(values, 0.95), "max": max(values) if values else None}
+    return res
+
+
+def _round(x: float | None, n: int) -> float | None:
+    return None if x is None else round(x, n)
 
 
 def bench(stream: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
@@ -156,17 +189,21 @@ def bench(stream: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[s
     work.mkdir(parents=True, exist_ok=True)
     print(f"[{stream.name}] offline index …", flush=True)
     off_json, off_seconds = offline(stream, work, env)
-    print(f"[{stream.name}] feeding at {args.speed}× and following …", flush=True)
-    run = follow(stream, work, args.speed, env, args.idle)
+    if args.rescore:
+        run = recorded(work)
+        args.speed = run["feed"]["speed"]
+    else:
+        print(f"[{stream.name}] feeding at {args.speed}× and following …", flush=True)
+        run = follow(stream, work, args.speed, env, args.idle)
     live = json.loads(run["live_json"].read_text())
     off = json.loads(off_json.read_text())
     agreement = score({"segments": off["highlights"], "duration": off["duration"]}, live["highlights"])
     res: dict[str, Any] = {
         "stream": stream.name, "speed": args.speed, "duration": run["feed"]["duration"],
         "agreement_seg_f1@0.5": round(agreement["seg_f1@0.5"], 4), "agreement": agreement,
-        "follow_wall_seconds": round(run["wall"], 1), "cpu_seconds": round(run["cpu_seconds"], 1),
-        "cores": round(run["cores"], 3) if run["cores"] is not None else None,
-        "peak_rss_mb": round(run["peak_rss_mb"], 1), "offline_seconds": round(off_seconds, 1),
+        "follow_wall_seconds": _round(run["wall"], 1), "cpu_seconds": _round(run["cpu_seconds"], 1),
+        "cores": _round(run["cores"], 3), "peak_rss_mb": _round(run["peak_rss_mb"], 1),
+        "offline_seconds": round(off_seconds, 1),
         "load_average": os.getloadavg(),
     }
     ended = [at for t, _, at in run["events"] if t == "ended"]
@@ -178,24 +215,25 @@ def bench(stream: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[s
         truth = json.loads(truth_path.read_text())
         res["live_vs_truth"] = score(truth, live["highlights"])
         res["offline_vs_truth"] = score(truth, off["highlights"])
-        if args.speed > 0:
-            res["lag"] = lags(truth, run, args.speed)
+        res["lag"] = lags(truth, run, args.speed)
     return res
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    rows = ["| stream | speed | lag p50 | lag p95 | lag max | to finished index | agreement seg_f1@0.5 | "
-            "live vs truth | offline vs truth | peak RSS | CPU (cores) |", "|" + "---|" * 11]
+    rows = ["| stream | speed | lag p50 | lag p95 | lag max | media lag p50 / p95 / max | to finished index | "
+            "agreement seg_f1@0.5 | live vs truth | offline vs truth | peak RSS | CPU (cores) |", "|" + "---|" * 12]
 
     def f(x: Any, unit: str = "") -> str:
         return "–" if x is None else (f"{x:.1f}{unit}" if isinstance(x, float) else f"{x}{unit}")
 
     for r in results:
-        lag = r.get("lag") or {}
+        lag = (r.get("lag") or {}).get("lag") or {}
+        media = (r.get("lag") or {}).get("media_lag") or {}
         rows.append(f"| {r['stream']} | {r['speed']}× | {f(lag.get('p50'), ' s')} | {f(lag.get('p95'), ' s')} | "
-                    f"{f(lag.get('max'), ' s')} | {f(r['time_to_finished_index'], ' s')} | "
+                    f"{f(lag.get('max'), ' s')} | {f(media.get('p50'))} / {f(media.get('p95'))} / "
+                    f"{f(media.get('max'), ' s')} | {f(r['time_to_finished_index'], ' s')} | "
                     f"{r['agreement_seg_f1@0.5']:.3f} | {r.get('live_vs_truth', {}).get('seg_f1@0.5', float('nan')):.3f} | "
-                    f"{r.get('offline_vs_truth', {}).get('seg_f1@0.5', float('nan')):.3f} | {r['peak_rss_mb']:.0f} MB | "
+                    f"{r.get('offline_vs_truth', {}).get('seg_f1@0.5', float('nan')):.3f} | {f(r['peak_rss_mb'], ' MB')} | "
                     f"{f(r['cores'])} |")
     return "\n".join(rows)
 
@@ -208,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=".bench/live", help="working folder (offline indexes are kept and reused)")
     ap.add_argument("--idle", type=float, default=120.0, help="the follower's REPLAY_LIVE_IDLE_SECONDS")
     ap.add_argument("--out", type=Path, default=None, help="write every figure as JSON here")
+    ap.add_argument("--rescore", action="store_true",
+                    help="feed and follow nothing: score what an earlier run left in --work (no RSS or CPU then)")
     args = ap.parse_args(argv)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cache = REPO / "data" / "models"
