@@ -55,7 +55,7 @@ def register_live(body: Any, request: Request, db: Database) -> JSONResponse:
                                 hint="start the packager or recorder first, then register its playlist or file")
         source = str(path)
     check_source(source, policy)  # a refused host or address: 403 now, not in the follower
-    catalog = _load_catalog(body, settings)
+    catalog, _ = _load_catalog(body, settings)
     with_options(settings, body.options)
     stream_id = live_stream_id(source)
     store = LiveStore(db)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.errors import ReplayError
+from replay.jobs.lifecycle import abandon
 from replay.live.follower import Follower
 from replay.live.store import LiveStore
 from replay.live.stream import ACTIVE, STALE_HEARTBEAT, alive
@@ -66,7 +67,13 @@ class LiveManager:
     def resume(self, db: Database) -> int:
         """Start a follower for every stream left following by a server or follower that stopped."""
         n = 0
-        for row in LiveStore(db).rows(ACTIVE):
+        rows = LiveStore(db).rows(ACTIVE)
+        # A live job left queued or running whose stream is no longer followed has nothing to resume.
+        active_jobs = {row.job_id for row in rows}
+        for job in db.interrupted_jobs():
+            if job.kind == "live" and job.id not in active_jobs:
+                abandon(db, job.id, "follow the stream again with POST /streams and \"live\": true")
+        for row in rows:
             if self.running(row.stream_id, db):
                 continue
             job_id = row.job_id
