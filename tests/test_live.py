@@ -38,6 +38,14 @@ def finished(proc: subprocess.Popen, timeout: float = 900) -> str:
     return text
 
 
+def alive(proc: subprocess.Popen) -> bool:
+    """Fail now, with its output, when the follower being waited on has stopped (not after the wait's timeout)."""
+    if proc.poll() is not None:
+        out = proc.stdout.read().decode("utf-8", "replace") if proc.stdout else ""
+        raise AssertionError(f"the follower stopped ({proc.returncode}):\n{out[-3000:]}")
+    return True
+
+
 def assert_one_timeline(store: LiveStore, stream_id: str, duration: float) -> None:
     pieces = store.pieces(stream_id)
     assert [p.n for p in pieces] == list(range(len(pieces)))
@@ -67,6 +75,7 @@ def test_kill_9_and_resume_leave_no_duplicates_and_no_gaps(tmp_path: Path) -> No
     store = LiveStore(db)
 
     def some_final() -> bool:
+        alive(proc)
         return any(t == "final" for _, t, _ in events(db, sid)) if store.row(sid) else False
 
     wait_for(some_final, 600, "a final 看点 before the kill")
@@ -154,7 +163,7 @@ def test_a_growing_file_is_followed_to_its_end(tmp_path: Path, name: str, end: s
     db = Database(settings.database)
     store = LiveStore(db)
     if end == "ctrl-c":
-        wait_for(lambda: store.row(sid) and store.row(sid).transcribed > 20, 600, "a first window")
+        wait_for(lambda: alive(proc) and store.row(sid) and store.row(sid).transcribed > 20, 600, "a first window")
         proc.send_signal(signal.SIGINT)  # Ctrl-C: end here, finish the index
     text = finished(proc)
     feeder.wait(timeout=120)

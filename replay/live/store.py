@@ -283,7 +283,8 @@ class LiveStore:
         with self.db.atomic():
             self.db["highlights"].delete_where("stream_id = ?", [stream_id])
             self.db["highlights"].insert_all(
-                ({**to_json(h), "id": h.id or highlight_id(stream_id, h.sku_id, h.start), "stream_id": stream_id,
+                ({**{k: v for k, v in to_json(h).items() if k != "edited"},  # edits live apart (replay/edits)
+                  "id": h.id or highlight_id(stream_id, h.sku_id, h.start), "stream_id": stream_id,
                   "idx": n, "evidence": _dumps(to_json(h.evidence))} for n, h in enumerate(highlights)))
             self.db["live_streams"].update(stream_id, {"anchor": anchor, "heartbeat": now})
             if stream_state is not None:
