@@ -193,20 +193,30 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="Example: python scripts/feed_live.py ../shared/bench/long1/stream.mp4 "
                                         "/tmp/feed --speed 1", formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("source")
-    ap.add_argument("out_dir")
+    ap.add_argument("source", help="an existing recording (.mp4, .flv, .ts)")
+    ap.add_argument("out_dir", help="where index.m3u8 and its segments (or the growing file) are written")
     ap.add_argument("--speed", type=float, default=1.0, help="X× real time (0: everything at once)")
-    ap.add_argument("--segment-seconds", type=float, default=4.0)
+    ap.add_argument("--segment-seconds", type=float, default=4.0, help="segment length (keyframes placed to match)")
     ap.add_argument("--copy", action="store_true", help="never re-encode: segments at the source's own keyframes")
     ap.add_argument("--fmp4", action="store_true", help="fMP4 segments with an init section (EXT-X-MAP)")
-    ap.add_argument("--no-endlist", action="store_true")
-    ap.add_argument("--window", type=int, default=None)
-    ap.add_argument("--as-file", default=None, help="write a growing NAME.ts/.flv/.mp4 instead of a playlist")
-    for name in ("drop", "missing", "duplicate", "corrupt", "discontinuity", "rewind"):
-        ap.add_argument(f"--{name}", type=int, action="append", default=[])
-    ap.add_argument("--late", action="append", default=[])
-    ap.add_argument("--stall", action="append", default=[])
-    ap.add_argument("--hold", action="append", default=[], help="K:FILE: publish nothing before K until FILE exists")
+    ap.add_argument("--no-endlist", action="store_true", help="never write #EXT-X-ENDLIST (the follower's idle "
+                                                              "timeout or an explicit end must end it)")
+    ap.add_argument("--window", type=int, default=None, metavar="N",
+                    help="a sliding playlist of the last N entries (as CDNs serve live)")
+    ap.add_argument("--as-file", default=None, metavar="NAME",
+                    help="write a growing NAME.ts/.flv/.mp4 instead of a playlist")
+    faults = {"drop": "it slides out of the playlist before it is seen (the numbers jump past it)",
+              "missing": "list the segment, never write its file", "duplicate": "list the same segment again",
+              "corrupt": "write garbage instead of the segment", "discontinuity": "put #EXT-X-DISCONTINUITY before it",
+              "rewind": "after it, numbering starts again at 0 (the packager restarted)"}
+    for name, what in faults.items():
+        ap.add_argument(f"--{name}", type=int, action="append", default=[], metavar="K",
+                        help=f"segment K (from 0, repeatable): {what}")
+    ap.add_argument("--late", action="append", default=[], metavar="K:S",
+                    help="list segment K on time, write its file S seconds later")
+    ap.add_argument("--stall", action="append", default=[], metavar="K:S", help="publish nothing for S seconds before K")
+    ap.add_argument("--hold", action="append", default=[], metavar="K:FILE",
+                    help="publish nothing before K until FILE exists")
     args = ap.parse_args(argv)
     if args.as_file:
         feed_file(args)

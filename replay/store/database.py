@@ -175,8 +175,9 @@ class Database:
         return [self.job(i) for i in ids]
 
     def stream_state(self, stream_id: str) -> str | None:
-        """The stream's state: its latest *index* job's. A clip job's failure is the clip job's alone."""
-        row = next(self.db.query("select state from jobs where stream_id = ? and kind = 'index' "
+        """The stream's state: its latest *index* job's (or live job's: a stream being followed, replay/live).
+        A clip job's failure is the clip job's alone."""
+        row = next(self.db.query("select state from jobs where stream_id = ? and kind in ('index', 'live') "
                                  "order by created_at desc limit 1", [stream_id]), None)
         return row["state"] if row else None
 
