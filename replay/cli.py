@@ -17,6 +17,7 @@ from rich.table import Table
 
 from replay.edits.cli import edit_cmd
 from replay.errors import ReplayError
+from replay.live.cli import follow_cmd
 from replay.settings import Settings, describe, load_settings, merge, parse_assignments
 from replay.timecode import clock
 
@@ -403,6 +404,9 @@ def demo_cmd(
     for title, stream_id in players:
         console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
     uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, log_level="warning")).run()
+
+
+app.command("follow")(follow_cmd)  # issue 14: index a recording while it is being written (replay/live/cli.py)
 
 
 @app.command("config")

@@ -286,3 +286,46 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
 
 def ocr_calls_per_hour(track: VisualTrack, info: MediaInfo) -> float:
     return track.ocr_calls / max(info.duration, 1e-9) * 3600.0
+
+
+class SegmentAnalyser:
+    """``analyse`` one piece of a recording at a time, for a recording that is still growing (replay/live).
+
+    Push each new segment (its own MediaInfo, and where it starts on the recording's clock); the OCR state, the
+    card cache and the scene detector carry over from one segment to the next, so a card that stays up across
+    segments is read once, as ``analyse`` reads it once. Returns the segment's events and frame sharpness, times
+    on the recording's clock.
+    """
+
+    def __init__(self, catalog: Catalog, options: VisualOptions = VisualOptions(),
+                 engine: OcrEngine | None = None) -> None:
+        self.options = options
+        self.engine = engine or OcrEngine(threads=options.ocr_threads)
+        self.analyser = _Analyser(catalog, options, self.engine)
+        self.detector = SceneDetector(FrameOptions(min_scene_seconds=0.0))
+        self.frame_options: FrameOptions | None = None
+        self.frames = 0
+
+    def push(self, info: MediaInfo, offset: float) -> tuple[list[VisualEvent], list[tuple[float, float]]]:
+        if not info.has_video:
+            return [], []
+        if self.frame_options is None:  # keyframes or a fixed rate, decided on the first segment
+            self.frame_options = _sample_options(info, self.options)
+        first = len(self.analyser.state.events)
+        cuts: list[VisualEvent] = []
+        sharp: list[tuple[float, float]] = []
+        shift = int(round(offset * (info.fps or 25.0)))
+        try:
+            for frame in iter_frames(info, self.frame_options):
+                frame = Frame(frame.index + shift, frame.time + offset, frame.image)
+                self.frames += 1
+                small = cv2.resize(frame.image, (64, 36), interpolation=cv2.INTER_AREA)
+                cut = self.detector.push(Frame(frame.index, frame.time, small))
+                if cut is not None:
+                    cuts.append(VisualEvent("scene_cut", round(cut.time, 4), cut.kind, None, cut.score, cut.frame_index))
+                self.analyser.push(frame)
+                sharp.append((round(frame.time, 3), round(sharpness(cv2.resize(frame.image, (320, 180))), 1)))
+        except MediaOpenError:
+            pass  # a segment whose picture does not decode still has its audio; its frames are simply missing
+        events = sorted(self.analyser.state.events[first:] + cuts, key=lambda e: (e.time, e.kind))
+        return events, sharp
