@@ -111,6 +111,9 @@ def index_cmd(
         console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  peak RSS {t.peak_rss_mb:6.0f} MB"
                       + ("  (resumed)" if t.resumed else ""))
     console.print(f"stream id: {result.stream_id}  ·  `replay serve` then open /streams/{result.stream_id}")
+    from replay.hls.cli import run_scheduled
+
+    run_scheduled(Database(settings.database), settings, result.stream_id)  # package.enabled (issue 18)
 
 
 @app.command("index-batch")
@@ -242,12 +245,14 @@ def clip_cmd(
 
     Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --subtitles burn --out clip.mp4
     """
+    from replay.hls.package import clip_source, hls_dir
     from replay.media.clips import cut_clip
     from replay.media.probe import probe
     from replay.store.database import Database
 
-    db = Database(_settings().database)
-    info = probe(db.stream(stream)["path"])
+    settings = _settings()
+    db = Database(settings.database)
+    info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
     sku = title = None
     if highlight is not None:
         hs = db.highlights(stream).highlights
@@ -280,12 +285,14 @@ def export_cmd(
 
     Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical
     """
+    from replay.hls.package import clip_source, hls_dir
     from replay.media.clips import export_stream
     from replay.media.probe import probe
     from replay.store.database import Database
 
-    db = Database(_settings().database)
-    info = probe(db.stream(stream)["path"])
+    settings = _settings()
+    db = Database(settings.database)
+    info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
     with _progress_bar() as bar:
         task = bar.add_task("export", total=1.0, stage="export")
         path = export_stream(info, db.highlights(stream).highlights, out_dir,
@@ -370,6 +377,11 @@ def config_cmd() -> None:
         value = getattr(settings, path[0]) if len(path) == 1 else getattr(getattr(settings, path[0]), path[1])
         table.add_row(variable, str(value), str(default), meaning)
     out.print(table)
+
+
+from replay.hls.cli import package_cmd  # noqa: E402 - issue 18: `replay package`
+
+app.command("package")(package_cmd)
 
 
 def main() -> None:

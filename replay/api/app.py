@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from replay.api import errors, routes_clips, routes_media, routes_search, routes_streams, routes_uploads, routes_web
+from replay.api import errors, routes_clips, routes_hls, routes_media, routes_search, routes_streams, routes_uploads, routes_web
 from replay.api.deps import AppContext
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     app = FastAPI(title="replay", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web):
+    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web, routes_hls):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

@@ -19,6 +19,7 @@ from typing import Any
 
 from replay.contracts import Catalog, Progress
 from replay.errors import ReplayError
+from replay.hls.job import PackageLane, PackageRequest, request_of
 from replay.jobs.lifecycle import Report, abandon, requeue, run_job, summary
 from replay.media.clips import ClipOptions
 from replay.settings import Settings, with_options
@@ -63,10 +64,12 @@ def clips_dir(settings: Settings, stream_id: str) -> Path:
 
 
 def clip_work(settings: Settings, req: ClipRequest, db: Database, report: Report) -> dict:
+    from replay.hls.package import clip_source, hls_dir
     from replay.media.clips import cut_clip
     from replay.media.probe import probe
 
-    info = probe(db.stream(req.stream_id)["path"])
+    # The original while it is kept, else the best HLS rendition (package.keep_original=false).
+    info = probe(clip_source(Path(db.stream(req.stream_id)["path"]), hls_dir(settings.stream_dir(req.stream_id))))
     out = clips_dir(settings, req.stream_id) / f"{req.job_id}.mp4"
     r = cut_clip(info, req.start, req.end, out, req.options, db.transcript(req.stream_id).segments,
                  progress=lambda f: report(Progress("clip", f)), sku_id=req.sku_id, title=req.title)
@@ -97,6 +100,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._pending = 0  # submitted and not yet finished; guarded by _done
         self._done = threading.Condition()
+        # Package jobs (issue 18) run on their own lane and stop while this one has work (replay/hls/job.py).
+        self.packages = PackageLane(settings, busy=lambda: self._pending > 0)
 
     def start(self) -> None:
         with self._lock:
@@ -104,8 +109,11 @@ class JobRunner:
                 self._thread = threading.Thread(target=self._loop, name="replay-jobs", daemon=True)
                 self._thread.start()
 
-    def submit(self, req: IndexRequest | ClipRequest) -> None:
+    def submit(self, req: IndexRequest | ClipRequest | PackageRequest) -> None:
         """Queue a job whose row (state 'queued') already exists in the database."""
+        if isinstance(req, PackageRequest):
+            self.packages.submit(req)
+            return
         with self._done:
             self._pending += 1
         self._queue.put(req)
@@ -116,6 +124,11 @@ class JobRunner:
         n = 0
         for job in db.interrupted_jobs():
             data = job.options or {}
+            if job.kind == "package":
+                requeue(db, job.id)
+                self.packages.submit(request_of(job))
+                n += 1
+                continue
             if job.kind != "index" or "path" not in data:
                 abandon(db, job.id, "register the stream again with POST /streams, or ask for the clip again")
                 continue
@@ -132,6 +145,7 @@ class JobRunner:
             return self._done.wait_for(lambda: self._pending == 0, timeout)
 
     def close(self, timeout: float = 5.0) -> None:
+        self.packages.close(timeout)
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout)
@@ -157,6 +171,8 @@ class JobRunner:
             work = lambda report: self.work(req, db, report)  # noqa: E731
         try:
             run_job(db, req.job_id, work)
+            if isinstance(req, IndexRequest):
+                self.packages.pick_up(db)  # the package job its pipeline queued, if package.enabled
         except ReplayError as exc:
             log.warning("job %s failed: %s", req.job_id, exc)
         except Exception:  # a bug: the lifecycle recorded a clean error; keep the worker alive, log the traceback

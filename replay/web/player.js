@@ -5,6 +5,7 @@ import { $, base, clock, currentAt, el, getJSON, playFrom, seek, segmentsOf, sta
 import { hideCard, markDots, renderDots } from "./player-bar.js";
 import { closeBag, markProducts, openBag, renderProducts, selectProduct, showUnexplained, syncSheet } from "./player-bag.js";
 import { togglePlay } from "./player-touch.js";
+import { attachSource } from "./player-hls.js";
 
 // Icons are inline SVG: symbol characters (⏭, 🔊) need fonts that a kiosk or server may not have.
 const ICON = {
@@ -154,7 +155,7 @@ async function load() {
 function init() {
   $("play").innerHTML = ICON.play;
   $("mute").innerHTML = ICON.sound;
-  video.src = `${base}/media`;
+  attachSource();  // the HLS ladder when the stream has one, else the original (player-hls.js)
   video.append(el("track", { kind: "subtitles", srclang: "zh", label: "中文字幕", src: `${base}/subtitles.vtt` }));
   applyLayout();
   load().then(() => {
