@@ -185,7 +185,7 @@ def test_ffmpeg_stops_while_paused(tmp_path: Path) -> None:
                                                                   "pause": hold.is_set})
     t.start()
     assert hold.wait(20)
-    time.sleep(1.0)  # let the runner see the pause and stop ffmpeg
+    time.sleep(1.5)  # let the runner see the pause and stop ffmpeg
     before = len(seen), seen[-1]
     time.sleep(2.0)
     assert (len(seen), seen[-1]) == before or seen[-1] - before[1] < 0.05  # stopped: no progress while held

@@ -59,12 +59,13 @@ def run_ffmpeg(args: list[str], *, duration: float = 0.0, progress: ProgressFn |
                             preexec_fn=_lowest_priority)
     assert proc.stdout is not None and proc.stderr is not None
     err: list[str] = []
+    latest = [0.0, 0.0]  # [written by the reader, reported]: progress is reported from this thread only
 
     def read_progress() -> None:
         for line in proc.stdout:  # type: ignore[union-attr]
             m = re.match(r"out_time_us=(\d+)", line)
-            if m and progress and duration > 0:
-                progress(min(1.0, int(m[1]) / 1e6 / duration))
+            if m and duration > 0:
+                latest[0] = min(1.0, int(m[1]) / 1e6 / duration)
 
     readers = [threading.Thread(target=read_progress, daemon=True),
                threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)]  # type: ignore[union-attr]
@@ -78,6 +79,9 @@ def run_ffmpeg(args: list[str], *, duration: float = 0.0, progress: ProgressFn |
                 break
             except subprocess.TimeoutExpired:
                 pass
+            if progress and latest[0] > latest[1]:
+                latest[1] = latest[0]
+                progress(latest[1])
             want = bool(pause and pause())
             if want != stopped:
                 proc.send_signal(signal.SIGSTOP if want else signal.SIGCONT)

@@ -1,5 +1,5 @@
 // HLS streaming (issue 18). When the stream has been packaged (GET {base}/hls/master.m3u8), the player streams
-// its ladder: natively where the browser plays HLS itself (Safari, iOS), else with hls.js, which replay serves
+// its ladder: natively where the browser plays HLS itself (Safari, iOS; see nativeFirst), else with hls.js, which replay serves
 // from /vendor/hls.js (installed from the npm registry by scripts/install.sh; never a CDN). hls.js picks the
 // rendition from the measured bandwidth (ABR) unless the viewer picks one in the 清晰度 menu. Seeking is the
 // same <video>.currentTime, so 看讲解, the dots, search and deep links work as on the mp4.
@@ -83,13 +83,22 @@ function attachHlsJs(master, startPosition) {
   player.attachMedia(video);
 }
 
+// Native HLS on Safari and iOS (Apple's own player, and the only one on iPhones without MediaSource); hls.js
+// wherever MediaSource exists otherwise, Chromium included even though Chromium now plays HLS itself: its
+// native player offers no rendition choice and no per-rendition fallback. ?hls=native forces native.
+function nativeFirst(params) {
+  if (!video.canPlayType("application/vnd.apple.mpegurl")) return false;
+  if (params.get("hls") === "native") return true;
+  return !(window.MediaSource || window.ManagedMediaSource) || /^Apple/.test(navigator.vendor || "");
+}
+
 export async function attachSource() {
   const params = new URLSearchParams(location.search);
   if (params.get("media") === "original") { useOriginal("asked for the original"); return; }
   const master = `${base}/hls/master.m3u8`;
-  const packaged = await fetch(master, { method: "HEAD" }).then((r) => r.ok).catch(() => false);
+  const packaged = await fetch(master).then((r) => r.ok).catch(() => false);
   if (!packaged) { mark("mp4"); video.src = `${base}/media`; return; }
-  if (video.canPlayType("application/vnd.apple.mpegurl")) {
+  if (nativeFirst(params)) {
     mark("native");
     video.addEventListener("error", () => useOriginal("native HLS failed"), { once: true });
     video.src = master;
