@@ -219,7 +219,10 @@ def package_recording(source: Path, stream_id: str, folder: Path, options: Packa
         (folder / "plan.json").write_text(json.dumps({"key": key, "choices": {
             n: (c if isinstance(c, str) else to_json(c)) for n, c in plan.items()}}, ensure_ascii=False, indent=1))
     say("encode", SEARCH_SHARE)
-    parts = plan_parts(info.duration, options)
+    ts_parts = plan_parts(info.duration, options)
+    # fMP4 segments (the extra codecs) restart their timestamps in each ffmpeg run, whatever -output_ts_offset
+    # says, so those rungs are encoded whole: a killed job redoes such a rung from its start.
+    whole = plan_parts(info.duration, replace(options, part_seconds=info.duration + options.segment_seconds))
     cost = {r.name: r.width * r.height for r in rungs}
     total = sum(cost.values()) * info.duration or 1.0
     done_cost = 0.0
@@ -234,6 +237,7 @@ def package_recording(source: Path, stream_id: str, folder: Path, options: Packa
         sub = folder / rung.name
         sub.mkdir(exist_ok=True)
         rung_start = done_cost
+        parts = ts_parts if CODECS[rung.codec]["segments"] == "mpegts" else whole
         try:
             for part in parts:
                 if not part_done(sub, part):
