@@ -220,3 +220,53 @@ def test_package_job_waits_for_index_jobs(source: Path, tmp_path: Path) -> None:
     worker.join(120)
     assert not worker.is_alive() and progress[-1] == 1.0
     assert (settings.stream_dir("s4") / "hls" / "master.m3u8").is_file()
+
+
+def test_pipeline_stage_only_queues_a_package_job(source: Path, tmp_path: Path) -> None:
+    from api_support import media_info
+
+    from replay.contracts import Catalog
+    from replay.pipeline import STAGES, Run, run_package
+
+    settings = Settings(data_dir=tmp_path / "data", media_root=tmp_path)
+    db = Database(settings.database)
+    info = media_info(source, 8.0, 640, 360)
+    db.upsert_stream("s5", info, "t")
+    run = Run(stream_id="s5", settings=settings, db=db, catalog=Catalog(items=()), title=None, executor=None,
+              progress=None, work_dir=tmp_path)
+    assert [s.name for s in STAGES[-2:]] == ["store", "package"]  # after the 看点 are stored
+    assert run_package(run, PackageOptions(), info) is None  # off by default
+    job_id = run_package(run, PackageOptions(enabled=True), info)
+    job = db.job(job_id)
+    assert (job.kind, job.state) == ("package", "queued")
+    assert run_package(run, PackageOptions(enabled=True), info) == job_id  # one pending job per stream
+    assert not (settings.stream_dir("s5") / "hls").exists()  # nothing encoded inside the index job
+
+
+def test_runner_packages_after_the_index_job(source: Path, tmp_path: Path) -> None:
+    from api_support import media_info
+
+    from replay.contracts import Catalog
+    from replay.jobs.runner import IndexRequest, JobRunner
+
+    small = PackageOptions(enabled=True, heights=(240,), preset="veryfast", sample_scenes=1, sample_seconds=1.0)
+    settings = Settings(data_dir=tmp_path / "data", media_root=tmp_path, package=small)
+    db = Database(settings.database)
+    video = Path(shutil.copy(source, tmp_path / "live.mp4"))
+    db.upsert_stream("s6", media_info(video, 8.0, 640, 360), "t")
+
+    def index_work(req, jobs_db, report):  # noqa: ANN001, ANN202 - what the pipeline's package stage leaves behind
+        create_package_job(jobs_db, req.stream_id)
+        return {"highlights": 0}
+
+    runner = JobRunner(settings, work=index_work)
+    job = db.create_job("s6", "index", {"path": str(video)})
+    runner.submit(IndexRequest(job_id=job.id, stream_id="s6", path=video, catalog=Catalog(items=())))
+    try:
+        assert runner.wait_idle(60) and runner.packages.wait_idle(300)
+    finally:
+        runner.close()
+    index_job = db.job(job.id)
+    [package_job] = [j for j in db.jobs_for("s6") if j.kind == "package"]
+    assert index_job.state == "done" and package_job.state == "done", package_job.error
+    assert package_job.result["renditions"] == ["240"] and package_job.updated_at > index_job.updated_at
