@@ -24,6 +24,7 @@ The player part serves each packaged source with the real app on 127.0.0.1 and o
 Chromium context per load with DevTools network emulation (1.5 Mbit/s down, 40 ms latency):
   first frame   ms from navigation start to the first video frame painted (muted autoplay), HLS vs ?media=original
   seek          ms from a click on 看讲解 (the 看点 at 8 s) to the first frame painted there
+  stalled       ms spent waiting for data during the 10 s of playing that follow the seek
 """
 
 from __future__ import annotations
@@ -66,6 +67,19 @@ document.addEventListener('DOMContentLoaded', () => {
   v.muted = true; v.autoplay = true;
   v.requestVideoFrameCallback(() => performance.mark('bench:first-frame'));
 });"""
+# Plays on for 10 s of wall time from where it is and sums the time spent waiting for data (rebuffering).
+STALLS = """async () => {
+  const v = document.getElementById('video');
+  let stalled = 0, since = v.readyState < 3 ? performance.now() : null;
+  const wait = () => { if (since === null) since = performance.now(); };
+  const go = () => { if (since !== null) { stalled += performance.now() - since; since = null; } };
+  v.addEventListener('waiting', wait); v.addEventListener('playing', go); v.addEventListener('canplay', go);
+  const t0 = v.currentTime;
+  await v.play().catch(() => {});
+  await new Promise((done) => setTimeout(done, 10000));
+  go();
+  return { stalled, played: v.currentTime - t0 };
+}"""
 SEEK = """async () => {
   const v = document.getElementById('video');
   const t0 = performance.now();
@@ -140,7 +154,7 @@ def browser_times(sources: dict[str, Path], settings: Settings, loads: int) -> d
         browser = launch(p)
         for name in sources:
             for mode, query in (("hls", ""), ("mp4", "?media=original")):
-                first, seek = [], []
+                first, seek, stalled = [], [], []
                 for n in range(loads + 1):  # the first load warms the server and the browser; not counted
                     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
                                                   is_mobile=True, has_touch=True, locale="zh-CN")
@@ -156,12 +170,15 @@ def browser_times(sources: dict[str, Path], settings: Settings, loads: int) -> d
                     if n:
                         first.append(page.evaluate("performance.getEntriesByName('bench:first-frame')[0].startTime"))
                         seek.append(page.evaluate(SEEK))
+                        stalled.append(page.evaluate(STALLS)["stalled"])
                     context.close()
                 out[f"{name}/{mode}"] = {"first_frame_ms": round(statistics.median(first)),
                                          "seek_ms": round(statistics.median(seek)),
-                                         "first_frame_max": round(max(first)), "seek_max": round(max(seek))}
-                print(f"  {name:7s} {mode:4s} first frame {out[f'{name}/{mode}']['first_frame_ms']:6d} ms"
-                      f"   seek {out[f'{name}/{mode}']['seek_ms']:6d} ms  (median of {loads})", flush=True)
+                                         "first_frame_max": round(max(first)), "seek_max": round(max(seek)),
+                                         "stalled_ms_in_10s": round(statistics.median(stalled))}
+                r = out[f"{name}/{mode}"]
+                print(f"  {name:7s} {mode:4s} first frame {r['first_frame_ms']:6d} ms   seek {r['seek_ms']:6d} ms"
+                      f"   stalled {r['stalled_ms_in_10s']:6d} ms of the next 10 s  (median of {loads})", flush=True)
         browser.close()
     return out
 

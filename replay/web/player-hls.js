@@ -96,17 +96,19 @@ export async function attachSource() {
   const params = new URLSearchParams(location.search);
   if (params.get("media") === "original") { useOriginal("asked for the original"); return; }
   const master = `${base}/hls/master.m3u8`;
+  const native = nativeFirst(params);
+  // hls.js loads while the master playlist is asked for: on a slow network the two round trips overlap.
+  const script = native ? null : loadScript("/vendor/hls.js").then(() => null, (err) => err);
   const packaged = await fetch(master).then((r) => r.ok).catch(() => false);
   if (!packaged) { mark("mp4"); video.src = `${base}/media`; return; }
-  if (nativeFirst(params)) {
+  if (native) {
     mark("native");
     video.addEventListener("error", () => useOriginal("native HLS failed"), { once: true });
     video.src = master;
     return;
   }
   const t = parseFloat(params.get("t"));
-  try {
-    await loadScript("/vendor/hls.js");
-  } catch (err) { useOriginal(err.message); return; }
+  const failed = await script;
+  if (failed) { useOriginal(failed.message); return; }
   attachHlsJs(master, isFinite(t) && t > 0 ? t : -1);
 }
