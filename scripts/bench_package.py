@@ -17,8 +17,9 @@ upload: x264 veryfast at a constant rate (nal-hrd=cbr), 2 s GOP, AAC 128 kbit/s 
 
 For each source it packages with the current settings (REPLAY_PACKAGE__* apply) and reports the rungs (CRF,
 worst sampled scene's SSIM, the whole rendition's SSIM against the source, kbit/s), the ladder's and the top
-rung's bytes against the source, and the speed: media seconds per wall second (x real time) and CPU seconds
-per media second, with the load average before and after. Speed depends on what else runs: measure alone.
+rung's bytes against the source, and the speed: the rate search (a fixed cost per recording: CPU seconds)
+and the encoding (media seconds per wall second, x real time, and CPU seconds per media second), with the
+load average before and after. Speed depends on what else runs: measure alone.
 
 The player part serves each packaged source with the real app on 127.0.0.1 and opens the player in a fresh
 Chromium context per load with DevTools network emulation (1.5 Mbit/s down, 40 ms latency):
@@ -48,7 +49,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from package_support import FOOTAGE, live_source, source_settings  # noqa: E402
 
 from replay.hls.options import PackageOptions  # noqa: E402
-from replay.hls.package import PackageResult, hls_dir, package_recording  # noqa: E402
+from replay.hls.package import PackageResult, hls_dir, package_recording, plan_rates  # noqa: E402
 from replay.media.ffmpeg import ffmpeg_path  # noqa: E402
 from replay.settings import Settings, load_settings  # noqa: E402
 
@@ -115,8 +116,10 @@ def cpu_children() -> float:
 
 def package_one(name: str, source: Path, folder: Path, options: PackageOptions) -> dict:
     load0, cpu0, t0 = os.getloadavg()[0], cpu_children(), time.monotonic()
-    result: PackageResult = package_recording(source, name, folder, options, force=True)
-    wall, cpu, load1 = time.monotonic() - t0, cpu_children() - cpu0, os.getloadavg()[0]
+    plan_rates(source, folder, options, force=True)  # the rate search alone: a fixed cost per recording
+    search_wall, search_cpu, cpu1, t1 = time.monotonic() - t0, cpu_children() - cpu0, cpu_children(), time.monotonic()
+    result: PackageResult = package_recording(source, name, folder, options)  # reuses the plan: encoding alone
+    wall, cpu, load1 = time.monotonic() - t1, cpu_children() - cpu1, os.getloadavg()[0]
     top = result.renditions[0]
     rungs = [{"rung": r.name, "size": f"{r.width}x{r.height}", "crf": r.crf, "ssim_sampled": r.ssim,
               "ssim_whole": round(whole_ssim(folder / r.name / "index.m3u8", source, r.width, r.height), 4),
@@ -126,7 +129,8 @@ def package_one(name: str, source: Path, folder: Path, options: PackageOptions) 
             "source_kbps": result.source_kbps, "ladder_bytes": result.ladder_bytes, "top_bytes": top.bytes,
             "ladder_pct": round(100 * result.ladder_bytes / result.source_bytes, 1),
             "top_pct": round(100 * top.bytes / result.source_bytes, 1), "rungs": rungs,
-            "wall_s": round(wall, 1), "x_realtime": round(result.duration / wall, 2),
+            "search_wall_s": round(search_wall, 1), "search_cpu_s": round(search_cpu, 1),
+            "encode_wall_s": round(wall, 1), "x_realtime": round(result.duration / wall, 2),
             "cpu_s_per_media_s": round(cpu / result.duration, 2), "load_before": round(load0, 2),
             "load_after": round(load1, 2)}
 
@@ -185,13 +189,14 @@ def browser_times(sources: dict[str, Path], settings: Settings, loads: int) -> d
 
 def print_table(rows: list[dict]) -> None:
     print("\n| source | s | source kbit/s | rungs: CRF, SSIM sampled / whole, kbit/s | ladder % of source | top % of source "
-          "| x real time | CPU s per s | load before/after |")
+          "| encoding: x real time, CPU s per s | search: CPU s | load before/after |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         rungs = "; ".join(f"{x['rung']} crf {x['crf']} {x['ssim_sampled']:.3f}/{x['ssim_whole']:.3f} {x['kbps']:.0f}"
                           for x in r["rungs"])
         print(f"| {r['source']} | {r['duration']:.0f} | {r['source_kbps']:.0f} | {rungs} | {r['ladder_pct']} "
-              f"| {r['top_pct']} | {r['x_realtime']} | {r['cpu_s_per_media_s']} | {r['load_before']}/{r['load_after']} |")
+              f"| {r['top_pct']} | {r['x_realtime']}x, {r['cpu_s_per_media_s']} | {r['search_cpu_s']} "
+              f"| {r['load_before']}/{r['load_after']} |")
 
 
 def main() -> None:
@@ -223,8 +228,9 @@ def main() -> None:
             row["source_settings"] = how
             rows.append(row)
             packaged[name] = source
-            print(f"  ladder {row['ladder_pct']}% of the source, top {row['top_pct']}%, {row['x_realtime']}x real time, "
-                  f"{row['cpu_s_per_media_s']} CPU s per s (load {row['load_before']} -> {row['load_after']})", flush=True)
+            print(f"  ladder {row['ladder_pct']}% of the source, top {row['top_pct']}%; encoding {row['x_realtime']}x real time, "
+                  f"{row['cpu_s_per_media_s']} CPU s per s; search {row['search_cpu_s']} CPU s "
+                  f"(load {row['load_before']} -> {row['load_after']})", flush=True)
         print_table(rows)
         player = {} if args.no_browser else browser_times(packaged, settings, args.loads)
     if args.out:

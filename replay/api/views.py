@@ -72,7 +72,8 @@ def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, A
         "links": {"player": base, "media": f"{base}/media", "highlights": f"{base}/highlights",
                   "transcript": f"{base}/transcript", "subtitles_vtt": f"{base}/subtitles.vtt",
                   "subtitles_srt": f"{base}/subtitles.srt", "chapters": f"{base}/chapters.vtt",
-                  "analytics": f"{base}/analytics", "search": f"{base}/search"},
+                  "analytics": f"{base}/analytics", "search": f"{base}/search",
+                  "package": f"{base}/package"},  # issue 18: the HLS ladder and its master playlist
     }
 
 

@@ -47,16 +47,14 @@ class EncodeFailed(MediaError):
     code = "encode_failed"
 
 
-def _lowest_priority() -> None:  # runs in the child between fork and exec
-    os.nice(19)
-
-
 def run_ffmpeg(args: list[str], *, duration: float = 0.0, progress: ProgressFn | None = None,
                pause: PauseFn | None = None, error: Callable[[str], ReplayError] | None = None) -> None:
     """``ffmpeg ARGS`` at nice 19, stopped while ``pause()`` is true; raises ``error(last stderr line)``."""
-    cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_lowest_priority)
+    # `nice` execs ffmpeg in place (same pid, so the stop and continue signals reach ffmpeg itself); a
+    # preexec_fn would do the same but is not safe in a threaded server.
+    nice = ["nice", "-n", "19"] if shutil.which("nice") else []
+    cmd = [*nice, ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stderr is not None
     err: list[str] = []
     latest = [0.0, 0.0]  # [written by the reader, reported]: progress is reported from this thread only

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replay.contracts import to_json
 from replay.errors import ReplayError
 from replay.hls.package import PackageResult, hls_dir, package_recording
 from replay.jobs.lifecycle import Report, run_job
@@ -155,6 +154,3 @@ class PackageLane:
                     self._pending -= 1
                     self._done.notify_all()
 
-
-def result_json(result: PackageResult | None) -> dict[str, Any] | None:
-    return to_json(result) if result is not None else None

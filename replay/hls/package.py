@@ -25,7 +25,7 @@ from pathlib import Path
 
 from replay.contracts import MediaInfo, Progress, fingerprint, from_json, to_json
 from replay.errors import MediaNotFound, ReplayError
-from replay.hls.encode import EncodeFailed, PauseFn, encode_part, part_done, part_segments, plan_parts
+from replay.hls.encode import EncodeFailed, Part, PauseFn, encode_part, part_done, part_segments, plan_parts
 from replay.hls.ladder import CODECS, Rung, plan_ladder
 from replay.hls.options import PackageOptions
 from replay.hls.search import Choice, build_reel, search_rate
@@ -131,7 +131,7 @@ def _codec_string(first_segment: Path, init: Path | None) -> str:
     return ",".join(out)
 
 
-def _write_rendition_playlist(folder: Path, parts, options: PackageOptions) -> tuple[int, float, float, int, str]:
+def _write_rendition_playlist(folder: Path, parts: tuple[Part, ...]) -> tuple[int, float, float, int, str]:
     """Join the parts' playlists into index.m3u8; returns (bytes, average kbps, peak kbps, segments, codecs)."""
     entries, total_bytes, total_dur, peak = [], 0, 0.0, 0.0
     first: tuple[Path, Path | None] | None = None
@@ -194,6 +194,21 @@ def _load_plan(folder: Path, key: str) -> dict[str, Choice | str] | None:
     return {name: (c if isinstance(c, str) else from_json(Choice, c)) for name, c in data["choices"].items()}
 
 
+def plan_rates(source: Path, folder: Path, options: PackageOptions, say: Callable[[str, float], None] | None = None,
+               pause: PauseFn | None = None, force: bool = False, info: MediaInfo | None = None) -> dict[str, Choice | str]:
+    """Each rung's rate (hls/plan.json): read back when the key matches, else searched after emptying the folder."""
+    info = info or probe(source, ProbeOptions(require_audio=False))
+    key = package_key(info, options)
+    plan = None if force else _load_plan(folder, key)
+    if plan is None:  # new key: start the folder over
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        plan = _search(source, info, plan_ladder(info, options), folder, options, say or (lambda stage, f: None), pause)
+        (folder / "plan.json").write_text(json.dumps({"key": key, "choices": {
+            n: (c if isinstance(c, str) else to_json(c)) for n, c in plan.items()}}, ensure_ascii=False, indent=1))
+    return plan
+
+
 def package_recording(source: Path, stream_id: str, folder: Path, options: PackageOptions,
                       report: ReportFn | None = None, pause: PauseFn | None = None, force: bool = False) -> PackageResult:
     """Package ``source`` into ``folder`` (see the module docstring); resumes what a previous run left."""
@@ -211,13 +226,7 @@ def package_recording(source: Path, stream_id: str, folder: Path, options: Packa
         if report:
             report(Progress(stage=stage, fraction=max(0.0, min(1.0, fraction))))
 
-    plan = None if force else _load_plan(folder, key)
-    if plan is None:  # new key: start the folder over
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        plan = _search(source, info, rungs, folder, options, say, pause)
-        (folder / "plan.json").write_text(json.dumps({"key": key, "choices": {
-            n: (c if isinstance(c, str) else to_json(c)) for n, c in plan.items()}}, ensure_ascii=False, indent=1))
+    plan = plan_rates(source, folder, options, say, pause, force, info)
     say("encode", SEARCH_SHARE)
     ts_parts = plan_parts(info.duration, options)
     # fMP4 segments (the extra codecs) restart their timestamps in each ffmpeg run, whatever -output_ts_offset
@@ -246,7 +255,7 @@ def package_recording(source: Path, stream_id: str, folder: Path, options: Packa
 
                     encode_part(source, info, rung, choice.crf, part, sub, options, pause=pause, progress=on_part)
                 done_cost += part.length * cost[rung.name]
-            size, kbps, peak, n, codecs = _write_rendition_playlist(sub, parts, options)
+            size, kbps, peak, n, codecs = _write_rendition_playlist(sub, parts)
             out.append(replace(base, state="done", crf=choice.crf, ssim=choice.ssim, ssim_passed=choice.passed,
                                bytes=size, kbps=kbps, peak_kbps=peak, segments=n, codecs=codecs))
         except EncodeFailed as exc:
