@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from replay.edits.cli import edit_cmd
 from replay.errors import ReplayError
 from replay.settings import Settings, describe, load_settings, merge, parse_assignments
 from replay.timecode import clock
@@ -88,14 +89,16 @@ def index_cmd(
 
     Example: replay index live.mp4 --catalog products.csv --out highlights.json --set detect.min_confidence=0.6
     """
-    from replay.catalog import load_catalog
+    from replay.catalog import read_catalog
     from replay.contracts import to_json
     from replay.jobs.lifecycle import index_with_job
     from replay.pipeline import PipelineOptions
     from replay.store.database import Database
 
     settings = _settings(sets, workers=workers, model=model, visual=_no_visual(no_visual))
-    cat = load_catalog(catalog)
+    loaded = read_catalog(catalog, settings.catalog_limits)
+    console.print(f"catalog: {len(loaded.catalog.items)} products, read as {loaded.encoding}")
+    cat = loaded.catalog
     with _progress_bar() as bar:
         task = bar.add_task("index", total=1.0, stage="probe")
         result = index_with_job(Database(settings.database), video, cat, settings,
@@ -213,20 +216,40 @@ def detect_cmd(
 
     settings = _settings(sets)
     tr = read_transcript(transcript)
-    found = detect(tr, load_catalog(catalog), settings.detect)
+    found = detect(tr, load_catalog(catalog, settings.catalog_limits), settings.detect)
     data = to_json(HighlightIndex.of(transcript.stem, tr.duration, found))
     if out_file:
         _write_json(out_file, data)
     _print_highlights(data)
 
 
-def _clip_options(padding: float, copy: bool, vertical: bool, subtitles: str):  # noqa: ANN202
+def _clip_options(padding: float, copy: bool, vertical: bool, subtitles: str, reframe: str = "auto",
+                  subtitle_position: str = "above_band"):  # noqa: ANN202
     from replay.media.clips import ClipOptions
 
     if subtitles not in ("none", "burn", "sidecar", "both"):
         raise typer.BadParameter("use none, burn, sidecar or both", param_hint="--subtitles")
+    if reframe not in ("auto", "center", "pad"):
+        raise typer.BadParameter("use auto, center or pad", param_hint="--reframe")
+    if subtitle_position not in ("above_band", "bottom", "top"):
+        raise typer.BadParameter("use above_band, bottom or top", param_hint="--subtitle-position")
     return ClipOptions(padding=padding, mode="copy" if copy else "accurate", vertical=vertical,
-                       subtitles=subtitles)  # type: ignore[arg-type]
+                       subtitles=subtitles, reframe=reframe,  # type: ignore[arg-type]
+                       subtitle_position=subtitle_position)  # type: ignore[arg-type]
+
+
+_REFRAME_HELP = ("With --vertical: auto (a 9:16 window following the host and the product card), center, "
+                 "or pad (the whole frame over a blurred fill).")
+_POSITION_HELP = "Burned subtitles: above_band (clear of the lower fifth, where product cards sit), bottom or top."
+
+
+def _print_clip_report(r) -> None:  # noqa: ANN001
+    if r.requested_start is not None and abs(r.requested_start - r.start) > 1e-3:
+        console.print(f"  starts at the keyframe {r.start:.2f} s ({r.requested_start - r.start:.2f} s before the asked "
+                      f"{r.requested_start:.2f} s)")
+    for f in r.price_flags:
+        console.print(f"  [yellow]check the price[/yellow] at {f.time:.1f} s: the subtitle says {f.said:g}, the "
+                      f"catalog lists {', '.join(f'{p:g}' for p in f.expected)}: 「{f.text}」")
 
 
 @app.command("clip")
@@ -240,12 +263,20 @@ def clip_cmd(
     copy: Annotated[bool, typer.Option("--copy", help="Fast stream copy from the keyframe before the start.")] = False,
     vertical: Annotated[bool, typer.Option("--vertical", help="9:16 output for short-video apps.")] = False,
     subtitles: Annotated[str, typer.Option(help="none, burn, sidecar (.srt+.vtt) or both.")] = "sidecar",
+    reframe: Annotated[str, typer.Option(help=_REFRAME_HELP)] = "auto",
+    subtitle_position: Annotated[str, typer.Option(help=_POSITION_HELP)] = "above_band",
 ) -> None:
-    """Cut one 看点 (or a time range) of an indexed stream into a clip, checked with ffprobe.
+    """Cut one 看点 (or a time range) of an indexed stream into a clip, checked with ffprobe. The 看点 and the
+    subtitles are the corrected ones (`replay edit`).
 
-    Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --subtitles burn --out clip.mp4
+    Prices said in the clip are checked against the catalog, and any the catalog does not list for the 看点's
+    product are printed: correct the transcript before burning them in.
+
+    Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --reframe auto --subtitles burn --out clip.mp4
     """
+    from replay.edits import corrected_highlights
     from replay.hls.package import clip_source, hls_dir
+    from replay.jobs.clip_inputs import clip_inputs
     from replay.media.clips import cut_clip
     from replay.media.probe import probe
     from replay.store.database import Database
@@ -255,7 +286,7 @@ def clip_cmd(
     info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
     sku = title = None
     if highlight is not None:
-        hs = db.highlights(stream).highlights
+        hs = corrected_highlights(db, stream).highlights  # an editor's times and SKU (replay edit)
         h = next((x for x in hs if x.id == highlight), None)
         if h is None and highlight.isdigit() and 1 <= int(highlight) <= len(hs):
             h = hs[int(highlight) - 1]
@@ -266,10 +297,14 @@ def clip_cmd(
         raise typer.BadParameter("give --highlight, or both --start and --end")
     with _progress_bar() as bar:
         task = bar.add_task("clip", total=1.0, stage="clip")
-        r = cut_clip(info, start, end, out_file, _clip_options(padding, copy, vertical, subtitles),
-                     db.transcript(stream).segments, lambda f: bar.update(task, completed=f), sku_id=sku, title=title)
+        inputs = clip_inputs(db, stream)
+        r = cut_clip(info, start, end, out_file,
+                     _clip_options(padding, copy, vertical, subtitles, reframe, subtitle_position), inputs.segments,
+                     lambda f: bar.update(task, completed=f), sku_id=sku, title=title, cards=inputs.cards,
+                     catalog=inputs.catalog)
     console.print(f"wrote {r.path} ({r.start:.2f}-{r.end:.2f} s, {r.duration:.2f} s)"
                   + "".join(f"\n  + {p}" for p in r.subtitles))
+    _print_clip_report(r)
 
 
 @app.command("export")
@@ -280,12 +315,18 @@ def export_cmd(
     copy: Annotated[bool, typer.Option("--copy", help="Fast stream copy from keyframes.")] = False,
     vertical: Annotated[bool, typer.Option("--vertical", help="9:16 output.")] = False,
     subtitles: Annotated[str, typer.Option(help="none, burn, sidecar or both.")] = "sidecar",
+    reframe: Annotated[str, typer.Option(help=_REFRAME_HELP)] = "auto",
+    subtitle_position: Annotated[str, typer.Option(help=_POSITION_HELP)] = "above_band",
 ) -> None:
     """Write every 看点 of a stream as a clip, plus index.json (SKU, title, times, files) for editing tools.
 
-    Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical
+    index.json also lists, per clip, the start it really has (--copy starts at a keyframe) and the prices said in
+    it that the catalog does not list for its product.
+
+    Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical --reframe auto
     """
     from replay.hls.package import clip_source, hls_dir
+    from replay.jobs.clip_inputs import clip_inputs
     from replay.media.clips import export_stream
     from replay.media.probe import probe
     from replay.store.database import Database
@@ -295,10 +336,15 @@ def export_cmd(
     info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
     with _progress_bar() as bar:
         task = bar.add_task("export", total=1.0, stage="export")
+        inputs = clip_inputs(db, stream)
         path = export_stream(info, db.highlights(stream).highlights, out_dir,
-                             _clip_options(padding, copy, vertical, subtitles), db.transcript(stream).segments,
-                             lambda f: bar.update(task, completed=f), stream_id=stream)
+                             _clip_options(padding, copy, vertical, subtitles, reframe, subtitle_position),
+                             inputs.segments, lambda f: bar.update(task, completed=f), stream_id=stream,
+                             cards=inputs.cards, catalog=inputs.catalog)
     console.print(f"wrote {path}")
+
+
+app.command("edit")(edit_cmd)  # issue 11: corrections (replay/edits/cli.py)
 
 
 @app.command("serve")
@@ -313,10 +359,11 @@ def serve_cmd(
     import uvicorn
 
     from replay.api import create_app
+    from replay.api.server import uvicorn_config
 
     settings = _settings(host=host, port=port)
     console.print(f"serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, log_level="info")).run()
 
 
 @app.command("demo")
@@ -356,10 +403,11 @@ def demo_cmd(
     import uvicorn
 
     from replay.api import create_app
+    from replay.api.server import uvicorn_config
 
     for title, stream_id in players:
         console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, log_level="warning")).run()
 
 
 @app.command("config")
@@ -379,6 +427,9 @@ def config_cmd() -> None:
     out.print(table)
 
 
+from replay.cli_analytics import analytics_cmd  # noqa: E402 -- issue 17: its own module, registered here
+
+app.command("analytics")(analytics_cmd)
 from replay.hls.cli import package_cmd  # noqa: E402 - issue 18: `replay package`
 
 app.command("package")(package_cmd)

@@ -90,6 +90,10 @@ class CatalogItem:
     link_no: int | None = None
     image: Path | None = None
     category: str | None = None
+    url: str | None = None
+    """The product's detail page (http/https, on an allowed host): the player's 去看看."""
+    service_url: str | None = None
+    """The shop's customer service page for it: the player's 问客服."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,9 @@ class VisualEvent:
     sku_id: str | None = None
     score: float = 0.0
     frame_index: int | None = None
+    box: tuple[float, float, float, float] | None = None
+    """Where an OCR'd card is on screen: (x0, y0, x1, y1) as shares of the frame's width and height. Vertical
+    clips keep it in their 9:16 window (media/reframe.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +155,8 @@ class Highlight:
     id: str = ""
     thumbnail: str | None = None
     kind: Literal["main", "return"] = "main"
+    edited: bool = False
+    """An editor changed or added it (replay/edits): it keeps its id, and a re-index does not undo it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -328,7 +328,7 @@ def _transcribe_options(settings: Settings, catalog: Catalog) -> TranscribeOptio
 
 STAGES: tuple[Stage, ...] = (
     Stage("probe", 0.01, run_probe, needs=("recording",),
-          options=lambda s, c: ProbeOptions(max_duration=s.max_duration)),
+          options=lambda s, c: ProbeOptions(max_duration=s.max_duration, check_end=True)),
     Stage("audio", 0.02, run_audio, needs=("probe",), keep=lambda chunks: all(c.path.is_file() for c in chunks),
           options=lambda s, c: AudioOptions(chunk_seconds=s.chunk_seconds, balance=s.workers)),
     Stage("transcribe", 0.82, run_transcribe, needs=("probe", "audio"), options=_transcribe_options),

@@ -21,11 +21,15 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from replay.catalog import CatalogLimits
 from replay.detect import DetectOptions
 from replay.errors import OptionsError, SettingsError
 from replay.hls.options import PackageOptions
 from replay.media.thumbnails import ThumbnailOptions
 from replay.screen.options import VisualOptions
+
+MAX_SECONDS = 7 * 24 * 3600.0
+"""No recording is longer than a week: the bound on every time a client may send (clip ranges)."""
 
 
 class Settings(BaseSettings):
@@ -44,7 +48,7 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         "whisper-base",
-        description="ASR model: a name from replay/asr/registry.json, or a local CTranslate2 model directory.",
+        description="ASR model: a name from models/registry.json, or a local CTranslate2 model directory.",
     )
     device: Literal["cpu", "cuda", "auto"] = Field("cpu", description="Where the ASR model runs.")
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float16, float16, float32).")
@@ -60,7 +64,7 @@ class Settings(BaseSettings):
         8 * 1024**3, ge=1, description="Largest upload accepted by POST /uploads (bytes); larger gets 413."
     )
     max_duration: float = Field(
-        12 * 3600.0, gt=0, description="Longest recording accepted, in seconds; longer is refused at probe."
+        12 * 3600.0, gt=0, le=MAX_SECONDS, description="Longest recording accepted, in seconds; longer is refused at probe."
     )
     host: str = Field("127.0.0.1", description="Address the API server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
@@ -72,6 +76,74 @@ class Settings(BaseSettings):
     ray_gpus_per_worker: float = Field(
         0.0, ge=0, le=8, description="num_gpus each Ray ASR actor declares (set with REPLAY_DEVICE=cuda)."
     )
+
+    # --- limits and guarantees (issue 10): what a shop's files and a client's requests may be ---
+    catalog_max_bytes: int = Field(
+        CatalogLimits().max_bytes, ge=1, description="Largest catalog file read (bytes); larger gets 400.")
+    catalog_max_depth: int = Field(
+        CatalogLimits().max_depth, ge=2, le=100, description="Deepest nesting of a JSON catalog; deeper gets 400.")
+    clip_min_seconds: float = Field(
+        0.5, ge=0.5, le=60, description="Shortest clip range accepted by POST /streams/{id}/clips; shorter gets 400.")
+    max_queued_jobs: int = Field(
+        8, ge=1, le=1000, description="Jobs of one kind (index, clip) that may wait in the API's queue; beyond it, "
+                                     "429 with Retry-After. Index jobs always run before waiting clip jobs.")
+    protect_reads: bool = Field(
+        False, description="With REPLAY_API_KEY set, GET endpoints need X-API-Key too (private deployments); "
+                           "the player's static files and /docs stay open.")
+    db_busy_timeout: float = Field(
+        10.0, ge=0, le=600, description="Seconds a database write waits for another process's lock before "
+                                       "the API answers 503 (Retry-After).")
+    shutdown_grace: float = Field(
+        10.0, ge=0, le=600, description="Seconds a stopping server (SIGTERM) gives a running job to stop at a "
+                                       "checkpoint; it is queued again and resumes when the server restarts.")
+
+    # --- issue 17: product links in the catalog, viewer events (POST /events) and their analytics ---
+    link_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Hosts that catalog url/service_url links may point to, comma-separated; a host allows its "
+                        "subdomains (taobao.com allows item.taobao.com). Empty: any host (http/https only, always).")
+    events_max_batch: int = Field(100, ge=1, le=1000, description="Most events one POST /events may carry; more gets 413.")
+    events_max_bytes: int = Field(
+        65536, ge=1024, le=4 * 1024**2, description="Largest POST /events body in bytes; larger gets 413.")
+    events_session_rate: int = Field(
+        240, ge=1, description="Events one viewer session may send per minute; beyond it the batch gets 429.")
+    events_address_rate: int = Field(
+        6000, ge=1, description="Events one client address may send per minute, all its sessions together (a shop's "
+                                "Wi-Fi or a carrier NAT puts many viewers behind one address); beyond it 429. The "
+                                "address is counted in memory only, never stored.")
+    events_keep_raw: bool = Field(
+        False, description="Also keep every event as it came (kind, 看点, SKU, source, position, session id; never an "
+                           "address or user agent). Off: only the per-minute counters are kept.")
+    events_raw_days: float = Field(30.0, gt=0, le=3650, description="Days raw events are kept (with events_keep_raw).")
+    events_minute_days: float = Field(
+        7.0, gt=0, le=3650, description="Days the counters keep minute buckets; older ones are merged into hour buckets.")
+    events_session_hours: float = Field(
+        24.0, gt=0, le=24 * 365, description="A session counts once per 看点 for unique sessions; after this many hours "
+                                            "without events it is forgotten (and would count again).")
+
+    @field_validator("link_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """REPLAY_LINK_HOSTS=taobao.com,jd.com (commas or spaces), a JSON list, or a list; each host normalised."""
+        from replay.links import normalize_host, valid_host
+
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.replace(",", " ").split()
+        hosts = tuple(normalize_host(str(h)) for h in value or ())
+        bad = [h for h in hosts if not valid_host(h)]
+        if bad:
+            raise ValueError(f"not a host name: {bad[0]!r} (write e.g. taobao.com,jd.com)")
+        return hosts
+
+    # --- issue 11: editors' corrections (replay/edits) ---
+    edit_snap_window: float = Field(
+        1.5, ge=0, le=10, description="Seconds an edited 看点 edge may move to reach the nearest word boundary.")
+    edit_min_length: float = Field(1.0, gt=0, le=60, description="Shortest 看点 an edit may leave, in seconds.")
+    editor_keys: dict[str, str] = Field(
+        default_factory=dict, description='Editors\' own keys, JSON {"NAME": "KEY"}: a key opens the edit endpoints '
+                                          "like REPLAY_API_KEY, and its NAME is recorded as the editor of each edit.")
+    api_key_label: str = Field(
+        "api-key", min_length=1, max_length=64,
+        description="Editor name recorded for edits made with REPLAY_API_KEY when no X-Editor header names one.")
 
     # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
     visual: Annotated[VisualOptions, NoDecode] = Field(
@@ -96,6 +168,12 @@ class Settings(BaseSettings):
         return {"enabled": value} if isinstance(value, (bool, int)) else value
 
     @model_validator(mode="after")
+    def _reads_need_a_key(self) -> Settings:
+        if self.protect_reads and not self.api_key:
+            raise ValueError("REPLAY_PROTECT_READS needs REPLAY_API_KEY: set the key the clients will send")
+        return self
+
+    @model_validator(mode="after")
     def _fill_db_path(self) -> Settings:
         if self.db_path is None:
             object.__setattr__(self, "db_path", self.data_dir / "replay.db")
@@ -105,6 +183,11 @@ class Settings(BaseSettings):
     def database(self) -> Path:
         assert self.db_path is not None
         return self.db_path
+
+    @property
+    def catalog_limits(self) -> CatalogLimits:
+        return CatalogLimits(max_bytes=self.catalog_max_bytes, max_depth=self.catalog_max_depth,
+                             link_hosts=self.link_hosts)
 
     @property
     def model_cache(self) -> Path:

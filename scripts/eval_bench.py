@@ -4,6 +4,7 @@
 Example:
   python scripts/eval_bench.py ../shared/bench                      # index every stream, then score
   python scripts/eval_bench.py ../shared/bench --compare-visual     # scores with and without visual evidence
+  python scripts/eval_bench.py ../shared/bench --no-cues            # cue ablation (re-uses the indexed data)
   python scripts/eval_bench.py ../shared/bench --transcripts .bench/transcripts --streams dev1 dev5 --json out.json
 
 Without --transcripts it indexes every stream with the full pipeline (probe, audio, ASR, visual, detect)
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace, names: list[str], use_visual: bool) -> tuple[d
         else:
             transcript, track = index_bench_stream(sdir, args.data, args.force, visual=True)
         catalog = load_catalog(sdir / "catalog.json")
-        hl = detect(transcript, catalog, DetectOptions(min_confidence=0.0),
+        hl = detect(transcript, catalog, DetectOptions(min_confidence=0.0, use_cues=not args.no_cues),
                     visual=track if use_visual and track and track.events else None)
         all_hl[name] = hl
         kept = [h for h in hl if h.confidence >= DetectOptions().min_confidence]
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path(".bench/data"), help="data dir for indexing (default .bench/data)")
     ap.add_argument("--force", action="store_true", help="re-index, ignoring checkpoints")
     ap.add_argument("--no-visual", action="store_true", help="score speech evidence only")
+    ap.add_argument("--no-cues", action="store_true", help="cue ablation: detect with every cue phrase list empty")
     ap.add_argument("--compare-visual", action="store_true", help="print tables with and without visual evidence")
     ap.add_argument("--streams", nargs="*", help="stream names (default: every folder with a truth.json)")
     ap.add_argument("--json", type=Path, help="also write the scores and highlights as JSON here")

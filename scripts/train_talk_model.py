@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the product-talk model (replay/detect/talk_model.json) from hand-written practice transcripts.
+"""Train the product-talk model (models/talk_model.json) from hand-written practice transcripts.
 
 Example:
   python scripts/train_talk_model.py                       # train on tests/data/paraphrase/{train,dev}, write the model
@@ -7,8 +7,10 @@ Example:
 
 Every line of a practice transcript (format: tests/data/paraphrase/README.md) is labelled with the product it
 belongs to, or none, and chat lines are tagged ``chatter``. A line is *product talk* when it belongs to a
-product and is not chatter. Lines are cut into units and given catalog evidence exactly as the detector
-does (replay.detect.units, replay.detect.evidence), so the model sees at run time what it saw in training.
+product and is not chatter. Each script is used twice: as written, and as whisper heard it spoken
+(tests/data/paraphrase/asr), so that the model knows both clean text and ASR output. Both are cut into units
+and given catalog evidence exactly as the detector does (replay.detect.units, replay.detect.evidence), so the
+model sees at run time what it saw in training.
 
 The held-out transcripts (tests/data/paraphrase/heldout) and the benchmark streams are never used here.
 Cross-validation leaves one author's transcripts out at a time, to show how the model carries to a host
@@ -36,7 +38,12 @@ from replay.detect.units import build_units  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = (ROOT / "tests/data/paraphrase/train", ROOT / "tests/data/paraphrase/dev")
-OUT = ROOT / "replay/detect/talk_model.json"
+ASR = ROOT / "tests/data/paraphrase/asr"
+"""Whisper-base's transcripts of the practice transcripts spoken by the sample maker's voice over music
+(scripts/make_script_stream.py, then the pipeline's ASR): NAME.json with the line times in NAME.truth.json.
+They teach the model what the detector sees on a recording: sentences cut where whisper paused, misheard
+words."""
+OUT = ROOT / "models/talk_model.json"
 
 
 def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
@@ -56,6 +63,33 @@ def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
         line = utts[k]
         talk = int(line["sku"] is not None and "chatter" not in line["tags"])
         first = line["sku"] is not None and (k == 0 or utts[k - 1]["sku"] != line["sku"]) and k not in opened
+        opened.add(k)
+        out.append((features(u, ctx), talk, int(first)))
+    return out
+
+
+def asr_examples(script_path: Path) -> list[tuple[dict[str, float], int, int]]:
+    """(features, talk, opens) for every unit of whisper's transcript of the script's recording, labelled by
+    the spoken line the unit's middle falls in; none when the recording was not transcribed."""
+    from replay.asr.transcript_io import transcript_from_json
+
+    tfile, lfile = ASR / f"{script_path.stem}.json", ASR / f"{script_path.stem}.truth.json"
+    if not tfile.is_file() or not lfile.is_file():
+        return []
+    script = json.loads(script_path.read_text(encoding="utf-8"))
+    lines = json.loads(lfile.read_text(encoding="utf-8"))
+    transcript = transcript_from_json(json.loads(tfile.read_text(encoding="utf-8")), source=tfile.name)
+    units = build_units(transcript, min_pause=0.3, use_cues=False)
+    add_evidence(units, catalog_from_records(script["catalog"], source=script_path.name))
+    out, opened = [], set()
+    for u, ctx in zip(units, contexts(units), strict=True):
+        mid = (u.start + u.end) / 2
+        k = next((k for k, x in enumerate(lines) if x["start"] - 0.3 <= mid <= x["end"] + 0.3), None)
+        if k is None:
+            continue
+        line = lines[k]
+        talk = int(line["sku"] is not None and "chatter" not in (line.get("tags") or ()))
+        first = line["sku"] is not None and (k == 0 or lines[k - 1]["sku"] != line["sku"]) and k not in opened
         opened.add(k)
         out.append((features(u, ctx), talk, int(first)))
     return out
@@ -125,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="cross-validate by author only; do not write the model")
     ap.add_argument("--c", type=float, default=None, help="inverse regularisation (default: chosen by cross-validation)")
     ap.add_argument("--out", type=Path, default=OUT, help=f"model file (default {OUT.relative_to(ROOT)})")
+    ap.add_argument("--text-only", action="store_true", help="train on the written transcripts only, not whisper's")
     ap.add_argument("--exclude", nargs="*", default=[], help="leave these authors out (a, c, d: the file name's letters), "
                     "to measure the detector on an author the model has not seen")
     args = ap.parse_args(argv)
@@ -132,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     by_author: dict[str, list] = {}
     for f in files:
         by_author.setdefault(author(f), []).extend(examples(f))
+        if not args.text_only:
+            by_author[author(f)].extend(asr_examples(f))
     print("units per author:", {a: len(d) for a, d in by_author.items()},
           "product talk:", {a: sum(e[1] for e in d) for a, d in by_author.items()},
           "openings:", {a: sum(e[2] for e in d) for a, d in by_author.items()})
@@ -143,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     payload = {"about": "replay product-talk model (talk: product talk vs chat; opens: the host opens a product "
                         "here); trained by scripts/train_talk_model.py",
-               "trained_on": sorted({str(f.parent.relative_to(ROOT)) + "/" + author(f) + "*.json" for f in files}),
+               "trained_on": sorted({str(f.parent.relative_to(ROOT)) + "/" + author(f) + "*.json" for f in files}
+                                    | ({f"{ASR.relative_to(ROOT)}/{author(f)}*.json" for f in files
+                                        if (ASR / f"{f.stem}.json").is_file()} if not args.text_only else set())),
                "heads": heads}
     args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     sizes = ", ".join(f"{k}: C={v['c']}, {len(v['weights'])} weights" for k, v in heads.items())

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from replay.api.server import uvicorn_config
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
@@ -24,7 +26,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextmanager
 def background_server(app: FastAPI, host: str = "127.0.0.1", timeout: float = 15.0) -> Iterator[str]:
     """Serve ``app`` until the block exits; yields the base URL (http://127.0.0.1:PORT)."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=free_port(host), log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, host, free_port(host), log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="replay-uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

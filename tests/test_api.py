@@ -182,8 +182,9 @@ def test_search_endpoints(env: Env) -> None:
     hits = env.client.get("/search", params={"q": "口红"}).json()["hits"]
     assert {h["idx"] for h in hits} == {4, 5, 6, 9}
     h = hits[0]
-    assert set(h) == {"stream_id", "idx", "start", "end", "text", "snippet", "url"}
-    assert "【口红】" in h["snippet"] and h["url"] == f"/streams/{env.sid}?t={h['start']:.2f}"
+    assert set(h) == {"stream_id", "idx", "start", "end", "text", "snippet", "url", "t", "match"}
+    assert "【口红】" in h["snippet"] and h["url"] == f"/streams/{env.sid}?t={h['t']:.2f}"
+    assert h["start"] <= h["t"] < h["end"] and h["match"] == "text"
     one = env.client.get(f"/streams/{env.sid}/search", params={"q": "霜"}).json()["hits"]
     assert {x["idx"] for x in one} == {7, 8}
     assert env.client.get("/search", params={"q": "不存在的词"}).json()["hits"] == []

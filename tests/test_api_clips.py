@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from api_support import assert_error, fill_stream, ids, make_settings, make_vide
 from fastapi.testclient import TestClient
 
 from replay.api import create_app
+from replay.contracts import Segment
 from replay.jobs.runner import JobRunner
 from replay.media.clips import stream_durations
 from replay.store.database import Database
@@ -62,10 +64,33 @@ def test_clip_of_a_range_vertical(client: TestClient) -> None:
     assert job["result"]["duration"] == pytest.approx(3.0, abs=0.2)
 
 
+def test_copy_clip_reports_its_keyframe_start_and_price_flags(client: TestClient, tmp_path: Path) -> None:
+    """mode=copy starts at the keyframe before 8.5 s (the video has one a second); a price in the 看点's
+    transcript that the catalog does not list for its product comes back in the job's result."""
+    r = client.post("/streams/sdemo/clips", json={"start": 8.5, "end": 12.0, "mode": "copy", "subtitles": "none"})
+    assert r.status_code == 202, r.text
+    assert client.runner.wait_idle(60)
+    res = client.get(r.json()["job"]).json()["result"]
+    assert res["start"] == pytest.approx(8.0, abs=0.05) and res["requested_start"] == 8.5
+    out = tmp_path / "copy.mp4"
+    out.write_bytes(client.get(res["file"]).content)
+    assert abs(stream_durations(out)["audio"] - (12.0 - res["start"])) <= 0.03
+    db = Database(client.app.state.ctx.settings.database)
+    tr = db.transcript("sdemo")
+    db.save_transcript("sdemo", replace(tr, segments=(*tr.segments, Segment(6.0, 7.5, "原价一百九十九块"))))
+    r = client.post("/streams/sdemo/clips", json={"highlight_id": ids()[0], "subtitles": "none",
+                                                  "vertical": True, "reframe": "center"})
+    assert r.status_code == 202, r.text
+    assert client.runner.wait_idle(60)
+    job = client.get(r.json()["job"]).json()
+    assert job["state"] == "done", job
+    assert [(f["said"], f["expected"]) for f in job["result"]["price_flags"]] == [(199.0, [70.0, 99.0, 169.0])]
+
+
 def test_clip_errors(client: TestClient) -> None:
-    assert_error(client.post("/streams/sdemo/clips", json={"highlight_id": "nope"}), 404, "not_found")
+    assert_error(client.post("/streams/sdemo/clips", json={"highlight_id": "nope"}), 400, "unknown_highlight")
     assert_error(client.post("/streams/sdemo/clips", json={"start": 5.0}), 422, "validation_error")
-    assert_error(client.post("/streams/sdemo/clips", json={"start": 9.0, "end": 3.0}), 400, "bad_request")
+    assert_error(client.post("/streams/sdemo/clips", json={"start": 9.0, "end": 3.0}), 400, "clip_range_invalid")
     assert_error(client.post("/streams/missing/clips", json={"start": 1.0, "end": 3.0}), 404, "not_found")
     assert_error(client.get("/streams/sdemo/clips/..%2F..%2Freplay.db"), 404, "not_found")
     assert_error(client.get("/streams/sdemo/clips/j000000000000.mp4"), 404, "not_found")

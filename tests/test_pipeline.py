@@ -116,7 +116,7 @@ def test_index_portrait_sample_end_to_end(settings: Settings) -> None:
     """The portrait sample (720×1280, another room and catalog): same bounds, visual stage included."""
     portrait = REPO / "replay" / "samples" / "portrait"
     result = index_stream(portrait / "stream.mp4", load_catalog(portrait / "catalog.json"), settings)
-    data = result.index.to_json()
+    data = to_json(result.index)
     _check_against_truth(data["highlights"], data["duration"], portrait)
     stream = Database(settings.database).stream(result.stream_id)
     assert (stream["media"]["width"], stream["media"]["height"]) == (720, 1280)

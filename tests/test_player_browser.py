@@ -135,11 +135,16 @@ def test_search_box_seeks(page: Page, base_url: str) -> None:
     open_player(page, base_url)
     page.fill("#q", "口红")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#hits li button")
-    assert page.locator("#hits mark").first.inner_text() == "口红"
-    page.locator("#hits li button").nth(0).click()
-    first = page.evaluate("parseFloat(document.querySelector('#hits .t').textContent.split(':')[1])")
+    page.wait_for_selector("#hits li.line-hit button")
+    # 口红 is the short name of A102: the product and its 讲解/返场 come first, then the lines that say it
+    assert page.locator("#hits li").first.get_attribute("data-sku") == "A102"
+    assert page.locator("#hits li.product-hit .seg").count() == 2
+    assert page.locator("#hits li.line-hit mark").first.inner_text() == "口红"
+    page.locator("#hits li.line-hit button").nth(0).click()
+    first = page.evaluate("parseFloat(document.querySelector('#hits .line-hit .t').textContent.split(':')[1])")
     wait_time(page, first)
+    page.locator("#hits li.product-hit .seg").nth(1).click()  # the 返场
+    wait_time(page, 18.0)
 
 
 def test_mobile_width(browser, base_url: str) -> None:

@@ -206,7 +206,7 @@ def test_search_hit_plays_in_view(view: View) -> None:
     api = view.page.evaluate(f"fetch(location.pathname + '/search?q={word}&limit=20').then(r => r.json())")["hits"]
     assert hits.count() == len(api) >= 3
     view.press(hits.nth(len(api) - 1))  # the last hit: on a phone, the furthest down the sheet or the page
-    view.wait_time(api[-1]["start"])
+    view.wait_time(api[-1]["t"])  # the matched word, inside its line
     view.assert_video_in_view()
     view.page.wait_for_function("document.activeElement !== document.body")  # focus stays somewhere sensible
 
@@ -239,8 +239,11 @@ def test_bottom_sheet_opens_and_closes(view: View) -> None:
         # Elsewhere the 宝贝口袋 is always on the page, and there is no sheet button.
         assert view.page.locator("#bagbtn").is_hidden() and bag.is_visible()
         return
+    # The layout settles once the video's shape is known (loadedmetadata); the closed sheet is then out of view,
+    # inert and invisible at once (a layout change does not animate).
+    view.page.wait_for_function("document.body.dataset.layout === 'immersive'")
     expect(bag).not_to_be_in_viewport()
-    assert view.page.locator("#bag button.watch").first.is_hidden()  # a closed sheet is inert and invisible
+    assert view.page.locator("#bag button.watch").first.is_hidden()
     for close in ("button", "escape", "scrim"):
         view.open_bag()
         expect(bag).to_be_in_viewport()

@@ -17,6 +17,7 @@ from replay.asr.transcribe import (
     transcribe_chunk,
 )
 from replay.contracts import AudioChunk, CatalogItem, Word
+from replay.lang import wordlist
 from replay.media.audio import extract_pcm
 from replay.media.probe import probe
 
@@ -42,8 +43,15 @@ def test_hotwords_fit_the_budget_and_prefer_short_names() -> None:
     terms = hw.split()
     assert len(terms) == len(set(terms))
     assert terms[0] == "商品0号"  # every short name is tried before any brand
-    small = select_hotwords(items[:3])
-    assert small.split() == ["商品0号", "商品1号", "商品2号", "品牌0", "品牌1", "品牌2", "别名0", "别名1", "别名2"]
+    # A small catalog: names, then the four trade words whisper gets wrong most, then brands, aliases, and the
+    # rest of the trade vocabulary while it fits.
+    small = select_hotwords(items[:3]).split()
+    assert small[:13] == ["商品0号", "商品1号", "商品2号", "链接", "库存", "到手价", "直播间", "品牌0", "品牌1", "品牌2",
+                          "别名0", "别名1", "别名2"]
+    assert set(small[13:]) <= set(wordlist("trade_vocabulary")) and len(" ".join(small)) <= HOTWORD_BUDGET_CHARS
+    assert select_hotwords(items[:3], trade=False).split() == small[:3] + small[7:13]
+    # A big catalog fills the budget with its own names first; the trade words still get their four.
+    assert "链接" in terms and "品牌0" not in terms
 
 
 def _w(start: float, end: float, text: str) -> Word:

@@ -12,6 +12,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -42,6 +43,8 @@ W, H, FPS = 640, 360, 5
 CARDS = {
     "RUBY": dict(brand="珀莱雅", name="红宝石面霜", price="199", link=14, colour=(238, 110, 40)),
     "IRON": dict(brand="欧莱雅", name="紫熨斗眼霜", price="299", link=15, colour=(70, 160, 60)),
+    # Same colour and layout as RUBY, other text: only the words tell the two apart.
+    "TWIN": dict(brand="珀莱雅", name="双抗精华", price="23", link=8, colour=(238, 110, 40)),
 }
 CATALOG = catalog_from_records([
     {"sku_id": "RUBY", "title": "珀莱雅红宝石面霜 50g", "brand": "珀莱雅", "short_name": "红宝石面霜", "live_price": 199,
@@ -134,6 +137,15 @@ def test_same_layout_cards_are_different_pictures_and_a_reencoded_card_is_the_sa
     assert same_picture(thumb(ruby), thumb(noisy.astype(np.uint8)))
 
 
+def test_a_whole_frame_whose_card_says_other_words_is_not_the_cached_one() -> None:
+    # Whole frames (a scene change re-reads the frame) with cards of one colour scheme: at a cached copy's
+    # size the words are a few pixels and the colours match, so only the text's edges tell them apart.
+    ruby, twin = draw_frame("RUBY")[:, :, ::-1], draw_frame("TWIN")[:, :, ::-1]
+    again = cv2.GaussianBlur(ruby, (3, 3), 0)  # the same card, re-encoded softer
+    assert not same_picture(thumb(ruby), thumb(twin))
+    assert same_picture(thumb(ruby), thumb(again))
+
+
 def test_a_lone_character_does_not_match_a_name_that_contains_it() -> None:
     assert match_text("双", CATALOG) is None
     assert match_text("双抗精华 到手价¥23 8号链接", CATALOG).sku_id == "ANTI"
@@ -148,3 +160,13 @@ def test_thumbnail_shows_the_card(card_stream: MediaInfo, analysed) -> None:
     # A track without recorded sharpness (an older checkpoint) decodes candidate frames instead.
     t = best_thumbnail_time(card_stream, 9.0, 15.0, replace(track, sharpness=()), "IRON")
     assert 9.0 <= t < 15.0 and _card_at(t) == "IRON"
+
+
+def test_card_readings_carry_the_card_box(analysed) -> None:
+    """Vertical clips keep the card in their window (media/reframe.py): each reading says where it was read."""
+    track, _ = analysed
+    card = (15 / W, 224 / H, 347 / W, 343 / H)  # the card's rectangle in draw_frame
+    for e in (e for e in track.events if e.kind == "ocr"):
+        assert e.box is not None
+        x0, y0, x1, y1 = e.box
+        assert card[0] - 0.02 <= x0 < x1 <= card[2] + 0.02 and card[1] - 0.02 <= y0 < y1 <= card[3] + 0.02, e

@@ -9,11 +9,23 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from replay.api import errors, routes_clips, routes_hls, routes_media, routes_search, routes_streams, routes_uploads, routes_web
-from replay.api.deps import AppContext
+from replay.api import (
+    errors,
+    routes_clips,
+    routes_edits,  # issue 11: corrections
+    routes_hls,  # issue 18: the HLS ladder
+    routes_media,
+    routes_search,
+    routes_streams,
+    routes_uploads,
+    routes_web,
+)
+from replay.api import routes_analytics as routes_analytics  # issue 17: viewer events and their analytics
+from replay.api import routes_events as routes_events
+from replay.api.deps import AppContext, limit_json_body, require_read_key
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
 from replay.settings import Settings, get_settings
@@ -23,7 +35,10 @@ log = logging.getLogger("replay.api")
 DESCRIPTION = """Index recorded live-commerce streams (直播带货回放) into per-SKU 看点 and serve them.
 
 Every error has one JSON shape: `{"error": {"code", "message", "hint", "status"}}`.
-Write endpoints (POST) need `X-API-Key` when the server has `REPLAY_API_KEY` set.
+Write endpoints (POST, PATCH, DELETE) need `X-API-Key` when the server has `REPLAY_API_KEY` set; with
+`REPLAY_PROTECT_READS` the read endpoints need it too. Limits and guarantees: see the README.
+Editors' corrections (PATCH/POST/DELETE on a 看点, PATCH on a transcript segment) are listed by
+`GET /streams/{id}/edits` and used by every endpoint that returns 看点 or transcript text.
 """
 
 
@@ -50,7 +65,13 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     app = FastAPI(title="replay", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web, routes_hls):
-        app.include_router(module.router)
+    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web,
+                   routes_edits, routes_hls):
+        # With REPLAY_PROTECT_READS every route needs the key, reads included; /static and /docs stay open.
+        # JSON bodies (an inline catalog at most) are bounded like a catalog file; uploads have their own limit.
+        bounded = [] if module is routes_uploads else [Depends(limit_json_body)]
+        app.include_router(module.router, dependencies=[Depends(require_read_key), *bounded])
+    for module in (routes_analytics, routes_events):  # issue 17
+        app.include_router(module.router, dependencies=[Depends(require_read_key)])
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from fastapi import Header, Request
 
-from replay.errors import Unauthorized
+from replay.errors import PayloadTooLarge, Unauthorized
 from replay.jobs.runner import JobRunner
 from replay.settings import Settings
 from replay.store.database import Database
@@ -30,7 +30,7 @@ class AppContext:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
-            return Database(self.settings.database, any_thread=True)
+            return Database(self.settings.database, any_thread=True, busy_timeout=self.settings.db_busy_timeout)
 
     def release(self, db: Database) -> None:
         if db.db.conn.in_transaction:
@@ -60,7 +60,31 @@ _KEY = Header(None, description="Needed when the server has REPLAY_API_KEY set."
 
 def require_api_key(request: Request, x_api_key: str | None = _KEY) -> None:
     """Write endpoints: when settings.api_key is set, X-API-Key must equal it (compared in constant time)."""
-    expected = context(request).settings.api_key
+    _check_key(context(request).settings.api_key, x_api_key)
+
+
+def require_read_key(request: Request, x_api_key: str | None = _KEY) -> None:
+    """Read endpoints: the same key, when settings.protect_reads is on as well (private deployments)."""
+    settings = context(request).settings
+    if settings.protect_reads:
+        _check_key(settings.api_key, x_api_key)
+
+
+JSON_OVERHEAD = 64 * 1024
+"""Bytes a JSON request body may hold beyond REPLAY_CATALOG_MAX_BYTES (the path, the options, a title)."""
+
+
+def limit_json_body(request: Request) -> None:
+    """JSON bodies (an inline catalog at most) are bounded like a catalog file, before they are read: 413."""
+    declared = request.headers.get("content-length", "")
+    limit = context(request).settings.catalog_max_bytes + JSON_OVERHEAD
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body ({declared} bytes) is larger than {limit} bytes",
+                              hint="a catalog this large belongs in a file: upload it and give catalog_path "
+                                   "(or raise REPLAY_CATALOG_MAX_BYTES)")
+
+
+def _check_key(expected: str | None, x_api_key: str | None) -> None:
     if not expected:
         return
     if x_api_key is None:

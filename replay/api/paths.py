@@ -9,6 +9,7 @@ prefix test would accept ``/data/media2`` for the root ``/data/media``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -62,3 +63,28 @@ def relative_to_root(path: Path, media_root: Path) -> str:
         return Path(os.path.realpath(path)).relative_to(root).as_posix()
     except ValueError:
         return Path(path).name
+
+
+# The API's own URL paths, which messages and hints name on purpose (GET /streams/ID/highlights ...).
+_API_PREFIXES = ("streams", "jobs", "uploads", "search", "docs", "static", "openapi.json")
+_ABS_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s'\"(),;:/]+/)+[^\s'\"(),;:/]*")
+
+
+def redact(text: str, media_root: Path, data_dir: Path) -> str:
+    """``text`` without server paths, for any message a client sees: paths under the media root (or the data
+    dir) become relative to it, and any other absolute file path becomes its last component. The API's own
+    URL paths (/streams/..., /jobs/...) are left alone."""
+    if not text:
+        return text
+    for root in (media_root, data_dir):
+        for form in {str(Path(os.path.abspath(root))), os.path.realpath(root)}:
+            if form != "/":
+                text = text.replace(form.rstrip("/") + "/", "")
+
+    def shorten(m: re.Match[str]) -> str:
+        path = m.group()
+        if path.lstrip("/").split("/", 1)[0] in _API_PREFIXES:
+            return path
+        return path.rstrip("/").rsplit("/", 1)[-1]
+
+    return _ABS_PATH.sub(shorten, text)

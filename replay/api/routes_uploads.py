@@ -18,9 +18,9 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from replay.api.deps import get_settings, require_api_key
-from replay.api.errors import ERROR_RESPONSES
+from replay.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from replay.errors import InputError, PayloadTooLarge, UnsupportedMediaType
-from replay.media.sniff import SNIFF_BYTES, sniff
+from replay.media.sniff import MEDIA_TYPES, SNIFF_BYTES, sniff
 from replay.settings import Settings
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["uploads"])
@@ -108,12 +108,21 @@ class _FileSink:
         self.temp.unlink(missing_ok=True)
 
 
+_ERR = ERROR_RESPONSES[400]["content"]
+
+
 @router.post("/uploads", status_code=201, dependencies=[Depends(require_api_key)],
-             responses={401: {"description": "Missing or wrong X-API-Key"}, 413: {"description": "Too large"},
-                        415: {"description": "Not a known audio/video container"}},
+             responses={413: {"description": "Larger than REPLAY_MAX_UPLOAD_BYTES", "content": _ERR},
+                        415: {"description": "Not one of the accepted audio/video containers (the bytes are "
+                                             "sniffed; the declared type and the file name are not trusted)",
+                              "content": _ERR},
+                        507: WRITE_RESPONSES[507]},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
-                 "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
+                 "properties": {"file": {"type": "string", "format": "binary",
+                                         "description": f"A recording: {_KINDS}."}}},
+                 # The part types accepted; anything else (a PNG, a PDF) gets 415.
+                 "encoding": {"file": {"contentType": ", ".join(sorted(set(MEDIA_TYPES.values())))}}}}}})
 async def upload(request: Request, settings: Settings = Depends(get_settings)) -> JSONResponse:
     """Upload a recording as multipart field ``file``. Answers 201 ``{path, size, type}``, where ``path`` is
     relative to the media root and can be given to POST /streams."""

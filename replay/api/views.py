@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from replay.api.paths import relative_to_root
+from replay.api.paths import redact, relative_to_root
 from replay.contracts import Highlight, HighlightIndex, to_json
 from replay.settings import Settings
 from replay.store.database import Database, Job
@@ -40,9 +40,13 @@ def highlights_json(settings: Settings, hi: HighlightIndex) -> dict[str, Any]:
                                                 for h in hi.highlights)))
 
 
-def job_json(job: Job) -> dict[str, Any]:
+def job_json(job: Job, settings: Settings) -> dict[str, Any]:
+    error = job.error
+    if error:  # recorded by the job, which may quote ffmpeg or a file name: no server paths to clients
+        error = {k: redact(v, settings.media_root, settings.data_dir) if isinstance(v, str) else v
+                 for k, v in error.items()}
     return {"id": job.id, "stream_id": job.stream_id, "kind": job.kind, "state": job.state, "stage": job.stage,
-            "progress": job.progress, "eta": job.eta, "error": job.error, "result": job.result}
+            "progress": job.progress, "eta": job.eta, "error": error, "result": job.result}
 
 
 def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, Any]:
@@ -56,10 +60,12 @@ def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, A
     if "path" in media:
         # Absolute server paths are an operator's business, not a viewer's.
         media["path"] = relative_to_root(Path(media["path"]), settings.media_root)
-    jobs = [job_json(j) for j in db.jobs_for(stream_id)]
+    jobs = [job_json(j, settings) for j in db.jobs_for(stream_id)]
     catalog = []
     for item in db.catalog(stream_id).items:
         row = to_json(item)
+        if item.image is not None:
+            row["image"] = relative_to_root(item.image, settings.media_root)
         row["explained"] = item.sku_id in first_start
         row["first_start"] = first_start.get(item.sku_id)
         catalog.append(row)
@@ -67,12 +73,13 @@ def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, A
     return {
         "id": s["id"], "title": s["title"], "path": relative_to_root(Path(s["path"]), settings.media_root),
         "duration": s["duration"], "created_at": s["created_at"], "updated_at": s["updated_at"],
-        "state": jobs[-1]["state"] if jobs else None, "jobs": jobs, "media": media, "visual": s["visual"],
+        "state": db.stream_state(stream_id), "jobs": jobs, "media": media, "visual": s["visual"],
         "n_highlights": len(hi.highlights), "catalog": catalog,
         "links": {"player": base, "media": f"{base}/media", "highlights": f"{base}/highlights",
                   "transcript": f"{base}/transcript", "subtitles_vtt": f"{base}/subtitles.vtt",
                   "subtitles_srt": f"{base}/subtitles.srt", "chapters": f"{base}/chapters.vtt",
                   "analytics": f"{base}/analytics", "search": f"{base}/search",
+                  "editor": f"{base}/edit", "edits": f"{base}/edits",
                   "package": f"{base}/package"},  # issue 18: the HLS ladder and its master playlist
     }
 

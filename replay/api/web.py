@@ -1,4 +1,4 @@
-"""web: the HTML pages (player, stream list, analytics). Plain HTML/CSS/JS from replay/web/, no build step.
+"""web: the HTML pages (player, stream list; analytics: web_analytics.py). Plain HTML/CSS/JS from replay/web/.
 
 The player page is a static shell: its script reads the stream id from the URL and fetches the JSON API,
 so the page and any other client see exactly the same data. Server-side rendering is limited to escaping
@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from replay.report.analytics import StreamAnalytics
 from replay.timecode import clock
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -34,6 +33,10 @@ def player_page(title: str) -> str:
     return _render("player.html", title=html.escape(title))
 
 
+def editor_page(title: str) -> str:
+    return _render("editor.html", title=html.escape(title))
+
+
 _STATE = {"queued": "排队中", "running": "处理中", "done": "已完成", "failed": "失败", None: "–"}
 
 
@@ -46,18 +49,3 @@ def home_page(streams: list[dict[str, Any]]) -> str:
         for s in streams) or '<li class="empty">还没有回放。用 POST /streams 登记一场直播录像。</li>'
     return _render("index.html", rows=rows)
 
-
-def analytics_page(a: StreamAnalytics, title: str) -> str:
-    longest = max((s.talk_time for s in a.skus), default=0.0) or 1.0
-    rows = "".join(
-        f'<tr><td>{html.escape(s.sku_id)}</td><td><a href="/streams/{html.escape(a.stream_id)}?sku={html.escape(s.sku_id)}">'
-        f'{html.escape(s.title)}</a></td><td class="n">{clock(s.talk_time)}</td>'
-        f'<td><span class="bar" style="width:{100 * s.talk_time / longest:.1f}%"></span></td>'
-        f'<td class="n">{s.highlights}</td><td class="n">{clock(s.first_mention)}</td>'
-        f'<td class="n">{s.share * 100:.1f}%</td></tr>' for s in a.skus)
-    gaps = "".join(f"<li>{g.position}. {html.escape(g.title)} <small>{html.escape(g.sku_id)}</small></li>"
-                   for g in a.never_explained) or "<li>全部讲解过</li>"
-    return _render("analytics.html", title=html.escape(title), stream_id=html.escape(a.stream_id),
-                   duration=clock(a.duration), explained=clock(a.explained_time), coverage=f"{a.coverage * 100:.1f}%",
-                   rows=rows or '<tr><td colspan="7">暂无看点</td></tr>', gaps=gaps, n_skus=str(len(a.skus)),
-                   n_gaps=str(len(a.never_explained)))

@@ -28,6 +28,11 @@ class Executor(Protocol):
 
     def close(self) -> None: ...
 
+    def terminate(self) -> None:
+        """Stop at once from another thread (the server stopping): work in flight is lost, and the
+        ``transcribe_chunks`` being iterated raises."""
+        ...
+
 
 def _worker_init() -> None:
     # One thread per worker for every native library; parallelism comes from processes.
@@ -45,6 +50,9 @@ class InlineExecutor:
 
     def close(self) -> None:
         pass
+
+    def terminate(self) -> None:
+        pass  # the chunk runs in the caller's thread: it stops at the next chunk, when progress is reported
 
 
 class LocalPoolExecutor:
@@ -73,6 +81,13 @@ class LocalPoolExecutor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        # ProcessPoolExecutor gains terminate_workers() in Python 3.14; before it, its processes are private.
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.terminate()
 
 
 def make_executor(settings: Settings) -> Executor:

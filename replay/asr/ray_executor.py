@@ -89,3 +89,6 @@ class RayExecutor:
             self.ray.kill(a)
         self._actors = []
         self._options = None
+
+    def terminate(self) -> None:
+        self.close()  # killing the actors stops their chunks; ray.get in transcribe_chunks then raises

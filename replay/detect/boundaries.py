@@ -70,15 +70,17 @@ class Block:
 
 
 def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
-    """First and last unit of the run that carry spoken evidence for its item.
+    """First and last unit of the run that carry evidence for its item.
 
-    On-screen evidence lags the talk (see fusion), so it sets the span only of a run the host never named.
+    A product card goes up a few seconds *after* the host starts the product and stays up after the host has
+    moved on (see fusion): so the screen may move the span's start earlier (the host was already on it when
+    the card appeared, though it may not have said the name yet), never its end, which follows speech alone.
     """
-    for source in ("scores", "visual"):
-        ev = [u for u in range(run.first, run.last + 1) if getattr(units[u], source).get(run.sku_id, 0.0) > 0]
-        if ev:
-            return ev[0], ev[-1]
-    return None
+    said = [u for u in range(run.first, run.last + 1) if units[u].scores.get(run.sku_id, 0.0) > 0]
+    shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
+    if said:
+        return min(said[0], shown[0]) if shown else said[0], said[-1]
+    return (shown[0], shown[-1]) if shown else None
 
 
 def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:

@@ -45,7 +45,7 @@ def find_cues(readings: Sequence[frozenset[str]]) -> list[CueHit]:
     """All cue phrases whose every token shares a folded reading with consecutive tokens of the unit.
 
     An intro phrase shortly after a future marker comes back as kind ``teaser`` (马上给大家上下一个宝贝
-    announces a product, it does not open one); the markers themselves are not returned.
+    announces a product, it does not open one); the markers themselves come back as kind ``future``.
     """
     hits = []
     n = len(readings)
@@ -57,8 +57,6 @@ def find_cues(readings: Sequence[frozenset[str]]) -> list[CueHit]:
     future = [h for h in hits if h.kind == "future"]
     out = []
     for h in hits:
-        if h.kind == "future":
-            continue
         if h.kind == "intro" and any(f.last < h.first <= f.last + _FUTURE_REACH for f in future):
             h = CueHit("teaser", h.phrase, h.first, h.last)
         out.append(h)

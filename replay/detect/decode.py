@@ -19,6 +19,8 @@ import numpy as np
 
 from replay.detect.units import Unit
 
+_NEAR_S = 12.0  # how soon after a cue the product it opens must be named
+
 
 @dataclass(frozen=True, slots=True)
 class DecodeCosts:
@@ -66,6 +68,15 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
         for sku, w in unit.support.items():
             if sku in col:
                 support[u, col[sku]] += w
+    # A cue opens the product named right after it, not any product: its bonus goes only to items with
+    # evidence in the unit or the next two (within ``_NEAR_S``), so 返场好多人说刚才没抢到 cannot be borrowed
+    # to enter an item first named a minute later.
+    near = np.zeros((n, k), dtype=bool)
+    for u in range(n):
+        v = u
+        while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
+            near[u] |= (ev[v] + support[v]) > 0
+            v += 1
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
@@ -78,7 +89,7 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     for u in range(n):
         cue = _cue_strength(units, u)
         cross = units[u].has("cross") and cue == 0
-        enter_bonus = c.cue_bonus * cue - (c.cross_penalty if cross else 0.0)
+        enter_bonus = np.where(near[u], c.cue_bonus * cue, 0.0) - (c.cross_penalty if cross else 0.0)
         outro_prev = u > 0 and units[u - 1].closes
         # Best and second best previous item, so "from the best other item" is O(k).
         order = np.argsort(score_item)[::-1][:2] if k > 1 else np.array([0])
@@ -91,8 +102,8 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
             other_best[best] = neg
         stay = score_item + support[u]
         # A cue lowers the cost of entering, never below nothing: passing through none must not pay.
-        from_none = score_none - max(0.0, c.start_cost - enter_bonus)
-        from_other = other_best - max(0.0, c.switch_cost - enter_bonus)
+        from_none = score_none - np.maximum(0.0, c.start_cost - enter_bonus)
+        from_other = other_best - np.maximum(0.0, c.switch_cost - enter_bonus)
         new_item = np.maximum(stay, np.maximum(from_none, from_other))
         back_item[u] = np.where(new_item == stay, -2, np.where(new_item == from_none, -1, other_arg))
         leave = float(score_item.max()) - c.end_cost + (c.end_cost + c.outro_bonus if outro_prev else 0.0)
@@ -115,19 +126,46 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     return [None if s == -1 else skus[s] for s in states]
 
 
-def _reopens(units: list[Unit], u: int) -> bool:
-    """Unit u opens a new explanation right after an outro (the same product explained again)."""
-    return u > 0 and units[u - 1].has("outro") and units[u].opens
+# A stretch of chat this long inside one item's run, with the item named again after it, is two explanations
+# (the product came back, 返场), not one: "an explanation runs until ... a clear stretch of talk about nothing
+# in the catalog".
+_CHAT_SPLIT_S = 25.0
+_CHAT = 0.3  # talk probability below which a unit counts as chat
+
+
+def _reopens(units: list[Unit], closed: int | None, u: int) -> bool:
+    """Unit u opens the same product again after a closing cue of the run (讲到这里 … 返场 …)."""
+    return closed is not None and units[u].opens
 
 
 def runs(labels: list[str | None], units: list[Unit]) -> list[Run]:
-    """Maximal stretches of one label; an outro followed by an intro splits a stretch of the same item."""
+    """Maximal stretches of one label, split where the same item is explained again: after a closing cue and
+    an opening, or after a clear stretch of chat with the item named again."""
     out: list[Run] = []
+    closed: int | None = None  # the run's last closing cue with nothing of its item since
+    chat_from: float | None = None  # start of the chat stretch the run is in, if any
+    chat_s = 0.0  # length of the longest chat stretch since the run's item was last named
     for u, lab in enumerate(labels):
+        unit = units[u]
         if lab is None:
+            closed, chat_from, chat_s = None, None, 0.0
             continue
-        if out and out[-1].sku_id == lab and out[-1].last == u - 1 and not _reopens(units, u):
+        cont = out and out[-1].sku_id == lab and out[-1].last == u - 1
+        named = unit.scores.get(lab, 0.0) > 0
+        if cont and (_reopens(units, closed, u) or (named and chat_s >= _CHAT_SPLIT_S)):
+            cont = False
+        if cont:
             out[-1] = Run(lab, out[-1].first, u)
         else:
             out.append(Run(lab, u, u))
+            closed, chat_s = None, 0.0
+        if named:
+            closed, chat_s = None, 0.0
+        if unit.closes:
+            closed = u
+        if unit.talk < _CHAT:
+            chat_from = unit.start if chat_from is None else chat_from
+            chat_s = max(chat_s, unit.end - chat_from)
+        else:
+            chat_from = None
     return out

@@ -75,6 +75,9 @@ class EvidenceWeights:
     reference: float = 0.3
     """Share of its weight that evidence keeps right after a comparison word (跟二号不一样, 比一号便宜:
     replay/wordlists/reference_markers.txt): the host compares, the other product is not opened."""
+    announce: float = 0.3
+    """Share of its weight that a product named *before* a future marker keeps (二号还有个更甜的，一会儿给你们讲;
+    二十一号那条裙子待会儿讲): the host announces it for later, the explanation in hand goes on."""
     cross: float = 0.3
     """Share of its weight that evidence keeps in a unit with a cross-mention cue (买了X的可以再加一个Y):
     such a unit names two products and is not where either is explained."""
@@ -281,13 +284,20 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
 
 def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Scale each unit's speech evidence by how much the unit is product talk (``Unit.talk``, see talk) and
-    down by a cross-mention cue. Runs after the talk model, which reads the evidence to abstract names away."""
+    down in a cross-mention (买了X的再加个Y) or before a future marker (二号一会儿给你们讲). Runs after the talk
+    model, which reads the evidence to abstract names away."""
     for u in units:
         f = weights.chat_floor + (1 - weights.chat_floor) * u.talk
         if u.has("cross"):
             f *= weights.cross
-        if f >= 0.999:
+        later = [c.first for c in u.cues if c.kind == "future"]
+        if f >= 0.999 and not later:
             continue
-        u.hits = [replace(h, weight=h.weight * f) if h.source == "speech" else h for h in u.hits]
-        u.scores = {k: v * f for k, v in u.scores.items()}
-        u.support = {k: v * f for k, v in u.support.items()}
+        starts = {t.start: k for k, t in enumerate(u.tokens)}
+        u.hits = [replace(h, weight=h.weight * f * (
+            weights.announce if any(first > starts.get(h.time, 0) for first in later) else 1.0))
+            if h.source == "speech" else h for h in u.hits]
+        u.scores, u.support = {}, {k: v * f for k, v in u.support.items()}
+        for h in u.hits:
+            if h.source == "speech":
+                u.scores[h.sku_id] = u.scores.get(h.sku_id, 0.0) + h.weight

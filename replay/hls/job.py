@@ -7,6 +7,9 @@ Packaging must never delay a 看点 index. Three things make sure of it:
 - while any index job is queued or running, in this process or in any other process that shares the
   database (a CLI ``replay index`` beside the server), ffmpeg is stopped (SIGSTOP): it holds its memory but
   takes no CPU. It also runs at nice 19, so it only has the CPU that nothing else wants.
+
+When the server stops (``PackageLane.close``), the running package job's ffmpeg is killed within half a
+second and the job is queued again: the next server resumes it from its finished parts.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replay.errors import ReplayError
+from replay.errors import JobInterrupted, ReplayError
 from replay.hls.package import PackageResult, hls_dir, package_recording
 from replay.jobs.lifecycle import Report, run_job
 from replay.settings import Settings, with_options
@@ -106,6 +109,7 @@ class PackageLane:
         self._lock = threading.Lock()
         self._pending = 0
         self._done = threading.Condition()
+        self._stopping = threading.Event()
 
     def submit(self, req: PackageRequest) -> None:
         with self._lock:
@@ -133,20 +137,32 @@ class PackageLane:
             return self._done.wait_for(lambda: self._pending == 0, timeout)
 
     def close(self, timeout: float = 5.0) -> None:
+        """Stop: the running job's ffmpeg is killed at its next poll and the job is queued again (resumed by
+        the next server from its finished parts); waiting jobs stay queued."""
+        self._stopping.set()
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout)
+
+    def _pause(self) -> bool:
+        if self._stopping.is_set():
+            raise JobInterrupted("the server is stopping", hint="the package job resumes when the server restarts")
+        return self.gate()
 
     def _loop(self) -> None:
         db = Database(self.settings.database)
         while True:
             req = self._queue.get()
-            if req is None:
+            if req is None or self._stopping.is_set():
                 return
             try:
-                run_job(db, req.job_id, lambda report, req=req: package_work(self.settings, req, db, report, self.gate))
+                run_job(db, req.job_id, lambda report, req=req: package_work(self.settings, req, db, report, self._pause),
+                        interrupted=self._stopping.is_set)
             except ReplayError as exc:
-                log.warning("package job %s failed: %s", req.job_id, exc)
+                if self._stopping.is_set():
+                    log.warning("package job %s interrupted by the shutdown; it resumes on restart", req.job_id)
+                else:
+                    log.warning("package job %s failed: %s", req.job_id, exc)
             except Exception:
                 log.exception("package job %s crashed", req.job_id)
             finally:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from replay.contracts import MediaInfo, Progress, fingerprint, from_json, to_json
-from replay.errors import MediaNotFound, ReplayError
+from replay.errors import JobInterrupted, MediaNotFound, ReplayError
 from replay.hls.encode import EncodeFailed, Part, PauseFn, encode_part, part_done, part_segments, plan_parts
 from replay.hls.ladder import CODECS, Rung, plan_ladder
 from replay.hls.options import PackageOptions
@@ -299,6 +299,8 @@ def _search(source: Path, info: MediaInfo, rungs: tuple[Rung, ...], folder: Path
             try:
                 plan[rung.name] = search_rate(reel, rung, info, options, work, pause, progress=lambda f, n=n: say(
                     "search", SEARCH_SHARE * (n + f) / len(rungs)))
+            except JobInterrupted:
+                raise  # the server is stopping: not a failure of this rung (and not to be saved in the plan)
             except ReplayError as exc:
                 plan[rung.name] = f"{CODECS[rung.codec]['encoder']}: {exc.message}"
         return plan

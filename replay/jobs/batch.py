@@ -76,7 +76,7 @@ def index_batch(items: list[BatchItem], settings: Settings, options: PipelineOpt
         for n, item in enumerate(items):
             stream_id = stream_id_for(item.video)
             try:
-                result = index_with_job(db, item.video, load_catalog(item.catalog), settings, options,
+                result = index_with_job(db, item.video, load_catalog(item.catalog, settings.catalog_limits), settings, options,
                                         on_progress=lambda p, n=n: on_progress(n, p) if on_progress else None,
                                         executor=executor)
             except ReplayError as exc:

@@ -10,16 +10,20 @@ what a dead process left queued or running. An error that is not a ReplayError (
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from replay.asr.executor import Executor
 from replay.contracts import Catalog, Progress
-from replay.errors import ReplayError
+from replay.errors import DatabaseBusy, ReplayError, from_system_error
 from replay.pipeline import IndexResult, PipelineOptions, index_stream
 from replay.settings import Settings
 from replay.store.database import Database, Job, stream_id_for
+
+log = logging.getLogger("replay.jobs")
 
 Report = Callable[[Progress], None]
 Work = Callable[[Report], dict[str, Any] | None]
@@ -27,7 +31,9 @@ Work = Callable[[Report], dict[str, Any] | None]
 
 
 def error_json(exc: BaseException) -> dict[str, Any]:
-    """The error a failed job records: {code, message, hint}."""
+    """The error a failed job records: {code, message, hint}. A full disk or a locked database is recorded as
+    the replay error it stands for (storage_full, database_busy), not as a crash."""
+    exc = from_system_error(exc) or exc
     if isinstance(exc, ReplayError):
         return {"code": exc.code, "message": exc.message, "hint": exc.hint}
     if isinstance(exc, KeyboardInterrupt):
@@ -37,26 +43,38 @@ def error_json(exc: BaseException) -> dict[str, Any]:
             "hint": "the process logged the details; report them with the job id"}
 
 
-def run_job(db: Database, job_id: str, work: Work) -> dict[str, Any] | None:
+def run_job(db: Database, job_id: str, work: Work, interrupted: Callable[[], bool] | None = None
+            ) -> dict[str, Any] | None:
     """Run ``work`` as the queued job ``job_id``, recording every transition; re-raises what ``work`` raises
-    after recording it (a job never stays 'running' after its process stopped caring)."""
+    after recording it (a job never stays 'running' after its process stopped caring). When ``interrupted()``
+    is true as it ends (the server is stopping), the job is not failed but queued again, to resume."""
     db.update_job(job_id, state="running", stage="starting", progress=0.0, eta=None, error=None)
 
     def report(p: Progress) -> None:
-        db.update_job(job_id, stage=p.stage, progress=round(max(0.0, min(1.0, p.fraction)), 4), eta=p.eta)
+        try:
+            db.update_job(job_id, stage=p.stage, progress=round(max(0.0, min(1.0, p.fraction)), 4), eta=p.eta)
+        except sqlite3.OperationalError as exc:
+            # Progress is advisory: a database another process holds locked must not kill an hour of work.
+            if not isinstance(from_system_error(exc), DatabaseBusy):
+                raise
+            log.warning("job %s: progress not recorded (%s)", job_id, exc)
 
     try:
         result = work(report)
     except BaseException as exc:
-        db.update_job(job_id, state="failed", error=error_json(exc))
+        if interrupted is not None and interrupted():
+            requeue(db, job_id, stage="interrupted")
+        else:
+            db.update_job(job_id, state="failed", error=error_json(exc))
         raise
     db.update_job(job_id, state="done", stage="done", progress=1.0, eta=0.0, result=result)
     return result
 
 
-def requeue(db: Database, job_id: str) -> None:
-    """A job a dead process left queued or running goes back to the queue, from the start of its work."""
-    db.update_job(job_id, state="queued", stage="", progress=0.0, eta=None)
+def requeue(db: Database, job_id: str, stage: str = "") -> None:
+    """A job a dead (or stopping) process left queued or running goes back to the queue; it starts its work
+    again, and the pipeline skips what it checkpointed."""
+    db.update_job(job_id, state="queued", stage=stage, progress=0.0, eta=None)
 
 
 def abandon(db: Database, job_id: str, hint: str) -> None:

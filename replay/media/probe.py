@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replay.contracts import MediaInfo
-from replay.errors import MediaNotFound, MediaOpenError, MediaTooLarge, NoAudioStream, ZeroDuration
+from replay.errors import MediaNotFound, MediaOpenError, MediaTooLarge, NoAudioStream, TruncatedMedia, ZeroDuration
+from replay.media.complete import missing_seconds
 from replay.media.ffmpeg import probe_json
 
 
@@ -21,6 +22,9 @@ class ProbeOptions:
     """Longest recording accepted, in seconds."""
     max_bytes: int | None = None
     """Largest file accepted, in bytes; None for no limit."""
+    check_end: bool = False
+    """Read the last seconds too, refusing a file whose data stops before its announced end (a truncated
+    upload whose header survived); one more ffprobe call."""
 
 
 def _fps(rate: str | None) -> float | None:
@@ -77,6 +81,11 @@ def probe(path: Path | str, options: ProbeOptions = ProbeOptions()) -> MediaInfo
                             hint="raise REPLAY_MAX_DURATION or split the recording")
     if audio is None and options.require_audio:
         raise NoAudioStream(f"{path.name} has no audio stream", hint="replay indexes speech; give a recording with sound")
+    if options.check_end:
+        missing = missing_seconds(path, duration)
+        if missing:
+            raise TruncatedMedia(f"{path.name} is cut short: its header announces {duration:.1f} s but the data "
+                                 f"stops before {duration - missing + 0.05:.1f} s", hint="upload or copy the file again, whole")
     return MediaInfo(
         path=path.resolve(),
         duration=duration,

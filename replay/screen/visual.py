@@ -42,6 +42,7 @@ class _Card:
     score: float
     cells: tuple[int, int, int, int]  # gx0, gy0, gx1, gy1 (exclusive) in grid cells
     last_emit: float
+    box: tuple[float, float, float, float] | None = None  # the card's text block, shares of the frame
 
 
 @dataclass(slots=True)
@@ -170,8 +171,10 @@ class _Analyser:
             y1 = max(ln.box[3] for ln in block) + oy
             card_cells = (x0 * GRID[0] // w, y0 * GRID[1] // h,
                           min(GRID[0], -(-x1 * GRID[0] // w)), min(GRID[1], -(-y1 * GRID[1] // h)))
-            self.state.events.append(VisualEvent("ocr", round(t, 3), text, match.sku_id, match.score, frame.index))
-            self.state.cards.append(_Card(match.sku_id, text, match.score, card_cells, t))
+            box = (round(x0 / w, 3), round(y0 / h, 3), round(x1 / w, 3), round(y1 / h, 3))
+            self.state.events.append(VisualEvent("ocr", round(t, 3), text, match.sku_id, match.score, frame.index,
+                                                 box))
+            self.state.cards.append(_Card(match.sku_id, text, match.score, card_cells, t, box))
             named = True
         # Pictures are searched only where no card text named a product, and only in regions tall enough
         # to hold one (not a banner strip): template matching costs as much as OCR on a large catalog, and a
@@ -196,7 +199,7 @@ class _Analyser:
                 alive.append(card)
                 if frame.time - card.last_emit >= opt.hold_seconds - 1e-6:
                     st.events.append(VisualEvent("ocr", round(frame.time, 3), card.text, card.sku_id, card.score,
-                                                 frame.index))
+                                                 frame.index, card.box))
                     card.last_emit = frame.time
             st.cards = alive
             changed = _cell_diff(cells, st.ref) > opt.cell_threshold

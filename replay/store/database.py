@@ -14,7 +14,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from replay.contracts import (
     highlight_id,
     to_json,
 )
+from replay.edits import table as edits_table
+from replay.edits.layer import HIGHLIGHT_KINDS, TEXT_KIND, apply_highlights, apply_text, text_overrides
 from replay.errors import NotFound
 from replay.store import schema, search
 
@@ -67,14 +69,16 @@ class Job:
 class Database:
     """All reads and writes of the database go through this class."""
 
-    def __init__(self, path: Path | str, *, any_thread: bool = False) -> None:
+    def __init__(self, path: Path | str, *, any_thread: bool = False, busy_timeout: float = 10.0) -> None:
         """``any_thread``: the connection may be used from a thread other than its creator's (one thread at a
-        time), as the API's per-request pool does; FastAPI runs dependencies and routes on different threads."""
+        time), as the API's per-request pool does; FastAPI runs dependencies and routes on different threads.
+        ``busy_timeout``: seconds a write waits for another process's lock before sqlite3 raises
+        OperationalError("database is locked"), which the API answers with 503 (errors.from_system_error)."""
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False) if any_thread else str(path))
-        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if str(path) != ":memory:":
             self.db.enable_wal()
         if not schema.up_to_date(self.db):
@@ -109,11 +113,14 @@ class Database:
                 "visual": json.loads(row["visual"]) if row["visual"] else None}
 
     def streams(self) -> list[dict[str, Any]]:
-        rows = self.db.query(
+        rows = list(self.db.query(
             "select s.id, s.path, s.title, s.duration, s.created_at, s.updated_at, "
             "(select count(*) from highlights h where h.stream_id = s.id) as n_highlights "
-            "from streams s order by s.created_at desc")
-        return list(rows)
+            "from streams s order by s.created_at desc"))
+        for row in rows:  # an editor's split, merge, add or delete changes the count
+            if edits_table.has_edits(self.db, row["id"], HIGHLIGHT_KINDS):
+                row["n_highlights"] = len(self.highlights(row["id"]).highlights)
+        return rows
 
     def set_visual_summary(self, stream_id: str, summary: dict[str, Any]) -> None:
         self.db["streams"].update(stream_id, {"visual": _dumps(summary)})
@@ -122,9 +129,9 @@ class Database:
     def save_catalog(self, stream_id: str, catalog: Catalog) -> None:
         with self.db.conn:
             self.db["catalog_items"].delete_where("stream_id = ?", [stream_id])
-            self.db["catalog_items"].insert_all(
-                {**to_json(item), "stream_id": stream_id, "position": n, "aliases": _dumps(list(item.aliases))}
-                for n, item in enumerate(catalog.items))
+            self.db["catalog_items"].insert_all(  # alter: adds the url columns to a database made before them
+                ({**to_json(item), "stream_id": stream_id, "position": n, "aliases": _dumps(list(item.aliases))}
+                 for n, item in enumerate(catalog.items)), alter=True)
 
     def catalog(self, stream_id: str) -> Catalog:
         rows = self.db.query("select * from catalog_items where stream_id = ? order by position", [stream_id])
@@ -161,9 +168,17 @@ class Database:
                    result=json.loads(r["result"]) if r["result"] else None,
                    options=json.loads(r["options"]) if r["options"] else None)
 
-    def jobs_for(self, stream_id: str) -> list[Job]:
-        ids = [r["id"] for r in self.db.query("select id from jobs where stream_id = ? order by created_at", [stream_id])]
+    def jobs_for(self, stream_id: str, kind: str | None = None) -> list[Job]:
+        """The stream's jobs, oldest first; only those of ``kind`` (index, clip) when given."""
+        ids = [r["id"] for r in self.db.query("select id from jobs where stream_id = ? and (? is null or kind = ?) "
+                                              "order by created_at", [stream_id, kind, kind])]
         return [self.job(i) for i in ids]
+
+    def stream_state(self, stream_id: str) -> str | None:
+        """The stream's state: its latest *index* job's. A clip job's failure is the clip job's alone."""
+        row = next(self.db.query("select state from jobs where stream_id = ? and kind = 'index' "
+                                 "order by created_at desc limit 1", [stream_id]), None)
+        return row["state"] if row else None
 
     def interrupted_jobs(self) -> list[Job]:
         """Jobs left 'running' or 'queued' by a process that died; the server resumes them on start."""
@@ -203,13 +218,19 @@ class Database:
                 {"stream_id": stream_id, "idx": n, "start": s.start, "end": s.end, "text": s.text,
                  "words": _dumps(to_json(s.words, compact=True))}
                 for n, s in enumerate(transcript.segments))
-            search.replace_segments(self.db, stream_id, transcript.segments)
+            # Search sees the corrected text: an editor's fix is found, the misheard words are not.
+            fixes = text_overrides(transcript.segments, edits_table.edits_of(self.db, stream_id, active_only=True))
+            search.replace_segments(self.db, stream_id, (replace(s, text=fixes.get(n, s.text))
+                                                        for n, s in enumerate(transcript.segments)))
 
-    def transcript(self, stream_id: str) -> Transcript:
+    def transcript(self, stream_id: str, corrected: bool = True) -> Transcript:
+        """The transcript with the editors' corrections (replay/edits); ``corrected=False``: as the ASR wrote it."""
         duration = self.stream(stream_id)["duration"]
         rows = self.db.query("select start, end, text, words from segments where stream_id = ? order by idx",
                              [stream_id])
         segs = tuple(from_json(Segment, {**r, "words": json.loads(r["words"] or "[]")}) for r in rows)
+        if corrected and edits_table.has_edits(self.db, stream_id, (TEXT_KIND,)):
+            segs = apply_text(segs, edits_table.edits_of(self.db, stream_id, active_only=True))
         return Transcript(segments=segs, duration=duration)
 
     # --- highlights ---------------------------------------------------------------------------
@@ -218,13 +239,18 @@ class Database:
         with self.db.conn:
             self.db["highlights"].delete_where("stream_id = ?", [stream_id])
             self.db["highlights"].insert_all(
-                {**to_json(h), "id": h.id or highlight_id(stream_id, h.sku_id, h.start), "stream_id": stream_id,
+                {**{k: v for k, v in to_json(h).items() if k != "edited"},  # edits live apart (replay/edits)
+                 "id": h.id or highlight_id(stream_id, h.sku_id, h.start), "stream_id": stream_id,
                  "idx": n, "evidence": _dumps(to_json(h.evidence))}
                 for n, h in enumerate(highlights))
 
-    def highlights(self, stream_id: str) -> HighlightIndex:
+    def highlights(self, stream_id: str, corrected: bool = True) -> HighlightIndex:
+        """The 看点 with the editors' corrections replayed over the detector's (replay/edits), by start;
+        ``corrected=False``: as the detector wrote them."""
         stream = self.stream(stream_id)
         rows = self.db.query("select * from highlights where stream_id = ? order by start", [stream_id])
         hs = tuple(from_json(Highlight, {**r, "kind": r["kind"] or "main", "evidence": json.loads(r["evidence"] or "[]")})
                    for r in rows)
+        if corrected and edits_table.has_edits(self.db, stream_id, HIGHLIGHT_KINDS):
+            hs = apply_highlights(hs, edits_table.edits_of(self.db, stream_id, active_only=True))
         return HighlightIndex(stream_id=stream_id, duration=stream["duration"], highlights=hs)

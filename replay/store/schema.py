@@ -10,14 +10,16 @@ from __future__ import annotations
 import sqlite_utils
 
 from replay.contracts import highlight_id
-from replay.store import search
+from replay.edits import table as edits_table
+from replay.store import events, search, sounds
 
 VERSION = 1
 """1: 看点 ids are unique across streams (contracts.highlight_id); the highlights table is keyed by
 (stream_id, id), so two streams of the same recording never collide."""
 
 TABLES = {"streams", "catalog_items", "jobs", "checkpoints", "segments", "highlights",
-          search.MAP_TABLE, search.FTS_TABLE}
+          search.MAP_TABLE, search.FTS_TABLE} | events.TABLES
+TABLES |= {edits_table.TABLE, sounds.FTS_TABLE, sounds.DONE_TABLE}  # issue 11: editors' corrections; sound-alike search
 
 
 def version(db: sqlite_utils.Database) -> int:
@@ -46,7 +48,8 @@ def _create(db: sqlite_utils.Database) -> None:
     if "catalog_items" not in names:
         db["catalog_items"].create({"stream_id": str, "sku_id": str, "position": int, "title": str, "brand": str,
                                     "short_name": str, "aliases": str, "price": float, "live_price": float,
-                                    "link_no": int, "image": str, "category": str}, pk=("stream_id", "sku_id"))
+                                    "link_no": int, "image": str, "category": str,
+                                    "url": str, "service_url": str}, pk=("stream_id", "sku_id"))
     if "jobs" not in names:
         db["jobs"].create({"id": str, "stream_id": str, "kind": str, "state": str, "stage": str,
                            "progress": float, "eta": float, "error": str, "options": str, "result": str,
@@ -61,7 +64,9 @@ def _create(db: sqlite_utils.Database) -> None:
                                "words": str}, pk=("stream_id", "idx"))
     if "highlights" not in names:
         _create_highlights(db)
-    search.ensure_schema(db)  # FTS over segments for 1-2 character Chinese queries (store/search.py)
+    search.ensure_schema(db)  # FTS over segments (and their pinyin, store/sounds.py) for search (store/search.py)
+    events.ensure_schema(db)  # viewer events' counters (store/events.py)
+    edits_table.ensure_schema(db)  # editors' corrections, apart from the detector's rows (replay/edits)
 
 
 def _create_highlights(db: sqlite_utils.Database, name: str = "highlights") -> None:

@@ -1,6 +1,7 @@
 // The 宝贝口袋: the catalog with each product's 讲解 and 返场 segments, search, and (in the immersive phone
 // layout) the bottom sheet that holds them.
 import { $, base, clock, el, getJSON, playFrom, productOf, segmentsOf, state, ui, yuan } from "./player-core.js";
+import { productLinks } from "./player-links.js";
 
 const bag = $("bag"), bagbtn = $("bagbtn"), scrim = $("scrim");
 
@@ -14,7 +15,7 @@ function setUrl(params) {
 // One segment of a product: 讲解 (its main explanation) or 返场 (brought back later).
 function watchSegment(h, sku) {
   if (h.kind === "return") setUrl({ t: h.start.toFixed(1) }); else setUrl({ sku });
-  playFrom(h.start, { sku });
+  playFrom(h.start, { sku, via: "bag", h });
 }
 
 export function renderProducts() {
@@ -47,7 +48,7 @@ export function renderProducts() {
       p.live_price != null && p.price != null && p.price > p.live_price ? el("span", { class: "orig", text: yuan(p.price) }) : null);
     return el("li", { class: "product" + (segs.length ? "" : " unexplained"), "data-sku": p.sku_id }, thumb,
       el("div", {}, el("div", { class: "ptitle" }, p.title, p.live_price != null ? el("span", { class: "live", text: "直播价" }) : null),
-        meta, el("div", { class: "prow" }, price, btn)));
+        meta, el("div", { class: "prow" }, price, productLinks(p), btn)));
   }));
 }
 
@@ -111,20 +112,42 @@ $("bagclose").addEventListener("click", closeBag);
 scrim.addEventListener("click", closeBag);
 
 // --- search ----------------------------------------------------------------------------------------------
+// Products the query names come first (their 讲解/返场, or 本场未讲解), then the lines that say it; a line the
+// ASR misheard is found by its sound. A hit seeks to the matched word (hit.t), not to the start of its line.
+function productHit(p) {
+  const head = el("span", { class: "t", text: p.link_no != null ? `${p.link_no}号` : "商品" });
+  const name = el("span", {}, el("mark", { text: p.short_name || p.title }), ` ${p.title}`);
+  if (!p.highlights.length) {
+    return el("li", { class: "product-hit unexplained", "data-sku": p.sku_id },
+      el("button", { type: "button", disabled: "" }, head, name, el("span", { class: "missing", text: p.note || "本场未讲解" })));
+  }
+  const segs = p.highlights.map((h) => {
+    const word = h.kind === "return" ? "返场" : "讲解";
+    const b = el("button", { type: "button", class: "seg", text: `${word} ${clock(h.start)}`, "aria-label": `看${word}：${p.title}，${clock(h.start)}` });
+    b.addEventListener("click", () => watchSegment(h, p.sku_id));
+    return b;
+  });
+  return el("li", { class: "product-hit", "data-sku": p.sku_id }, el("div", { class: "phead" }, head, name), el("div", { class: "segs" }, ...segs));
+}
+
 $("search").addEventListener("submit", async (e) => {
   e.preventDefault();
   const q = $("q").value.trim(), out = $("hits");
   if (!q) { out.replaceChildren(); return; }
   try {
     const res = await getJSON(`${base}/search?q=${encodeURIComponent(q)}&limit=20`);
-    out.replaceChildren(...(res.hits.length ? res.hits.map((hit) => {
+    const products = (res.products || []).map(productHit);
+    const lines = res.hits.map((hit) => {
       const text = el("span", {});
       hit.snippet.split(/(【[^】]*】)/).forEach((part) => text.append(
         part.startsWith("【") && part.endsWith("】") ? el("mark", { text: part.slice(1, -1) }) : part));
-      const b = el("button", { type: "button" }, el("span", { class: "t", text: clock(hit.start) }), text);
-      b.addEventListener("click", () => { setUrl({ t: hit.start.toFixed(1) }); playFrom(hit.start); });
-      return el("li", {}, b);
-    }) : [el("li", { class: "empty", text: `没有找到“${q}”` })]));
+      const at = hit.t ?? hit.start;
+      const b = el("button", { type: "button" }, el("span", { class: "t", text: clock(at) }), text,
+        hit.match === "sound" ? el("span", { class: "sound", text: "音近" }) : null);
+      b.addEventListener("click", () => { setUrl({ t: at.toFixed(1) }); playFrom(at, { via: "search" }); });
+      return el("li", { class: "line-hit" + (hit.match === "sound" ? " sound" : "") }, b);
+    });
+    out.replaceChildren(...(products.length || lines.length ? [...products, ...lines] : [el("li", { class: "empty", text: `没有找到“${q}”` })]));
   } catch (err) { out.replaceChildren(el("li", { class: "empty", text: "搜索失败：" + err.message })); }
 });
 

@@ -1,6 +1,7 @@
 // The progress bar: 看点 dots (32×32 hit areas, one Tab stop), the 看点 card a mouse or keyboard user
 // previews, tap-to-seek and swipe-to-scrub with any pointer.
 import { $, clock, el, playFrom, productOf, seek, state, ui, video, yuan } from "./player-core.js";
+import { productLinks } from "./player-links.js";
 
 const bar = $("bar"), track = $("track"), card = $("card");
 let cardFor = null;
@@ -58,6 +59,7 @@ function showCard(h, dot) {
   $("card-title").textContent = h.title + (h.kind === "return" ? "（返场）" : "");
   $("card-price").textContent = p && p.live_price != null ? "直播价 " + yuan(p.live_price) : "";
   $("card-time").textContent = `${clock(h.start)} – ${clock(h.end)}`;
+  $("card-links").replaceChildren(...[productLinks(p, h)].filter(Boolean));
   card.hidden = false;
   const r = bar.getBoundingClientRect(), x = dot.getBoundingClientRect().left + 16 - r.left;
   card.style.left = Math.max(-8, Math.min(x - card.offsetWidth / 2, r.width - card.offsetWidth + 8)) + "px";
@@ -72,7 +74,7 @@ dots.addEventListener("click", (e) => {
   if (!dot) return;
   const h = highlightOf(dot);
   hideCard();
-  if (h) playFrom(h.start, { sku: h.sku_id });
+  if (h) playFrom(h.start, { sku: h.sku_id, via: "dot", h });
 });
 dots.addEventListener("pointerover", (e) => {
   const dot = e.target.closest(".dot");
@@ -85,7 +87,7 @@ dots.addEventListener("focusin", (e) => {
 $("card-watch").addEventListener("click", () => {
   const h = cardFor;
   hideCard();
-  if (h) playFrom(h.start, { sku: h.sku_id });
+  if (h) playFrom(h.start, { sku: h.sku_id, via: "card", h });
 });
 document.addEventListener("click", (e) => { if (!card.hidden && !e.target.closest("#card, .dot")) hideCard(); });
 bar.addEventListener("mouseleave", () => { if (!card.contains(document.activeElement)) hideCard(); });

@@ -66,8 +66,10 @@ export function reveal() {
 }
 
 // Every jump a viewer asks for (看讲解, a 返场, a dot, a search hit, J/K) goes through here: the sheet closes,
-// the picture comes into view, and the video plays from the 看点.
-export function playFrom(t, { sku = null, play = true } = {}) {
+// the picture comes into view, and the video plays from the 看点. ``via`` and ``h`` (where the viewer chose it,
+// and the 看点) are for the viewer events (player-events.js).
+export function playFrom(t, { sku = null, play = true, via = null, h = null } = {}) {
+  if (via) ui.chose?.(via, h);
   ui.closeBag?.();
   if (sku) ui.selectProduct?.(sku);
   seek(t, play);

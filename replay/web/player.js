@@ -5,6 +5,7 @@ import { $, base, clock, currentAt, el, getJSON, playFrom, seek, segmentsOf, sta
 import { hideCard, markDots, renderDots } from "./player-bar.js";
 import { closeBag, markProducts, openBag, renderProducts, selectProduct, showUnexplained, syncSheet } from "./player-bag.js";
 import { togglePlay } from "./player-touch.js";
+import "./player-events.js";  // viewer events: plays, watch progress, product-link clicks (POST /events)
 import { attachSource } from "./player-hls.js";
 
 // Icons are inline SVG: symbol characters (⏭, 🔊) need fonts that a kiosk or server may not have.
@@ -22,7 +23,10 @@ function applyLayout() {
   document.body.dataset.format = state.format;
   if (layout !== state.layout || document.body.dataset.layout !== layout) {
     state.layout = layout;
+    // A layout change must not animate: the sheet would slide shut (and stay clickable for .22 s) on every load.
+    document.body.classList.add("settling");
     document.body.dataset.layout = layout;
+    requestAnimationFrame(() => requestAnimationFrame(() => document.body.classList.remove("settling")));
     if (layout !== "immersive") $("bag").classList.remove("open");
   }
   syncSheet();
@@ -86,7 +90,7 @@ function jump(dir) {
   const t = state.pendingSeek != null ? state.pendingSeek : video.currentTime, hs = state.highlights;
   if (!hs.length) return;
   const target = dir > 0 ? hs.find((h) => h.start > t + 0.5) : [...hs].reverse().find((h) => h.start < t - 1.0) || hs[0];
-  if (target) playFrom(target.start, { sku: target.sku_id, play: !video.paused });
+  if (target) playFrom(target.start, { sku: target.sku_id, play: !video.paused, via: "next", h: target });
 }
 
 // --- keyboard -------------------------------------------------------------------------------------------
@@ -164,11 +168,12 @@ function init() {
     if (sku) {
       const first = segmentsOf(sku)[0];
       if (first) {
+        ui.chose?.("link", first);
         selectProduct(sku);
         seek(first.start, false);
         document.querySelector(`.product[data-sku="${CSS.escape(sku)}"]`)?.scrollIntoView({ block: "nearest" });
       } else showUnexplained(sku);
-    } else if (isFinite(t)) seek(t, false);
+    } else if (isFinite(t)) { ui.chose?.("link"); seek(t, false); }
     document.body.dataset.ready = "1";  // for tests and scripts: data and controls are in place
     performance.mark("replay:ready");
   }).catch((err) => { $("status").hidden = false; $("status").textContent = "加载失败：" + err.message; });
