@@ -18,7 +18,7 @@ from package_support import live_source
 from replay.contracts import MediaInfo
 from replay.hls import encode as encode_module
 from replay.hls.encode import run_ffmpeg
-from replay.hls.job import IndexGate, PackageRequest, create_package_job, package_work, pending_package_job
+from replay.hls.job import IndexGate, PackageLane, PackageRequest, create_package_job, package_work, pending_package_job
 from replay.hls.ladder import plan_ladder
 from replay.hls.options import PackageOptions
 from replay.hls.package import clip_source, package_recording, read_manifest
@@ -220,6 +220,30 @@ def test_package_job_waits_for_index_jobs(source: Path, tmp_path: Path) -> None:
     worker.join(120)
     assert not worker.is_alive() and progress[-1] == 1.0
     assert (settings.stream_dir("s4") / "hls" / "master.m3u8").is_file()
+
+
+def test_a_stopping_server_requeues_the_package_job(source: Path, tmp_path: Path) -> None:
+    from api_support import media_info
+
+    settings = Settings(data_dir=tmp_path / "data", media_root=tmp_path)
+    db = Database(settings.database)
+    video = Path(shutil.copy(source, tmp_path / "live.mp4"))
+    db.upsert_stream("s7", media_info(video, 8.0, 640, 360), "t")
+    index_job = db.create_job("s7", "index", {"path": str(video)})
+    db.update_job(index_job.id, state="running", stage="transcribe")  # holds the package job back
+    job = create_package_job(db, "s7", {"package": {"heights": [240], "preset": "veryfast", "sample_scenes": 1,
+                                                    "sample_seconds": 1}})
+    lane = PackageLane(settings)
+    lane.submit(PackageRequest(job.id, "s7", job.options["options"]))
+    deadline = time.monotonic() + 30
+    while db.job(job.id).state != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert db.job(job.id).state == "running"
+    lane.close(10.0)
+    assert lane._thread is not None and not lane._thread.is_alive()
+    stopped = db.job(job.id)
+    assert (stopped.state, stopped.stage, stopped.error) == ("queued", "interrupted", None)  # resumed on restart
+    assert not (settings.stream_dir("s7") / "hls" / "plan.json").exists()  # the stop is no rung's failure
 
 
 def test_pipeline_stage_only_queues_a_package_job(source: Path, tmp_path: Path) -> None:

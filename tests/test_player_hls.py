@@ -1,7 +1,7 @@
 """The player on an HLS ladder (issue 18) in headless Chromium: it streams with hls.js (served by replay,
-installed from npm), 看讲解 and deep links seek within 0.5 s, the 清晰度 menu switches rendition under a
-throttled 1.5 Mbit/s (DevTools network emulation), and faults fall back: a missing segment to another
-rendition (or the original), a ladder whose renditions are gone to the original recording."""
+installed from npm); 看讲解, the dots' cards, search hits and deep links seek within 0.5 s; the 清晰度 menu
+switches rendition under a throttled 1.5 Mbit/s (DevTools network emulation); and faults fall back: a missing
+segment to another rendition (or the original), a ladder whose renditions are gone to the original recording."""
 
 from __future__ import annotations
 
@@ -106,6 +106,21 @@ def test_streams_hls_and_watch_button_seeks(page: Page, base_url: str) -> None:
     assert any(u.endswith("/vendor/hls.js") for u in requests) and any(u.endswith(".ts") for u in requests)
     assert not any(u.endswith("/media") for u in requests)  # the original is not fetched
     assert page.locator("#dots .dot").count() == 4
+
+
+def test_dot_card_and_search_seek_on_hls(page: Page, base_url: str) -> None:
+    open_player(page, base_url)
+    assert page.evaluate("document.body.dataset.media") == "hls.js"
+    page.locator("#dots .dot").nth(1).hover()  # the 看点 at 8 s: its card's 看讲解
+    page.locator("#card-watch").click()
+    wait_time(page, 8.0)
+    page.fill("#q", "面霜")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#hits li.line-hit button", timeout=TIMEOUT)
+    first = page.evaluate("parseFloat(document.querySelector('#hits .line-hit .t').textContent.split(':')[1])")
+    page.locator("#hits li.line-hit button").nth(0).click()
+    wait_time(page, first)
+    assert first > 14.0 and page.evaluate("document.body.dataset.media") == "hls.js"
 
 
 def test_deep_links_on_hls(page: Page, base_url: str) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from replay.api.deps import context, get_db, get_settings, require_api_key
 from replay.api.errors import ERROR_RESPONSES
+from replay.api.paths import redact
 from replay.api.routes_media import serve_file
 from replay.api.views import job_json
 from replay.api.web import WEB_DIR
@@ -69,8 +70,12 @@ def get_package(stream_id: str, db: Database = Depends(get_db), settings: Settin
     manifest = read_manifest(hls_dir(settings.stream_dir(stream_id)))
     jobs = [j for j in db.jobs_for(stream_id) if j.kind == "package"]
     base = f"/streams/{stream_id}"
-    return {"stream_id": stream_id, "package": to_json(manifest) if manifest else None,
-            "job": job_json(jobs[-1]) if jobs else None,
+    package = to_json(manifest) if manifest else None
+    for rung in (package or {}).get("renditions", []):
+        if rung.get("error"):  # an encoder's message may quote a file: no server paths to clients
+            rung["error"] = redact(rung["error"], settings.media_root, settings.data_dir)
+    return {"stream_id": stream_id, "package": package,
+            "job": job_json(jobs[-1], settings) if jobs else None,
             "master": f"{base}/hls/master.m3u8" if manifest and manifest.master else None,
             "original": f"{base}/media" if manifest is None or manifest.original_kept else None}
 

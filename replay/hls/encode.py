@@ -10,9 +10,9 @@ segment.
 A part is written into a scratch folder and moved in when ffmpeg succeeds; its playlist is moved last and
 marks it done, so a killed job finds either a whole part or none.
 
-ffmpeg runs at the lowest CPU priority, and ``pause`` is asked twice a second: while it says yes, the ffmpeg
-process is stopped (SIGSTOP) and so uses no CPU at all, then continued (SIGCONT). That is how packaging
-yields to an index job that starts while it runs (jobs: hls/job.py).
+ffmpeg runs at the lowest CPU priority, and ``pause`` is asked before it starts and twice a second while it
+runs: while it says yes, ffmpeg does not start, or is stopped (SIGSTOP: no CPU at all) and then continued
+(SIGCONT). That is how packaging yields to an index job that starts while it runs (jobs: hls/job.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,10 @@ def run_ffmpeg(args: list[str], *, duration: float = 0.0, progress: ProgressFn |
     """``ffmpeg ARGS`` at nice 19, stopped while ``pause()`` is true; raises ``error(last stderr line)``."""
     # `nice` execs ffmpeg in place (same pid, so the stop and continue signals reach ffmpeg itself); a
     # preexec_fn would do the same but is not safe in a threaded server.
+    # Not started while paused: the rate search's trial runs on a short reel end before the first poll, so
+    # the gate must hold them back here.
+    while pause and pause():
+        time.sleep(POLL_SECONDS)
     nice = ["nice", "-n", "19"] if shutil.which("nice") else []
     cmd = [*nice, ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
