@@ -42,6 +42,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = Database(settings.database)
     fill_stream(db, settings, video, "sdemo")
     package_recording(video, "sdemo", hls_dir(settings.stream_dir("sdemo")), OPTIONS)
+    fill_stream(db, settings, video, "splain")  # never packaged
     for broken in ("sgap", "sgone"):
         fill_stream(db, settings, video, broken)
         shutil.copytree(hls_dir(settings.stream_dir("sdemo")), hls_dir(settings.stream_dir(broken)))
@@ -121,6 +122,15 @@ def test_dot_card_and_search_seek_on_hls(page: Page, base_url: str) -> None:
     page.locator("#hits li.line-hit button").nth(0).click()
     wait_time(page, first)
     assert first > 14.0 and page.evaluate("document.body.dataset.media") == "hls.js"
+
+
+def test_an_unpackaged_stream_plays_the_original_without_hls_js(page: Page, base_url: str) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_player(page, base_url, "splain")
+    assert page.evaluate("document.body.dataset.media") == "mp4"
+    assert any(u.endswith("/streams/splain/media") for u in requests)
+    assert not any("/vendor/hls.js" in u or "/hls/" in u for u in requests)  # no 110 kB for nothing
 
 
 def test_deep_links_on_hls(page: Page, base_url: str) -> None:

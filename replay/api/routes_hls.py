@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from replay.api.deps import context, get_db, get_settings, require_api_key
-from replay.api.errors import ERROR_RESPONSES
+from replay.api.errors import ERROR_RESPONSES, ERROR_SCHEMA, WRITE_RESPONSES
 from replay.api.paths import redact
 from replay.api.routes_media import serve_file
 from replay.api.views import job_json
@@ -45,7 +45,14 @@ class PackageBody(BaseModel):
     force: bool = Field(False, description="Search and encode again, ignoring finished parts.")
 
 
-@router.post("/streams/{stream_id}/package", status_code=202, dependencies=[Depends(require_api_key)])
+PACKAGE_RESPONSES = {
+    409: {"description": "The stream is already being packaged (the error names the job to poll)",
+          "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+    413: WRITE_RESPONSES[413], 507: WRITE_RESPONSES[507]}
+
+
+@router.post("/streams/{stream_id}/package", status_code=202, dependencies=[Depends(require_api_key)],
+             responses=PACKAGE_RESPONSES)
 def create_package(stream_id: str, request: Request, body: PackageBody | None = None,
                    db: Database = Depends(get_db)) -> JSONResponse:
     """Queue a package job: the HLS ladder of the stream (low priority: it waits for index jobs)."""

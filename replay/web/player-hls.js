@@ -1,11 +1,13 @@
-// HLS streaming (issue 18). When the stream has been packaged (GET {base}/hls/master.m3u8), the player streams
+// HLS streaming (issue 18). When the stream has been packaged (the server marks the page: body[data-package="1"];
+// the ladder is {base}/hls/master.m3u8), the player streams
 // its ladder: natively where the browser plays HLS itself (Safari, iOS; see nativeFirst), else with hls.js, which replay serves
 // from /vendor/hls.js (installed from the npm registry by scripts/install.sh; never a CDN). hls.js picks the
 // rendition from the measured bandwidth (ABR) unless the viewer picks one in the 清晰度 menu. Seeking is the
 // same <video>.currentTime, so 看讲解, the dots, search and deep links work as on the mp4.
 // Faults: hls.js moves off a rendition whose playlist or segment fails (to another rendition); when no
 // rendition plays, or native HLS fails, the player falls back to the original recording at the same time.
-// ?media=original always plays the original (editors, benchmarks). Unpackaged streams play the original.
+// ?media=original always plays the original (editors, benchmarks). Unpackaged streams play the original and
+// never fetch hls.js (about 110 kB gzipped: a phone on a slow network would pay it for nothing).
 import { $, base, el, state, video } from "./player-core.js";
 
 export const media = { mode: "", levels: [], level: -1, auto: true, fallback: null, errors: [] };
@@ -95,20 +97,16 @@ function nativeFirst(params) {
 export async function attachSource() {
   const params = new URLSearchParams(location.search);
   if (params.get("media") === "original") { useOriginal("asked for the original"); return; }
+  if (document.body.dataset.package !== "1") { mark("mp4"); video.src = `${base}/media`; return; }
   const master = `${base}/hls/master.m3u8`;
-  const native = nativeFirst(params);
-  // hls.js loads while the master playlist is asked for: on a slow network the two round trips overlap.
-  const script = native ? null : loadScript("/vendor/hls.js").then(() => null, (err) => err);
-  const packaged = await fetch(master).then((r) => r.ok).catch(() => false);
-  if (!packaged) { mark("mp4"); video.src = `${base}/media`; return; }
-  if (native) {
+  if (nativeFirst(params)) {
     mark("native");
     video.addEventListener("error", () => useOriginal("native HLS failed"), { once: true });
     video.src = master;
     return;
   }
   const t = parseFloat(params.get("t"));
-  const failed = await script;
+  const failed = await loadScript("/vendor/hls.js").then(() => null, (err) => err);
   if (failed) { useOriginal(failed.message); return; }
   attachHlsJs(master, isFinite(t) && t > 0 ? t : -1);
 }
