@@ -118,6 +118,18 @@ def test_a_resumed_job_redoes_only_the_missing_part(packaged, source: Path) -> N
     assert (work / "240" / "p0001_0000.ts").is_file() and result.renditions[1].segments == 4
 
 
+def test_extra_codec_rungs_are_aligned_fmp4(source: Path, tmp_path: Path) -> None:
+    options = replace(FAST, heights=(240,), extra_codecs=("h265", "av1"), sample_scenes=1)
+    result = package_recording(source, "s3", tmp_path / "hls", options)
+    assert {r.name: (r.codec, r.state) for r in result.renditions} == {
+        "240": ("h264", "done"), "240-h265": ("h265", "done"), "240-av1": ("av1", "done")}
+    master = (tmp_path / "hls" / "master.m3u8").read_text()
+    assert 'CODECS="hvc1.' in master and 'CODECS="av01.' in master  # hls.js offers them only where they decode
+    for name in ("240-h265", "240-av1"):
+        assert list((tmp_path / "hls" / name).glob("*_init.mp4")) and list((tmp_path / "hls" / name).glob("*.m4s"))
+        assert keyframes(tmp_path / "hls" / name / "index.m3u8") == keyframes(tmp_path / "hls" / "240" / "index.m3u8")
+
+
 def test_a_rendition_that_fails_is_left_out(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = encode_module.video_args
 

@@ -6,6 +6,7 @@ segment to another rendition (or the original), a ladder whose renditions are go
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from api_support import fill_stream, make_settings
@@ -43,6 +44,10 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     fill_stream(db, settings, video, "sdemo")
     package_recording(video, "sdemo", hls_dir(settings.stream_dir("sdemo")), OPTIONS)
     fill_stream(db, settings, video, "splain")  # never packaged
+    dropped = shutil.copy(video, settings.media_root / "dropped.mp4")  # sdrop: packaged, then the original deleted
+    fill_stream(db, settings, dropped, "sdrop")
+    shutil.copytree(hls_dir(settings.stream_dir("sdemo")), hls_dir(settings.stream_dir("sdrop")))
+    Path(dropped).unlink()
     for broken in ("sgap", "sgone"):
         fill_stream(db, settings, video, broken)
         shutil.copytree(hls_dir(settings.stream_dir("sdemo")), hls_dir(settings.stream_dir(broken)))
@@ -184,3 +189,13 @@ def test_native_hls_where_the_browser_has_it(page: Page, base_url: str) -> None:
     page.locator(".product[data-sku='A102'] button.watch").click()
     wait_time(page, 8.0)
     page.wait_for_function("document.getElementById('video').currentTime > 8.6", timeout=TIMEOUT)  # it plays on
+
+
+def test_the_editor_plays_the_ladder_once_the_original_is_gone(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/streams/sdrop/edit")
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=TIMEOUT)
+    page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=TIMEOUT)
+    assert "/streams/sdrop/hls/master.m3u8" in page.evaluate("document.getElementById('video').currentSrc") or \
+        page.evaluate("!!window.Hls")
+    page.evaluate("document.getElementById('video').currentTime = 8")
+    wait_time(page, 8.0)

@@ -11,6 +11,9 @@ only fight the first for cores.
 - At most ``max_queued_jobs`` jobs of each kind wait; ``admit`` refuses one more with TooManyRequests (429).
 - ``close`` (the server stopping, SIGTERM) lets the running job stop at its next checkpoint, stops the ASR
   workers after ``shutdown_grace`` seconds, and leaves the job queued, so the next server resumes it.
+- Package jobs (issue 18) do not wait in this queue: ``submit`` hands them to their own lane
+  (hls/job.py: PackageLane), which runs one at a time and stops its ffmpeg while this runner has any job;
+  ``close`` stops that lane too, leaving its job queued.
 """
 
 from __future__ import annotations
