@@ -167,6 +167,10 @@ def encode_part(source: Path, info: MediaInfo, rung: Rung, crf: int, part: Part,
            "-hls_segment_filename", str(scratch / f"{part.stem}_%04d.{ext}")]
     if kind == "fmp4":
         hls += ["-hls_fmp4_init_filename", f"{part.stem}_init.mp4"]
+    else:
+        # MPEG-TS adds a 1.4 s mux delay to every timestamp, fMP4 none: without this the H.264 rungs would sit
+        # 1.4 s later than the extra-codec rungs, and a player switching between them would jump.
+        hls = ["-muxdelay", "0", *hls]
     args = ["-ss", f"{part.start:.3f}", "-i", str(source), "-t", f"{part.length:.3f}", "-map", "0:v:0",
             *(["-map", "0:a:0"] if info.audio_codec else []), "-vf", f"scale={rung.width}:{rung.height}",
             *video_args(rung, crf, info, options), *audio_args(rung, info),
