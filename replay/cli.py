@@ -17,6 +17,7 @@ from rich.table import Table
 
 from replay.edits.cli import edit_cmd
 from replay.errors import ReplayError
+from replay.live.cli import follow_cmd
 from replay.settings import Settings, describe, load_settings, merge, parse_assignments
 from replay.timecode import clock
 
@@ -85,7 +86,8 @@ def index_cmd(
     """Index one recording: transcribe, detect 看点, store them, optionally write JSON.
 
     A re-run resumes: finished stages and transcribed chunks are skipped; a stage whose options changed
-    (--set, REPLAY_*) runs again, with everything after it.
+    (--set, REPLAY_*) runs again, with everything after it. The visual stage runs beside audio and
+    transcription; at the end each stage's seconds are printed with its start and end in the run.
 
     Example: replay index live.mp4 --catalog products.csv --out highlights.json --set detect.min_confidence=0.6
     """
@@ -110,9 +112,10 @@ def index_cmd(
     if out_file:
         _write_json(out_file, data)
         console.print(f"wrote {out_file}")
-    for t in result.timings:
-        console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  peak RSS {t.peak_rss_mb:6.0f} MB"
-                      + ("  (resumed)" if t.resumed else ""))
+    for t in result.timings:  # start → end: the visual stage runs beside audio and transcription
+        console.print(f"  {t.stage:<11} {t.seconds:7.1f} s  ({t.start:6.1f} → {t.end:6.1f} s)  peak RSS "
+                      f"{t.peak_rss_mb:6.0f} MB" + ("  (resumed)" if t.resumed else ""))
+    console.print(f"  {'whole run':<11} {result.seconds:7.1f} s")
     console.print(f"stream id: {result.stream_id}  ·  `replay serve` then open /streams/{result.stream_id}")
     from replay.hls.cli import run_scheduled
 
@@ -408,6 +411,9 @@ def demo_cmd(
     for title, stream_id in players:
         console.print(f"player ({title}): http://{settings.host}:{settings.port}/streams/{stream_id}")
     uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, log_level="warning")).run()
+
+
+app.command("follow")(follow_cmd)  # issue 14: index a recording while it is being written (replay/live/cli.py)
 
 
 @app.command("config")

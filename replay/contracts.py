@@ -155,6 +155,9 @@ class Highlight:
     id: str = ""
     thumbnail: str | None = None
     kind: Literal["main", "return"] = "main"
+    state: Literal["live", "final"] = "final"
+    """final: settled, its id and start never change again; live: the explanation may still be going on (a
+    stream being followed, replay/live), its end grows. An index of a finished recording has only final 看点."""
     edited: bool = False
     """An editor changed or added it (replay/edits): it keeps its id, and a re-index does not undo it."""
 
@@ -166,6 +169,9 @@ class HighlightIndex:
     stream_id: str
     duration: float
     highlights: tuple[Highlight, ...] = field(default_factory=tuple)
+    state: Literal["live", "ending", "final"] = "final"
+    """The stream's: live while it is being followed (the index so far), ending during its final pass, final
+    once the index is finished."""
 
     @classmethod
     def of(cls, stream_id: str, duration: float, highlights: Iterable[Highlight]) -> HighlightIndex:

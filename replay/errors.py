@@ -220,6 +220,25 @@ class OptionsError(InputError):
     code = "options_invalid"
 
 
+# --- live sources (issue 14: replay/live) -------------------------------------------------------
+class IngestRefused(Forbidden):
+    """A live source (or a segment or redirect it leads to) that the ingest policy does not allow."""
+
+    code = "ingest_refused"
+
+
+class LiveSourceError(MediaError):
+    """A live source that cannot be read: not a playlist, not a growing media file, unreachable."""
+
+    code = "live_source_error"
+
+
+class NotLive(Conflict):
+    """An action that needs a stream being followed live (POST /streams/{id}/end) on one that is not."""
+
+    code = "not_live"
+
+
 # --- failures of the machine, as replay errors ----------------------------------------------------
 def from_system_error(exc: BaseException) -> ReplayError | None:
     """The replay error for a full disk or a locked database (OSError, sqlite3.OperationalError), so the API

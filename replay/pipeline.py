@@ -18,18 +18,25 @@ times), so after a ``kill -9`` only the chunks that were in flight are redone.
 A stage's options are Settings' group of the same name (``Settings.visual`` for ``visual``) unless the stage
 says how to build them from several settings. Adding a stage is one entry in STAGES; adding an option is one
 field in its options dataclass.
+
+Scheduling: the stages run one after another in the order listed, except a stage marked ``early``, which
+starts in a thread as soon as what it needs is ready and runs beside the stages listed before it. The visual
+stage is one: it needs only the probe and the catalog, so it decodes and reads the video while the audio is
+extracted and transcribed, on the capacity the ASR workers leave (model loading, the end of the last
+chunks), instead of after them. Its output is taken (and checkpointed) when the list reaches it. Each stage's
+start and end are kept (``StageTiming``) with every ASR chunk's run, for the account of where the time went
+(report/timing.py). The machinery (``Stage``, ``Run``, the scheduling) is in replay/stages.py; this module
+holds the stage list and the stages.
 """
 
 from __future__ import annotations
 
-import resource
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any
 
-from replay.asr.executor import Executor, make_executor
+from replay.asr.executor import ChunkRun, Executor, make_executor
 from replay.asr.models import resolve_model
 from replay.asr.transcribe import TranscribeOptions, select_hotwords
 from replay.contracts import (
@@ -37,7 +44,6 @@ from replay.contracts import (
     Catalog,
     HighlightIndex,
     MediaInfo,
-    Progress,
     Segment,
     Transcript,
     VisualTrack,
@@ -45,40 +51,19 @@ from replay.contracts import (
     from_json,
 )
 from replay.hls.options import PackageOptions
-from replay.media.audio import AudioOptions, balanced, extract_pcm, pcm_duration, plan_chunks
+from replay.media.audio import AudioOptions, extract_pcm, plan
 from replay.media.probe import ProbeOptions, probe
 from replay.media.thumbnails import ThumbnailOptions
 from replay.screen.options import VisualOptions
 from replay.settings import Settings
+from replay.stages import ProgressCallback, Run, Stage, StageTiming, run_stages
 from replay.store.database import Database, stream_id_for
 
+__all__ = ["STAGES", "IndexResult", "PipelineOptions", "ProgressCallback", "Run", "Stage", "StageTiming", "index_stream"]
+
 VISUAL_OFF = "visual stage turned off"
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    """One step of the pipeline; see the module docstring for how its key is derived."""
-
-    name: str
-    weight: float
-    """Share of the whole run's time, for progress and the ETA."""
-    run: Callable[..., Any]
-    """Called as ``run(the Run, its options, *needed)``, ``needed`` being the outputs named in ``needs``."""
-    needs: tuple[str, ...] = ()
-    """Earlier stages, or the inputs 'recording' and 'catalog', whose outputs ``run`` receives."""
-    options: Callable[[Settings, Catalog], Any] | None = None
-    """Builds this stage's options; None takes Settings' group named after the stage."""
-    keep: Callable[[Any], bool] | None = None
-    """Store the output under the stage key when this says it is worth keeping, and reuse a stored one it
-    accepts (a file it names still exists); None: the stage always runs (it is cheap, or its code changes)."""
-
-    def options_for(self, settings: Settings, catalog: Catalog) -> Any:
-        return self.options(settings, catalog) if self.options else getattr(settings, self.name, None)
-
-    @property
-    def output(self) -> Any:
-        """The output type, from the run function's return annotation: how a stored output is decoded."""
-        return get_type_hints(self.run)["return"]
+FRAMES_DIR = "frames"
+"""Folder (in the stream's work dir) of the frames the visual stage keeps for the thumbnails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +78,6 @@ class PipelineOptions:
     """Explicit stream id; default: derived from the file's absolute path."""
 
 
-ProgressCallback = Callable[[Progress], None]
-
-
-@dataclass(frozen=True, slots=True)
-class StageTiming:
-    stage: str
-    seconds: float
-    peak_rss_mb: float
-    resumed: bool
-
-
 @dataclass(frozen=True, slots=True)
 class IndexResult:
     stream_id: str
@@ -113,74 +87,12 @@ class IndexResult:
     chunks_total: int = 0
     chunks_resumed: int = 0
     """ASR chunks taken from checkpoints instead of being transcribed again."""
-
-
-def _peak_rss_mb() -> float:
-    # ru_maxrss is in KiB on Linux; children covers the ASR worker processes.
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024
-
-
-@dataclass(slots=True)
-class Run:
-    """One run of the stages over one recording: what every stage may use besides its own inputs."""
-
-    stream_id: str
-    settings: Settings
-    db: Database
-    catalog: Catalog
-    title: str | None
-    executor: Executor | None
-    progress: ProgressCallback | None
-    work_dir: Path
-    stage: Stage | None = None
-    key: str = ""
-    """The current stage's key."""
-    resumed: bool = False
-    """Whether the current stage's output came from its checkpoints."""
-    chunks: tuple[int, int] = (0, 0)
-    """(total, resumed) ASR chunks."""
-    outputs: dict[str, Any] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=dict)
-    """Each stage's share of the whole run (the declared weights, normalised)."""
-    done_weight: float = 0.0
-    started: float = field(default_factory=time.monotonic)
-
-    def report(self, fraction: float, message: str = "") -> None:
-        """Progress of the current stage, 0..1, turned into whole-run progress and an ETA."""
-        if self.progress is None or self.stage is None:
-            return
-        frac = min(1.0, self.done_weight + self.weights[self.stage.name] * max(0.0, min(1.0, fraction)))
-        elapsed = time.monotonic() - self.started
-        eta = elapsed * (1 - frac) / frac if frac > 0.02 else None
-        self.progress(Progress(stage=self.stage.name, fraction=frac, eta=eta, message=message))
-
-    def execute(self, stage: Stage) -> StageTiming:
-        t0 = time.monotonic()
-        self.stage, self.resumed = stage, False
-        options = stage.options_for(self.settings, self.catalog)
-        self.key = fingerprint({"stage": stage.name, "options": options, "needs": [self.keys[n] for n in stage.needs]})
-        output = self._stored(stage) if stage.keep is not None else None
-        self.resumed = output is not None
-        if output is None:
-            output = stage.run(self, options, *(self.outputs[n] for n in stage.needs))
-            if stage.keep is not None and stage.keep(output):
-                self.db.save_checkpoint(self.stream_id, stage.name, self.key, output, seconds=time.monotonic() - t0)
-        self.outputs[stage.name], self.keys[stage.name] = output, self.key
-        self.report(1.0)
-        self.done_weight += self.weights[stage.name]
-        return StageTiming(stage.name, time.monotonic() - t0, _peak_rss_mb(), self.resumed)
-
-    def _stored(self, stage: Stage) -> Any | None:
-        """The stage's stored output for the current key, if there is one and it is still usable."""
-        stored = self.db.checkpoint(self.stream_id, stage.name, self.key)
-        try:
-            output = from_json(stage.output, stored) if stored is not None else None
-        except ValueError:  # written by an older version in another shape: run the stage again
-            return None
-        return output if output is not None and stage.keep is not None and stage.keep(output) else None
+    chunk_runs: tuple[ChunkRun, ...] = ()
+    """How each chunk transcribed in this run was run (worker, times); started/ended are epoch seconds."""
+    started: float = 0.0
+    """Epoch seconds at the start of the run, to place chunk_runs beside the stage timings."""
+    seconds: float = 0.0
+    """Wall time of the whole run."""
 
 
 def index_stream(
@@ -198,18 +110,21 @@ def index_stream(
     stream_id = options.stream_id or stream_id_for(video)
     if options.force:
         db.clear_checkpoints(stream_id)
+    started_epoch = time.time()
     run = Run(stream_id=stream_id, settings=settings, db=db, catalog=catalog, title=options.title, executor=executor,
-              progress=progress, work_dir=settings.stream_dir(stream_id),
+              progress=progress, work_dir=settings.stream_dir(stream_id), stages=STAGES,
               weights={s.name: s.weight / sum(x.weight for x in STAGES) for s in STAGES})
     run.outputs.update(recording=video, catalog=catalog)
     st = video.stat() if video.is_file() else None
     run.keys.update(recording=fingerprint({"path": str(video.resolve()), "size": st and st.st_size,
                                            "mtime_ns": st and st.st_mtime_ns}),
                     catalog=fingerprint(catalog))
-    timings = tuple(run.execute(stage) for stage in STAGES)
+    run_stages(run)
     total, resumed = run.chunks
-    return IndexResult(stream_id=stream_id, index=run.outputs["store"], timings=timings,
-                       chunks_total=total, chunks_resumed=resumed)
+    return IndexResult(stream_id=stream_id, index=run.outputs["store"],
+                       timings=tuple(run.timings[s.name] for s in STAGES), chunks_total=total, chunks_resumed=resumed,
+                       chunk_runs=tuple(run.chunk_runs), started=started_epoch,
+                       seconds=time.monotonic() - run.started)
 
 
 # --- the stages ---------------------------------------------------------------------------------
@@ -224,7 +139,7 @@ def run_probe(run: Run, options: ProbeOptions, recording: Path) -> MediaInfo:
 def run_audio(run: Run, options: AudioOptions, info: MediaInfo) -> tuple[AudioChunk, ...]:
     """16 kHz PCM on disk, planned into chunks cut at silences."""
     pcm = extract_pcm(info, run.work_dir / "audio.s16le")
-    return tuple(plan_chunks(pcm, balanced(options, pcm_duration(pcm))))
+    return tuple(plan(pcm, options))
 
 
 def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
@@ -243,6 +158,7 @@ def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
     run.report(done_audio / total_audio, f"{resumed}/{len(chunks)} chunks from checkpoints")
     if todo:
         executor = run.executor or make_executor(run.settings)
+        runs_before = len(executor.runs)
         try:
             t0 = time.monotonic()
             for chunk, segs in executor.transcribe_chunks(todo, options):
@@ -252,6 +168,7 @@ def run_transcribe(run: Run, options: TranscribeOptions, info: MediaInfo,
                 done_audio += chunk.end - chunk.start
                 run.report(done_audio / total_audio, f"chunk {chunk.index + 1}/{len(chunks)}")
         finally:
+            run.chunk_runs += executor.runs[runs_before:]
             if executor is not run.executor:
                 executor.close()
     run.chunks, run.resumed = (len(chunks), resumed), resumed == len(chunks)
@@ -268,8 +185,13 @@ def run_visual(run: Run, options: VisualOptions, info: MediaInfo, catalog: Catal
     if not info.has_video:
         return VisualTrack(events=(), skipped_reason="audio-only recording: no video stream")
     from replay.screen import visual  # OpenCV and the OCR model are loaded only when a stream has video
+    from replay.screen.ocr import OcrEngine
 
-    return visual.analyse(info, catalog, options, progress=run.report)
+    # Beside the ASR workers, one OCR thread: onnxruntime's extra threads would spin waiting for a core the
+    # workers hold. Frames the stage samples are kept for the thumbnails (media/framestore.py).
+    engine = OcrEngine(threads=options.ocr_threads or (1 if run.background else None))
+    return visual.analyse(info, catalog, options, progress=run.report, engine=engine,
+                          keep_frames=run.work_dir / FRAMES_DIR)
 
 
 def run_detect(run: Run, options: Any, transcript: Transcript, track: VisualTrack,
@@ -286,7 +208,8 @@ def run_thumbnails(run: Run, options: ThumbnailOptions, index: HighlightIndex, i
     """A JPEG per 看点 in the stream's thumbs/ folder (media/thumbnails.py)."""
     from replay.media.thumbnails import make_thumbnails
 
-    found = make_thumbnails(info, list(index.highlights), track, run.work_dir / "thumbs", options, run.report)
+    found = make_thumbnails(info, list(index.highlights), track, run.work_dir / "thumbs", options, run.report,
+                            frames=run.work_dir / FRAMES_DIR)
     return replace(index, highlights=tuple(found))
 
 
@@ -332,7 +255,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("audio", 0.02, run_audio, needs=("probe",), keep=lambda chunks: all(c.path.is_file() for c in chunks),
           options=lambda s, c: AudioOptions(chunk_seconds=s.chunk_seconds, balance=s.workers)),
     Stage("transcribe", 0.82, run_transcribe, needs=("probe", "audio"), options=_transcribe_options),
-    Stage("visual", 0.08, run_visual, needs=("probe", "catalog"), keep=lambda track: track.skipped_reason != VISUAL_OFF),
+    Stage("visual", 0.08, run_visual, needs=("probe", "catalog"), keep=lambda track: track.skipped_reason != VISUAL_OFF,
+          early=True, imports=("replay.screen.visual",)),
     Stage("detect", 0.03, run_detect, needs=("transcribe", "visual", "catalog")),
     Stage("thumbnails", 0.03, run_thumbnails, needs=("detect", "probe", "visual")),
     Stage("store", 0.01, run_store, needs=("thumbnails", "visual")),

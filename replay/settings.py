@@ -25,6 +25,7 @@ from replay.catalog import CatalogLimits
 from replay.detect import DetectOptions
 from replay.errors import OptionsError, SettingsError
 from replay.hls.options import PackageOptions
+from replay.live.options import LiveOptions
 from replay.media.thumbnails import ThumbnailOptions
 from replay.screen.options import VisualOptions
 
@@ -144,6 +145,22 @@ class Settings(BaseSettings):
     api_key_label: str = Field(
         "api-key", min_length=1, max_length=64,
         description="Editor name recorded for edits made with REPLAY_API_KEY when no X-Editor header names one.")
+
+    # --- following a live recording (issue 14: replay/live, `replay follow`, POST /streams {"live": true}) ---
+    ingest_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Hosts a live source may be fetched from (comma-separated names, IP addresses or networks "
+                        "such as 10.0.0.0/8); empty: no URL is fetched. Private and loopback addresses are refused "
+                        "unless the address itself is listed.")
+    live_idle_seconds: float = Field(
+        120.0, gt=0, le=86400, description="A followed recording with no new data for this long has ended.")
+    live: LiveOptions = Field(default_factory=LiveOptions, description="Following a live recording (replay/live).")
+
+    @field_validator("ingest_hosts", mode="before")
+    @classmethod
+    def _split_ingest_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+        return tuple(str(h).strip().lower() for h in value) if isinstance(value, (list, tuple)) else value
 
     # --- the stages' options: one group per stage, its fields documented in the stage's dataclass ---
     visual: Annotated[VisualOptions, NoDecode] = Field(

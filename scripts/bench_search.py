@@ -8,6 +8,9 @@ The database is built through Index.save_transcript, the same path the pipeline 
 are written exactly as in production. Queries are 1-4 characters: product words and fragments that hit,
 single common characters that hit a large share of segments, and words that never occur. Both the
 cross-stream search (GET /search) and the in-stream search (GET /streams/{id}/search) are timed.
+
+Run it alone on the machine: it refuses a busy one and marks a run that shared the CPU noisy
+(scripts/benchlib.py); each figure is printed with the CPU model, core count and that verdict.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import benchlib  # noqa: E402  (scripts/ is on sys.path when this script runs)
 
 from replay.contracts import MediaInfo, Segment, Transcript  # noqa: E402
 from replay.store import search  # noqa: E402
@@ -103,10 +108,10 @@ def measure(db: Database, qs: list[str], stream_ids: list[str] | None, rng: rand
     return times, hits
 
 
-def report(name: str, times: list[float], hits: int) -> None:
+def report(name: str, times: list[float], hits: int, tag: str) -> None:
     q = statistics.quantiles(times, n=100, method="inclusive")
     print(f"{name:<12} n={len(times)} with hits={hits}  p50={q[49]:.1f} ms  p95={q[94]:.1f} ms  p99={q[98]:.1f} ms  "
-          f"max={max(times):.1f} ms")
+          f"max={max(times):.1f} ms   [{tag}]")
 
 
 def main() -> None:
@@ -117,7 +122,10 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rebuild", action="store_true")
+    benchlib.add_arguments(ap)
     args = ap.parse_args()
+    guard = benchlib.LoadGuard.from_args(args, "bench_search")
+    guard.start()
     if args.rebuild:
         for suffix in ("", "-wal", "-shm"):
             Path(str(args.db) + suffix).unlink(missing_ok=True)
@@ -131,8 +139,13 @@ def main() -> None:
     qs = queries(rng, args.queries)
     measure(db, qs[:20], None, rng)  # warm the page cache
     ids = [r["id"] for r in db.db.query("select id from streams")]
-    report("all streams", *measure(db, qs, None, rng))
-    report("one stream", *measure(db, qs, ids, rng))
+    all_streams = measure(db, qs, None, rng)
+    one_stream = measure(db, qs, ids, rng)
+    verdict = guard.stop()
+    report("all streams", *all_streams, guard.tag(verdict))
+    report("one stream", *one_stream, guard.tag(verdict))
+    print(verdict.line())
+    sys.exit(guard.exit_code(verdict))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ Example:
 
 Without --transcripts it indexes every stream with the full pipeline (probe, audio, ASR, visual, detect)
 into a database under --data (default .bench/data; re-runs resume from its checkpoints, --force redoes
-them). With --transcripts it loads cached transcripts DIR/NAME.json instead and runs only the detector.
+them). With --transcripts it loads cached transcripts DIR/NAME.json (and the visual track DIR/NAME.visual.json
+when there is one) instead and runs only the detector.
 Either way it runs replay.detect.detect with the catalog, and scores the 看点 with replay.scoring (same
 definitions as the bench's score.py). It prints a table per stream with the mean, an error analysis
 (missed SKUs, false 看点, worst boundaries) and a precision/recall table over confidence thresholds.
@@ -22,6 +23,7 @@ import argparse
 import json
 import statistics
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -125,10 +127,16 @@ def run(args: argparse.Namespace, names: list[str], use_visual: bool) -> tuple[d
                 print(f"skip {name}: no transcript {tpath}", file=sys.stderr)
                 continue
             transcript = transcript_from_json(json.loads(tpath.read_text(encoding="utf-8")), source=str(tpath))
+            vpath = args.transcripts / f"{name}.visual.json"  # the visual stage's track, when it was cached too
+            if vpath.is_file():
+                track = from_json(VisualTrack, json.loads(vpath.read_text(encoding="utf-8")))
         else:
             transcript, track = index_bench_stream(sdir, args.data, args.force, visual=True)
         catalog = load_catalog(sdir / "catalog.json")
-        hl = detect(transcript, catalog, DetectOptions(min_confidence=0.0, use_cues=not args.no_cues),
+        options = DetectOptions(min_confidence=0.0, use_cues=not args.no_cues)
+        if args.talk_model:
+            options = replace(options, talk_model=args.talk_model)
+        hl = detect(transcript, catalog, options,
                     visual=track if use_visual and track and track.events else None)
         all_hl[name] = hl
         kept = [h for h in hl if h.confidence >= DetectOptions().min_confidence]
@@ -146,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path(".bench/data"), help="data dir for indexing (default .bench/data)")
     ap.add_argument("--force", action="store_true", help="re-index, ignoring checkpoints")
     ap.add_argument("--no-visual", action="store_true", help="score speech evidence only")
+    ap.add_argument("--talk-model", help="product-talk model file (default: the packaged one); e.g. one trained "
+                    "with scripts/train_talk_model.py --exclude AUTHOR, to score that author's streams unseen")
     ap.add_argument("--no-cues", action="store_true", help="cue ablation: detect with every cue phrase list empty")
     ap.add_argument("--compare-visual", action="store_true", help="print tables with and without visual evidence")
     ap.add_argument("--streams", nargs="*", help="stream names (default: every folder with a truth.json)")

@@ -11,7 +11,9 @@ per-address limit. Meanwhile one reader polls GET /streams/{id}/analytics about 
 
 Printed: requests and their statuses, whether the analytics counts equal what was sent (plays, marks, clicks
 and unique sessions per 看点), the read latency (median and p95), and the machine's load average, without
-which a latency measured on a shared machine means little. tests/test_events_load.py runs the same load and
+which a latency measured on a shared machine means little. Run it alone: like every benchmark it refuses a busy
+machine (exit 3) and marks a run that shared the CPU noisy (exit 4) unless --allow-noisy, and prints the CPU
+model, core count and that verdict (scripts/benchlib.py). tests/test_events_load.py runs the same load and
 asserts the counts and the statuses, never the latency.
 """
 
@@ -209,21 +211,31 @@ class LocalServer:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import benchlib  # the load check every benchmark shares (issue 15); imported here so tests can load this file
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--viewers", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
+    benchlib.add_arguments(ap)
     args = ap.parse_args()
+    guard = benchlib.LoadGuard.from_args(args, "load_events")
+    guard.start()  # refuses a busy machine (exit 3) unless --allow-noisy; the server is ours, not a neighbour
     with tempfile.TemporaryDirectory() as tmp, LocalServer(Path(tmp)) as server:
         before = os.getloadavg()
         out = run_load(server.base, "sdemo", args.viewers, args.seconds)
         after = os.getloadavg()
         problems = mismatches(server.base, "sdemo", out)
+    verdict = guard.stop()
     print(json.dumps({
+        "machine": guard.tag(verdict), "load_check": verdict.to_json(),
         "viewers": out.viewers, "seconds": out.seconds, "event_batches": dict(out.statuses), "events_accepted": out.events,
         "reads": dict(out.read_statuses), "read_ms_median": round(statistics.median(out.read_ms), 1),
         "read_ms_p95": round(out.p(0.95), 1), "counts_equal_sent": not problems, "problems": problems[:5],
         "failures": out.failures[:5], "loadavg_before": before, "loadavg_after": after, "cpus": os.cpu_count()},
         indent=1))
+    print(verdict.line())
+    sys.exit(guard.exit_code(verdict))
 
 
 if __name__ == "__main__":

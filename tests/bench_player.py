@@ -12,7 +12,9 @@ in milliseconds from the start of navigation:
   dots       every dot is in the DOM (mark replay:dots)
   first-dot  the frame after that has been painted (mark replay:first-dot)
   ready      products, deep link and controls are in place (mark replay:ready)
-and prints the median and the slowest of each. Speed depends on the machine and on what else runs on it.
+and prints the median and the slowest of each. Speed depends on the machine and on what else runs on it: run
+it alone; it refuses a busy machine and marks a run that shared the CPU noisy (scripts/benchlib.py), and prints
+the CPU model, core count and that verdict beside each figure.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+import benchlib  # noqa: E402
 from server_support import background_server  # noqa: E402
 
 from replay.api import create_app  # noqa: E402
@@ -52,7 +56,10 @@ def main() -> None:
     ap.add_argument("--loads", type=int, default=15, help="cold page loads per size (default 15)")
     ap.add_argument("--highlights", type=int, default=100, help="看点 in the stream (default 100)")
     ap.add_argument("--hours", type=float, default=3.0, help="length of the stream (default 3)")
+    benchlib.add_arguments(ap)
     args = ap.parse_args()
+    guard = benchlib.LoadGuard.from_args(args, "bench_player")
+    guard.start()
 
     from api_support import fill_long_stream, make_long_video
     from browser_support import browser_available, launch
@@ -71,6 +78,7 @@ def main() -> None:
             browser = launch(p)
             print(f"{args.highlights} 看点 in a {args.hours:g} h stream, {args.loads} cold loads per size;"
                   " ms from navigation start")
+            lines = []
             for name, opts in SIZES.items():
                 rows = []
                 for _ in range(args.loads + 1):  # the first load warms the server and the browser; not counted
@@ -86,8 +94,13 @@ def main() -> None:
                 cols = ["html", "dots", "first-dot", "ready"]
                 stats = "  ".join(f"{c} {statistics.median(r[c] for r in rows):6.1f} (max {max(r[c] for r in rows):6.1f})"
                                   for c in cols)
-                print(f"{name:18s} median {stats}")
+                lines.append(f"{name:18s} median {stats}")
             browser.close()
+    verdict = guard.stop()
+    for line in lines:
+        print(f"{line}   [{guard.tag(verdict)}]")
+    print(verdict.line())
+    sys.exit(guard.exit_code(verdict))
 
 
 if __name__ == "__main__":

@@ -284,3 +284,20 @@ def test_a_card_lingering_after_the_outro_moves_no_boundary():
     for a, b in zip(speech, fused, strict=True):
         assert (a.start, a.end) == (b.start, b.end)
     assert any(e.source == "visual" for e in fused[0].evidence)
+
+
+def test_two_touching_blocks_of_one_product_are_one_highlight() -> None:
+    """A run split where the host closed a product can leave a second or two of the same product right after its
+    explanation (bench dev2/dev4 with visual evidence, before the fix): one 看点, not two. A 返场 after another
+    product stays a 返场."""
+    from replay.detect.boundaries import Block, join_same_product
+
+    def block(sku: str, start: float, end: float, first: int) -> Block:
+        return Block(sku_id=sku, first=first, last=first + 1, start_unit=first, end_unit=first + 1, start=start, end=end)
+
+    joined = join_same_product([block("A", 10.0, 40.0, 0), block("A", 40.0, 41.2, 2), block("B", 45.0, 70.0, 4),
+                                block("A", 71.0, 80.0, 6)], gap=2.0)
+    assert [(b.sku_id, b.start, b.end) for b in joined] == [("A", 10.0, 41.2), ("B", 45.0, 70.0), ("A", 71.0, 80.0)]
+    assert joined[0].last == 3 and joined[0].end_unit == 3
+    apart = join_same_product([block("A", 10.0, 40.0, 0), block("A", 50.0, 60.0, 2)], gap=2.0)
+    assert len(apart) == 2  # ten seconds of something else between: a 返场

@@ -13,6 +13,7 @@ with what the detector finds: the edits must follow 看点 whose ids and times m
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ _missing = browser_available()
 if _missing:
     skip_unless_installed(_missing)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 VIDEO = SAMPLES / "demo" / "stream.mp4"
 CATALOG = SAMPLES / "demo" / "catalog.json"
@@ -120,6 +121,9 @@ def edited(server, browser) -> dict:  # noqa: ANN001
     assert "end" in saved(page)
     # 2. select the second 看点 and pick another product for it
     page.locator(f".overview .blk[data-hid='{second['id']}']").click()
+    # the form shows the selected 看点 once the click took effect; choosing before that would edit the first one
+    expect(page.locator(f".overview .blk[data-hid='{second['id']}']")).to_have_class(re.compile(r"\bsel\b"))
+    expect(page.locator("#sku")).to_have_value(second["sku_id"])
     page.select_option("#sku", "S304")
     assert "SKU S303 → S304" in saved(page)
     # 3. correct a line inline

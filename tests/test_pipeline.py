@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 
 from replay.catalog import load_catalog
-from replay.contracts import to_json
+from replay.contracts import VisualTrack, from_json, to_json
+from replay.media.framestore import kept_times
 from replay.pipeline import STAGES, IndexResult, index_stream
 from replay.report.scoring import score
 from replay.settings import Settings, with_options
-from replay.store.database import Database
+from replay.store.database import Database, stream_id_for
 
 from conftest import REPO
 
@@ -82,6 +83,14 @@ def test_index_sample_end_to_end_and_rerun_is_idempotent(sample: tuple[Settings,
     for h in data["highlights"]:
         thumb = settings.stream_dir(first.stream_id) / "thumbs" / h["thumbnail"]
         assert thumb.is_file() and thumb.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    # The visual stage ran beside transcription (it started before the ASR ended) and kept a few of its
+    # frames, named by the times its track records, for the thumbnails.
+    timings = {t.stage: t for t in first.timings}
+    assert timings["visual"].start < timings["transcribe"].end and timings["visual"].end > timings["audio"].start
+    kept = kept_times(settings.stream_dir(first.stream_id) / "frames")
+    track = from_json(VisualTrack, Database(settings.database).checkpoint(first.stream_id, "visual"))
+    assert kept and set(kept) <= {round(t * 1000) for t, _ in track.sharpness}
+    assert len(kept) < track.frames_sampled
     db = Database(settings.database)
     assert db.transcript(first.stream_id).segments
     # Re-indexing resumes from every checkpoint and stores the same result once.
@@ -124,10 +133,11 @@ def test_index_portrait_sample_end_to_end(settings: Settings) -> None:
 
 
 def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settings, tmp_path: Path) -> None:
-    """Small chunks and one worker, so the job is killed between chunk checkpoints."""
-    small = Settings(**{**settings.model_dump(), "chunk_seconds": 30.0, "workers": 1, "visual": {"enabled": False}})
-    env = {**os.environ, "REPLAY_DATA_DIR": str(small.data_dir), "REPLAY_CHUNK_SECONDS": "30", "REPLAY_WORKERS": "1",
-           "REPLAY_THREADS": "2", "REPLAY_VISUAL": "false"}
+    """Small chunks, so the job is killed between chunk checkpoints; as the pipeline runs by default: the pool of
+    two ASR worker processes, the visual stage beside them in its thread (killed with them)."""
+    small = Settings(**{**settings.model_dump(), "chunk_seconds": 30.0, "workers": 2, "threads": 1})
+    env = {**os.environ, "REPLAY_DATA_DIR": str(small.data_dir), "REPLAY_CHUNK_SECONDS": "30", "REPLAY_WORKERS": "2",
+           "REPLAY_THREADS": "1"}
     cmd = [sys.executable, "-m", "replay.cli", "index", str(SAMPLE / "stream.mp4"), "--catalog",
            str(SAMPLE / "catalog.json")]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -162,3 +172,39 @@ def test_kill_9_mid_job_then_resume_equals_an_uninterrupted_run(settings: Settin
     assert fresh.chunks_resumed == 0
     assert Database(db).transcript(resumed.stream_id) == Database(fresh_settings.database).transcript(fresh.stream_id)
     assert to_json(resumed.index) == to_json(fresh.index)
+
+
+def test_a_failing_stage_stops_the_visual_stage_running_beside_it(settings: Settings, tmp_path: Path) -> None:
+    """The transcribe stage fails (an empty model folder) while the visual stage decodes the video in its
+    thread: the error comes out at once, and neither the thread nor its ffmpeg is left running."""
+    import threading
+
+    import psutil
+
+    from replay.errors import ModelNotFound
+
+    (tmp_path / "empty-model").mkdir()
+    broken = Settings(**{**settings.model_dump(), "model": str(tmp_path / "empty-model")})
+    with pytest.raises(ModelNotFound):
+        index_stream(SAMPLE / "stream.mp4", load_catalog(SAMPLE / "catalog.json"), broken)
+    assert not [t for t in threading.enumerate() if t.name.startswith("stage")]
+    assert not [p for p in psutil.Process().children(recursive=True) if p.name() == "ffmpeg"]
+    db = Database(broken.database)
+    assert {r["stage"] for r in db.checkpoints(stream_id_for(SAMPLE / "stream.mp4"))} <= {"audio"}
+
+
+def test_an_early_stage_stops_at_its_next_progress_report_once_the_run_failed(settings: Settings) -> None:
+    from dataclasses import replace
+
+    from replay.stages import Run, _Cancelled
+
+    run = Run(stream_id="s", settings=settings, db=Database(settings.database), catalog=load_catalog(
+        SAMPLE / "catalog.json"), title=None, executor=None, progress=None, work_dir=settings.data_dir,
+        stages=STAGES, weights={s.name: 1.0 for s in STAGES})
+    visual = next(s for s in STAGES if s.early)
+    view = replace(run, stage=visual, background=True)
+    view.report(0.5)  # records, calls nothing back
+    assert run.fractions["visual"] == 0.5  # the views share their state
+    run.failed.set()
+    with pytest.raises(_Cancelled):
+        view.report(0.6)

@@ -170,3 +170,19 @@ def test_card_readings_carry_the_card_box(analysed) -> None:
         assert e.box is not None
         x0, y0, x1, y1 = e.box
         assert card[0] - 0.02 <= x0 < x1 <= card[2] + 0.02 and card[1] - 0.02 <= y0 < y1 <= card[3] + 0.02, e
+
+
+def test_beside_asr_one_ocr_thread_and_kept_frames_give_the_same_track(card_stream: MediaInfo, analysed,
+                                                                        tmp_path: Path) -> None:
+    """The pipeline runs the stage beside the ASR workers with one OCR thread and keeps frames for the
+    thumbnails (issue 15): the track, and so the 看点, must be the one a stage alone on the machine gives."""
+    from replay.contracts import to_json
+    from replay.media.framestore import kept_times
+
+    track, _ = analysed
+    beside = analyse(card_stream, CATALOG, engine=OcrEngine(threads=1), keep_frames=tmp_path / "frames")
+    assert to_json(beside) == to_json(track)
+    kept = kept_times(tmp_path / "frames")
+    assert kept and set(kept) <= {round(t * 1000) for t, _ in track.sharpness}
+    frame = cv2.imread(str(next(iter(kept.values()))))
+    assert frame is not None and frame.shape[:2] == (H, W)  # kept at full size: a thumbnail is cut from it

@@ -17,6 +17,7 @@ from replay.api import (
     routes_clips,
     routes_edits,  # issue 11: corrections
     routes_hls,  # issue 18: the HLS ladder
+    routes_live,  # issue 14: streams followed live
     routes_media,
     routes_search,
     routes_streams,
@@ -28,6 +29,7 @@ from replay.api import routes_events as routes_events
 from replay.api.deps import AppContext, limit_json_body, require_read_key
 from replay.api.web import WEB_DIR
 from replay.jobs.runner import JobRunner, Work
+from replay.live.worker import LiveManager
 from replay.settings import Settings, get_settings
 
 log = logging.getLogger("replay.api")
@@ -49,23 +51,29 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     if runner is None or not isinstance(runner, JobRunner):
         runner = JobRunner(settings, work=runner)
     ctx = AppContext(settings, runner)
+    live = LiveManager(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = ctx.acquire()
         try:
             resumed = runner.resume(db)
+            followed = live.resume(db)  # followers of live streams a stopped server left (issue 14)
         finally:
             ctx.release(db)
         if resumed:
             log.info("resumed %d interrupted job(s)", resumed)
+        if followed:
+            log.info("resumed following %d live stream(s)", followed)
         yield
         runner.close()
+        live.close()
 
     app = FastAPI(title="replay", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
+    app.state.live = live
     errors.install(app)
-    for module in (routes_streams, routes_clips, routes_media, routes_uploads, routes_search, routes_web,
+    for module in (routes_streams, routes_live, routes_clips, routes_media, routes_uploads, routes_search, routes_web,
                    routes_edits, routes_hls):
         # With REPLAY_PROTECT_READS every route needs the key, reads included; /static and /docs stay open.
         # JSON bodies (an inline catalog at most) are bounded like a catalog file; uploads have their own limit.

@@ -28,7 +28,8 @@ router = APIRouter(responses=ERROR_RESPONSES)
 class RegisterStream(BaseModel):
     """Register a recording under the media root and start indexing it."""
 
-    path: str = Field(description="The recording, relative to REPLAY_MEDIA_ROOT (or absolute inside it).",
+    path: str = Field(description="The recording, relative to REPLAY_MEDIA_ROOT (or absolute inside it); with "
+                                  "`live`, also an http(s) URL of a playlist.",
                       examples=["uploads/0b9c2c1e.mp4"], min_length=1, max_length=4096, pattern=r"\S")
     catalog: list[dict[str, Any]] | None = Field(
         None, description="The room's product list: objects with sku_id and title (brand, aliases, live_price... optional).")
@@ -41,6 +42,10 @@ class RegisterStream(BaseModel):
         None, description="This job's own stage options over the server's, group by group: any field that "
                           "`replay config` lists as REPLAY_GROUP__FIELD.",
         examples=[{"visual": {"enabled": False}, "detect": {"min_confidence": 0.6}}])
+    live: bool = Field(
+        False, description="Follow a recording that is still being written (issue 14): `path` is then an HLS playlist "
+                           "(a path under the media root, or an http(s) URL from a host in REPLAY_INGEST_HOSTS) or a "
+                           "growing .flv/.ts/.mp4 file. 看点 are published while it grows: GET /streams/{id}/events.")
 
 
 class Registered(BaseModel):
@@ -74,6 +79,10 @@ def _load_catalog(body: RegisterStream, settings: Settings) -> tuple[Catalog, st
                                                                     "or the body larger than REPLAY_CATALOG_MAX_BYTES"}})
 def register_stream(body: RegisterStream, request: Request, db: Database = Depends(get_db)) -> JSONResponse:
     """Register a file under the media root with its catalog and queue an index job (202 + job id)."""
+    if body.live:
+        from replay.api.routes_live import register_live
+
+        return register_live(body, request, db)
     ctx = context(request)
     settings = ctx.settings
     path = resolve_media_path(body.path, settings.media_root)

@@ -13,6 +13,7 @@ from typing import Any
 
 from replay.api.paths import redact, relative_to_root
 from replay.contracts import Highlight, HighlightIndex, to_json
+from replay.live.store import LiveStore
 from replay.settings import Settings
 from replay.store.database import Database, Job
 from replay.timecode import stamp
@@ -70,7 +71,9 @@ def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, A
         row["first_start"] = first_start.get(item.sku_id)
         catalog.append(row)
     base = f"/streams/{stream_id}"
+    live = LiveStore(db).row(stream_id)  # a stream followed live (issue 14): its state, edge and faults
     return {
+        "live": live.summary() if live else None, "index_state": hi.state,
         "id": s["id"], "title": s["title"], "path": relative_to_root(Path(s["path"]), settings.media_root),
         "duration": s["duration"], "created_at": s["created_at"], "updated_at": s["updated_at"],
         "state": db.stream_state(stream_id), "jobs": jobs, "media": media, "visual": s["visual"],
@@ -80,7 +83,8 @@ def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, A
                   "subtitles_srt": f"{base}/subtitles.srt", "chapters": f"{base}/chapters.vtt",
                   "analytics": f"{base}/analytics", "search": f"{base}/search",
                   "editor": f"{base}/edit", "edits": f"{base}/edits",
-                  "package": f"{base}/package"},  # issue 18: the HLS ladder and its master playlist
+                  "package": f"{base}/package",  # issue 18: the HLS ladder and its master playlist
+                  **({"events": f"{base}/events", "end": f"{base}/end"} if live else {})},
     }
 
 

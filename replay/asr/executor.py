@@ -4,22 +4,58 @@ The pipeline only sees ``Executor.transcribe_chunks``, which yields each chunk's
 so checkpoints are written as soon as a chunk is done and a killed job loses at most the chunks in flight.
 On a small CPU several one-thread workers with their own model beat one multi-threaded worker, because
 whisper's decoder loop is mostly serial.
+
+Every executor also keeps a ``ChunkRun`` per chunk it ran (which worker, when, how long the model took to
+load, the worker's CPU seconds), for the pipeline's account of where the time went (report/timing.py).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import socket
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Protocol
 
-from replay.asr.transcribe import TranscribeOptions, transcribe_chunk
+from replay.asr.transcribe import TranscribeOptions, load_model, transcribe_chunk
 from replay.contracts import AudioChunk, Segment
 from replay.settings import Settings
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkRun:
+    """How one chunk was run: by which worker, when (wall-clock epoch seconds), at what cost."""
+
+    index: int
+    worker: str
+    """host:pid of the worker process."""
+    started: float
+    ended: float
+    load_seconds: float
+    """Part of the run spent loading the model (the worker's first chunk only)."""
+    cpu_seconds: float
+    """CPU time the worker process used for the chunk: below ended - started when it shared its core."""
+    audio_seconds: float
+
+
+def timed_transcribe(chunk: AudioChunk, options: TranscribeOptions) -> tuple[list[Segment], ChunkRun]:
+    """transcribe_chunk, with its ChunkRun; runs in the worker."""
+    started, cpu = time.time(), time.process_time()
+    load_model(options)
+    loaded = time.time()
+    segments = transcribe_chunk(chunk, options)
+    ended = time.time()
+    return segments, ChunkRun(chunk.index, f"{socket.gethostname()}:{os.getpid()}", started, ended, loaded - started,
+                              time.process_time() - cpu, chunk.end - chunk.start)
+
+
 class Executor(Protocol):
+    runs: list[ChunkRun]
+    """A ChunkRun per chunk run so far, in completion order."""
+
     def transcribe_chunks(
         self, chunks: Sequence[AudioChunk], options: TranscribeOptions
     ) -> Iterator[tuple[AudioChunk, list[Segment]]]:
@@ -43,10 +79,15 @@ def _worker_init() -> None:
 class InlineExecutor:
     """Runs chunks in this process: for tests, tiny inputs, and debugging."""
 
+    def __init__(self) -> None:
+        self.runs: list[ChunkRun] = []
+
     def transcribe_chunks(self, chunks: Sequence[AudioChunk], options: TranscribeOptions
                           ) -> Iterator[tuple[AudioChunk, list[Segment]]]:
         for chunk in chunks:
-            yield chunk, transcribe_chunk(chunk, options)
+            segments, run = timed_transcribe(chunk, options)
+            self.runs.append(run)
+            yield chunk, segments
 
     def close(self) -> None:
         pass
@@ -56,25 +97,32 @@ class InlineExecutor:
 
 
 class LocalPoolExecutor:
-    """A pool of ``workers`` processes; each loads the model once and keeps it for later chunks."""
+    """A pool of ``workers`` processes; each loads the model once and keeps it for later chunks.
+
+    Chunks are queued in plan order and each goes to whichever worker is free first, so a plan whose chunks
+    shrink towards the end (media/audio.py: plan) lets the workers finish together.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.runs: list[ChunkRun] = []
         # spawn, not fork: CTranslate2 and OpenMP state do not survive fork safely.
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                          initializer=_worker_init)
 
     def transcribe_chunks(self, chunks: Sequence[AudioChunk], options: TranscribeOptions
                           ) -> Iterator[tuple[AudioChunk, list[Segment]]]:
-        pending: dict[Future[list[Segment]], AudioChunk] = {
-            self._pool.submit(transcribe_chunk, c, options): c for c in chunks
+        pending: dict[Future[tuple[list[Segment], ChunkRun]], AudioChunk] = {
+            self._pool.submit(timed_transcribe, c, options): c for c in chunks
         }
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
+                for fut in sorted(done, key=lambda f: pending[f].index):
                     chunk = pending.pop(fut)
-                    yield chunk, fut.result()
+                    segments, run = fut.result()
+                    self.runs.append(run)
+                    yield chunk, segments
         finally:
             for fut in pending:
                 fut.cancel()

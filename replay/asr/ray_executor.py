@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from replay.asr.transcribe import TranscribeOptions, transcribe_chunk
+from replay.asr.executor import ChunkRun, timed_transcribe
+from replay.asr.transcribe import TranscribeOptions
 from replay.contracts import AudioChunk, Segment
 from replay.errors import ReplayError
 
@@ -33,8 +34,8 @@ class _AsrWorker:
         load_model(options)
         self.options = options
 
-    def transcribe(self, chunk: AudioChunk, options: TranscribeOptions) -> list[Segment]:
-        return transcribe_chunk(chunk, options)
+    def transcribe(self, chunk: AudioChunk, options: TranscribeOptions) -> tuple[list[Segment], ChunkRun]:
+        return timed_transcribe(chunk, options)
 
 
 class RayExecutor:
@@ -56,6 +57,7 @@ class RayExecutor:
                                      max_task_retries=max_retries)(_AsrWorker)
         self._actors: list[Any] = []
         self._options: TranscribeOptions | None = None
+        self.runs: list[ChunkRun] = []
 
     def _ensure_actors(self, options: TranscribeOptions) -> list[Any]:
         if self._options != options:
@@ -82,7 +84,9 @@ class RayExecutor:
             done, _ = self.ray.wait(list(in_flight), num_returns=1)
             chunk, actor = in_flight.pop(done[0])
             idle.append(actor)
-            yield chunk, self.ray.get(done[0])
+            segments, run = self.ray.get(done[0])
+            self.runs.append(run)
+            yield chunk, segments
 
     def close(self) -> None:
         for a in self._actors:

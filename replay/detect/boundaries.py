@@ -52,6 +52,8 @@ class BoundaryOptions:
     tail_decay: float = 0.03
     """Cost per second (log-likelihood) of each unit of an explanation's tail beyond ``tail_grace``: the longer
     the host goes without any evidence of the product, the less likely they are still explaining it."""
+    join_gap: float = 2.0
+    """Two explanations of the same product this close (seconds) are one: a 返场 needs something else between."""
 
 
 @dataclass(slots=True)
@@ -201,3 +203,17 @@ def snap_to_scene_cuts(blocks: list[Block], units: list[Unit], events: tuple[Vis
             if units[v].start < near[0] or any(w > 0 for s, w in units[v].scores.items() if s != b.sku_id):
                 break
             b.start_unit, b.start = v, units[v].start
+
+
+def join_same_product(blocks: list[Block], gap: float) -> list[Block]:
+    """Join consecutive blocks of one product that (nearly) touch. A run can be split where the host closes a
+    product and seems to open something, and the piece after the split keeps the same product: a second 看点 of
+    a second or two, right after the first, which no viewer would want."""
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if prev is not None and prev.sku_id == b.sku_id and b.start - prev.end <= gap:
+            prev.last, prev.end_unit, prev.end, prev.end_cue = b.last, b.end_unit, max(prev.end, b.end), b.end_cue
+        else:
+            out.append(b)
+    return out

@@ -193,6 +193,8 @@ class JobRunner:
         """Re-queue jobs a previous process left queued or running; returns how many."""
         n = 0
         for job in db.interrupted_jobs():
+            if job.kind == "live":
+                continue  # a followed stream's follower: replay/live's LiveManager.resume starts it again (issue 14)
             data = job.options or {}
             if job.kind == "package":
                 requeue(db, job.id)

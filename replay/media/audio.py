@@ -3,13 +3,20 @@
 The PCM goes to a raw file that workers memory-map, so a 6 h recording (about 690 MB of int16) never sits
 whole in any process's RAM. Chunks are cut at the quietest moment near each chunk boundary, so no word is
 split between two ASR tasks.
+
+The plan (``plan``) is made so that the ASR workers finish together. A recording that fits in one round
+(one chunk per worker) gets equal chunks. A longer one gets chunks that shrink towards the end (guided
+self-scheduling): chunks of the even split's length first, then shorter and shorter ones down to
+``tail_seconds``, each handed to whichever worker is free. Speech density differs from chunk to chunk, and
+other work (the visual stage) shares the cores for a while, so equal chunks leave one worker idle for up to a
+whole chunk at the end; with a shrinking tail it idles for at most about one short chunk.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,7 +40,10 @@ class AudioOptions:
     frame_seconds: float = 0.1
     """Energy frame used to find silences."""
     balance: int = 1
-    """Plan a multiple of this many chunks (the ASR workers), of even length, so no worker idles in the last round."""
+    """The ASR workers the plan is made for (see ``plan``): every worker gets work until the end."""
+    tail_seconds: float = 120.0
+    """Shortest chunk of a plan longer than one round: the chunks shrink towards the end down to this length,
+    so the workers finish within about one such chunk of each other."""
 
 
 def extract_pcm(info: MediaInfo, out_path: Path) -> Path:
@@ -92,16 +102,52 @@ def balanced(options: AudioOptions, duration: float) -> AudioOptions:
     return replace(options, chunk_seconds=length)
 
 
-def plan_chunks(pcm_path: Path, options: AudioOptions = AudioOptions()) -> Iterator[AudioChunk]:
-    """Lazily yield chunks of at most ``chunk_seconds``, each ending at the quietest nearby moment."""
+def guided(options: AudioOptions) -> Callable[[float], float]:
+    """The nominal length of the next chunk, given the audio left: shrinking chunks for ``balance`` workers.
+
+    A chunk takes the left audio's share of twice the worker count, capped at ``chunk_seconds`` and floored at
+    ``tail_seconds``; what would remain after it, if shorter than ``tail_seconds``, joins it (or the two are
+    halved, to stay under ``chunk_seconds``).
+    """
+    workers = max(1, options.balance)
+
+    def length(left: float) -> float:
+        n = min(options.chunk_seconds, max(options.tail_seconds, left / (2 * workers) + options.search_seconds))
+        if left - n < options.tail_seconds:
+            n = left if left <= options.chunk_seconds else left / 2 + options.search_seconds
+        return n
+
+    return length
+
+
+def plan(pcm_path: Path, options: AudioOptions) -> Iterator[AudioChunk]:
+    """The pipeline's chunks for ``options.balance`` workers: equal chunks when one round of them covers the
+    recording (``balanced``), else shrinking ones (``guided``); see the module docstring. Lazy."""
+    total = pcm_duration(pcm_path)
+    usable = max(30.0, options.chunk_seconds - options.search_seconds)
+    even = balanced(options, total)
+    if options.balance <= 1 or total <= options.balance * usable:
+        return plan_chunks(pcm_path, even)
+    # No chunk longer than the even split's: a worker's memory grows with its chunk (about 1.1 GB at 400 s of
+    # audio, +0.26 MB per second beyond), and the visual stage now shares the machine's memory with them.
+    return plan_chunks(pcm_path, even, length=guided(even))
+
+
+def plan_chunks(pcm_path: Path, options: AudioOptions = AudioOptions(),
+                length: Callable[[float], float] | None = None) -> Iterator[AudioChunk]:
+    """Lazily yield chunks of at most ``chunk_seconds``, each ending at the quietest nearby moment.
+
+    ``length`` gives each chunk's nominal length from the audio left (default: ``chunk_seconds`` each).
+    """
     total = pcm_duration(pcm_path)
     start, index = 0.0, 0
     while start < total - 1e-6:
-        target = start + options.chunk_seconds
+        nominal = min(options.chunk_seconds, length(total - start)) if length else options.chunk_seconds
+        target = start + nominal
         if target >= total:
             end = total
         else:
-            lo = max(start + options.chunk_seconds / 2, target - options.search_seconds)
+            lo = max(start + nominal / 2, target - options.search_seconds)
             end = _quietest_time(pcm_path, lo, target, options.frame_seconds)
         yield AudioChunk(index=index, start=round(start, 3), end=round(end, 3), path=pcm_path)
         start, index = end, index + 1

@@ -1,12 +1,14 @@
 """thumbnails: one picture per 看点, chosen where the product is on screen and the frame is sharpest.
 
-The visual stage records the sharpness of every frame it samples (``VisualTrack.sharpness``), so choosing a
-thumbnail normally decodes nothing; writing it is one ffmpeg seek from the keyframe before it.
+The visual stage records the sharpness of every frame it samples (``VisualTrack.sharpness``) and keeps the
+frames a thumbnail can be chosen from (media/framestore.py), so a thumbnail decodes no video: it is chosen
+among the kept frames and written from one. Without them (the visual stage off, or its frames deleted) a
+thumbnail is one ffmpeg seek from the keyframe before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +19,7 @@ from replay.contracts import Highlight, MediaInfo, VisualTrack
 from replay.errors import MediaOpenError
 from replay.media import ffmpeg
 from replay.media.frames import FrameOptions, iter_frames
+from replay.media.framestore import SHOWING_SECONDS, kept_times, write_from_kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +49,14 @@ def sharpness(image: np.ndarray) -> float:
 
 
 def best_thumbnail_time(info: MediaInfo, start: float, end: float, track: VisualTrack | None = None,
-                        sku_id: str | None = None, candidates: int = 6) -> float:
+                        sku_id: str | None = None, candidates: int = 6, kept: Collection[int] = ()) -> float:
     """The time in [start, end] that makes the best thumbnail for ``sku_id``.
 
     Prefers moments where the product's card or picture was seen (track events), and among those the
     sharpest frame; with no such evidence, the sharpest frame. When the visual stage recorded the sharpness
-    of its sampled frames, nothing is decoded; otherwise ``candidates`` small frames are decoded by seeking,
-    so the cost does not depend on the length of the recording.
+    of its sampled frames, nothing is decoded, and when it kept frames (``kept``: their times in ms) the
+    choice is among those; otherwise ``candidates`` small frames are decoded by seeking, so the cost does not
+    depend on the length of the recording.
     """
     end = min(end, info.duration)
     if end <= start or not info.has_video:
@@ -60,10 +64,12 @@ def best_thumbnail_time(info: MediaInfo, start: float, end: float, track: Visual
     seen = sorted({e.time for e in (track.events if track else ())
                    if e.kind in ("ocr", "image") and (sku_id is None or e.sku_id == sku_id) and start <= e.time <= end})
     sampled = [(t, s) for t, s in (track.sharpness if track else ()) if start <= t <= end]
+    if kept:
+        sampled = [(t, s) for t, s in sampled if round(t * 1000) in kept] or sampled
     if sampled:
         # A card event is dated from the sample before the card settled: count the frames up to one hold
         # interval after it as showing the card.
-        showing = [(t, s) for t, s in sampled if any(0.0 <= t - e <= 2.5 for e in seen)]
+        showing = [(t, s) for t, s in sampled if any(0.0 <= t - e <= SHOWING_SECONDS for e in seen)]
         return float(max(showing or sampled, key=lambda ts: ts[1])[0])
     if seen:
         times = [seen[round(i * (len(seen) - 1) / max(1, candidates - 1))] for i in range(min(candidates, len(seen)))]
@@ -100,19 +106,24 @@ def write_thumbnail(info: MediaInfo, time: float, out_path: Path | str, width: i
 
 def make_thumbnails(info: MediaInfo, highlights: list[Highlight], track: VisualTrack | None, out_dir: Path,
                     options: ThumbnailOptions = ThumbnailOptions(),
-                    progress: Callable[[float], None] | None = None) -> list[Highlight]:
+                    progress: Callable[[float], None] | None = None, frames: Path | None = None) -> list[Highlight]:
     """Write one thumbnail per 看点 to ``out_dir/ID.jpg`` and return the 看点 with ``thumbnail`` set to the
-    file name. Recordings without video keep their 看点 as they are."""
+    file name. Recordings without video keep their 看点 as they are. ``frames``: the folder of frames the
+    visual stage kept; a thumbnail is written from one of them when it can, else by seeking in the video."""
     if not info.has_video or not highlights:
         return highlights
+    kept = kept_times(frames)
+    full_width = info.height if info.rotation in (90, 270) else info.width
 
     def one(h: Highlight) -> Highlight:
-        t = best_thumbnail_time(info, h.start, h.end, track, h.sku_id, options.candidates)
+        t = best_thumbnail_time(info, h.start, h.end, track, h.sku_id, options.candidates, kept)
         path = out_dir / f"{h.id}.jpg"
-        write_thumbnail(info, t, path, options.width)
+        source = kept.get(round(t * 1000))
+        if source is None or not write_from_kept(source, path, options.width, full_width or options.width):
+            write_thumbnail(info, t, path, options.width)
         return replace(h, thumbnail=path.name)
 
-    # Each thumbnail is one ffmpeg seek-and-decode from the keyframe before it; a few run at a time.
+    # Each thumbnail is a kept frame resized, or else one ffmpeg seek-and-decode; a few run at a time.
     done = []
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         for n, h in enumerate(pool.map(one, highlights)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from replay.contracts import Catalog, MediaInfo, VisualEvent, VisualTrack
 from replay.errors import MediaOpenError
 from replay.media.frames import Frame, FrameOptions, SceneDetector, find_scene_cuts, iter_frames
+from replay.media.framestore import FrameKeeper
 from replay.media.keyframes import median_gap
 from replay.media.thumbnails import sharpness
 from replay.screen.match import ImageMatcher, match_text
@@ -233,11 +235,13 @@ def _refine_cut(info: MediaInfo, lo: float, hi: float, fallback: VisualEvent) ->
 
 
 def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOptions(),
-            progress: ProgressFn | None = None, engine: OcrEngine | None = None) -> VisualTrack:
+            progress: ProgressFn | None = None, engine: OcrEngine | None = None,
+            keep_frames: Path | None = None) -> VisualTrack:
     """Scene cuts, OCR'd product cards and matched product pictures of one recording.
 
     Audio-only recordings return an empty track whose ``skipped_reason`` says why. ``engine`` lets a
-    caller share one OCR model (and its cache) between streams.
+    caller share one OCR model (and its cache) between streams. ``keep_frames``: a folder where the frames
+    thumbnails are chosen from are kept (media/framestore.py), so the video is decoded only here.
     """
     if not info.has_video:
         return VisualTrack(events=(), skipped_reason="no video stream: the recording is audio-only")
@@ -250,6 +254,7 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
     sharp: list[tuple[float, float]] = []
     sampled = 0
     prev_time = 0.0
+    keeper = FrameKeeper(keep_frames) if keep_frames is not None else None
     try:
         for frame in iter_frames(info, frame_opts):
             sampled += 1
@@ -260,12 +265,16 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
                                                     cut.frame_index)))
             analyser.push(frame)
             sharp.append((round(frame.time, 3), round(sharpness(cv2.resize(frame.image, (320, 180))), 1)))
+            if keeper is not None:
+                keeper.push(*sharp[-1], frame.image, analyser.state.events)
             prev_time = frame.time
             if progress is not None and info.duration > 0:
                 progress(min(1.0, frame.time / info.duration))
     except MediaOpenError:
         if sampled == 0:
             raise
+    if keeper is not None:
+        keeper.close(analyser.state.events)
     events = list(analyser.state.events)
     for lo, ev in cuts:
         events.append(_refine_cut(info, lo, ev.time, ev) if options.frame_accurate_cuts else ev)
@@ -277,3 +286,46 @@ def analyse(info: MediaInfo, catalog: Catalog, options: VisualOptions = VisualOp
 
 def ocr_calls_per_hour(track: VisualTrack, info: MediaInfo) -> float:
     return track.ocr_calls / max(info.duration, 1e-9) * 3600.0
+
+
+class SegmentAnalyser:
+    """``analyse`` one piece of a recording at a time, for a recording that is still growing (replay/live).
+
+    Push each new segment (its own MediaInfo, and where it starts on the recording's clock); the OCR state, the
+    card cache and the scene detector carry over from one segment to the next, so a card that stays up across
+    segments is read once, as ``analyse`` reads it once. Returns the segment's events and frame sharpness, times
+    on the recording's clock.
+    """
+
+    def __init__(self, catalog: Catalog, options: VisualOptions = VisualOptions(),
+                 engine: OcrEngine | None = None) -> None:
+        self.options = options
+        self.engine = engine or OcrEngine(threads=options.ocr_threads)
+        self.analyser = _Analyser(catalog, options, self.engine)
+        self.detector = SceneDetector(FrameOptions(min_scene_seconds=0.0))
+        self.frame_options: FrameOptions | None = None
+        self.frames = 0
+
+    def push(self, info: MediaInfo, offset: float) -> tuple[list[VisualEvent], list[tuple[float, float]]]:
+        if not info.has_video:
+            return [], []
+        if self.frame_options is None:  # keyframes or a fixed rate, decided on the first segment
+            self.frame_options = _sample_options(info, self.options)
+        first = len(self.analyser.state.events)
+        cuts: list[VisualEvent] = []
+        sharp: list[tuple[float, float]] = []
+        shift = int(round(offset * (info.fps or 25.0)))
+        try:
+            for frame in iter_frames(info, self.frame_options):
+                frame = Frame(frame.index + shift, frame.time + offset, frame.image)
+                self.frames += 1
+                small = cv2.resize(frame.image, (64, 36), interpolation=cv2.INTER_AREA)
+                cut = self.detector.push(Frame(frame.index, frame.time, small))
+                if cut is not None:
+                    cuts.append(VisualEvent("scene_cut", round(cut.time, 4), cut.kind, None, cut.score, cut.frame_index))
+                self.analyser.push(frame)
+                sharp.append((round(frame.time, 3), round(sharpness(cv2.resize(frame.image, (320, 180))), 1)))
+        except MediaOpenError:
+            pass  # a segment whose picture does not decode still has its audio; its frames are simply missing
+        events = sorted(self.analyser.state.events[first:] + cuts, key=lambda e: (e.time, e.kind))
+        return events, sharp

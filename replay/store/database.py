@@ -175,8 +175,9 @@ class Database:
         return [self.job(i) for i in ids]
 
     def stream_state(self, stream_id: str) -> str | None:
-        """The stream's state: its latest *index* job's. A clip job's failure is the clip job's alone."""
-        row = next(self.db.query("select state from jobs where stream_id = ? and kind = 'index' "
+        """The stream's state: its latest *index* job's (or live job's: a stream being followed, replay/live).
+        A clip job's failure is the clip job's alone."""
+        row = next(self.db.query("select state from jobs where stream_id = ? and kind in ('index', 'live') "
                                  "order by created_at desc limit 1", [stream_id]), None)
         return row["state"] if row else None
 
@@ -249,8 +250,11 @@ class Database:
         ``corrected=False``: as the detector wrote them."""
         stream = self.stream(stream_id)
         rows = self.db.query("select * from highlights where stream_id = ? order by start", [stream_id])
-        hs = tuple(from_json(Highlight, {**r, "kind": r["kind"] or "main", "evidence": json.loads(r["evidence"] or "[]")})
+        hs = tuple(from_json(Highlight, {**r, "kind": r["kind"] or "main", "state": r.get("state") or "final",
+                                         "evidence": json.loads(r["evidence"] or "[]")})
                    for r in rows)
         if corrected and edits_table.has_edits(self.db, stream_id, HIGHLIGHT_KINDS):
             hs = apply_highlights(hs, edits_table.edits_of(self.db, stream_id, active_only=True))
-        return HighlightIndex(stream_id=stream_id, duration=stream["duration"], highlights=hs)
+        # A stream being followed live says so (replay/live); an offline index is final.
+        return HighlightIndex(stream_id=stream_id, duration=stream["duration"], highlights=hs,
+                              state=stream.get("state") or "final")

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from replay.contracts import highlight_id
 from replay.edits import table as edits_table
+from replay.live import store as live_store
 from replay.store import events, search, sounds
 
 VERSION = 1
@@ -20,6 +21,7 @@ VERSION = 1
 TABLES = {"streams", "catalog_items", "jobs", "checkpoints", "segments", "highlights",
           search.MAP_TABLE, search.FTS_TABLE} | events.TABLES
 TABLES |= {edits_table.TABLE, sounds.FTS_TABLE, sounds.DONE_TABLE}  # issue 11: editors' corrections; sound-alike search
+TABLES |= live_store.TABLES  # issue 14: followed recordings
 
 
 def version(db: sqlite_utils.Database) -> int:
@@ -67,12 +69,13 @@ def _create(db: sqlite_utils.Database) -> None:
     search.ensure_schema(db)  # FTS over segments (and their pinyin, store/sounds.py) for search (store/search.py)
     events.ensure_schema(db)  # viewer events' counters (store/events.py)
     edits_table.ensure_schema(db)  # editors' corrections, apart from the detector's rows (replay/edits)
+    live_store.ensure_schema(db)  # followed recordings, and the state columns of streams and 看点 (issue 14)
 
 
 def _create_highlights(db: sqlite_utils.Database, name: str = "highlights") -> None:
     db[name].create({"id": str, "stream_id": str, "idx": int, "sku_id": str, "title": str,
                      "start": float, "end": float, "confidence": float, "thumbnail": str,
-                     "kind": str, "evidence": str}, pk=("stream_id", "id"))
+                     "kind": str, "evidence": str, "state": str}, pk=("stream_id", "id"))
     db[name].create_index(["stream_id"], index_name=f"idx_{name}_stream_id")
 
 

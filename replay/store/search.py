@@ -130,6 +130,17 @@ def replace_segments(db: sqlite_utils.Database, stream_id: str, segments: Iterab
     sounds.replace_range(db, n, n << IDX_BITS, (n + 1) << IDX_BITS, (((n << IDX_BITS) | idx, t) for idx, t in rows))
 
 
+def add_segments(db: sqlite_utils.Database, stream_id: str, rows: Iterable[tuple[int, str]]) -> None:
+    """Add the search rows of segments (idx, text) appended to one stream's transcript (a followed stream's
+    new window, replay/live). Call inside the transaction that writes the segments. The sound index gets them
+    too once the stream has its sound rows; before that, its first sound-alike search fills them all."""
+    n = _stream_no(db, stream_id)
+    rows = list(rows)
+    _insert(db, n, rows)
+    if sounds.is_done(db, n):
+        sounds.insert(db, (((n << IDX_BITS) | idx, t) for idx, t in rows))
+
+
 def set_segment_text(db: sqlite_utils.Database, stream_id: str, idx: int, text: str) -> None:
     """Index one segment under a new (corrected) text, in both the text and the sound index."""
     rowid = (_stream_no(db, stream_id) << IDX_BITS) | idx

@@ -53,6 +53,7 @@ export function currentAt(t) {
 export function seek(t, play) {
   const d = state.duration || video.duration || 0;
   t = Math.max(0, d ? Math.min(t, d - 0.05) : t);
+  if (ui.beforeSeek?.(t, play)) { ui.update?.(); return; }  // a live stream loads its newer recording first
   if (video.readyState >= 1) video.currentTime = t; else state.pendingSeek = t;
   if (play) video.play().catch(() => {});
   ui.update?.();

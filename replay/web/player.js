@@ -5,6 +5,7 @@ import { $, base, clock, currentAt, el, getJSON, playFrom, seek, segmentsOf, sta
 import { hideCard, markDots, renderDots } from "./player-bar.js";
 import { closeBag, markProducts, openBag, renderProducts, selectProduct, showUnexplained, syncSheet } from "./player-bag.js";
 import { togglePlay } from "./player-touch.js";
+import { isLive, startLive } from "./player-live.js";
 import "./player-events.js";  // viewer events: plays, watch progress, product-link clicks (POST /events)
 import { attachSource } from "./player-hls.js";
 
@@ -142,8 +143,8 @@ async function load() {
   state.duration = state.duration || stream.duration || 0;
   $("summary").textContent = `时长 ${clock(state.duration)} · 看点 ${state.highlights.length} 个`;
   const job = stream.jobs[stream.jobs.length - 1], status = $("status");
-  status.hidden = !job || job.state === "done";
-  if (job && job.state !== "done") {
+  status.hidden = !job || job.state === "done" || isLive(stream);
+  if (job && job.state !== "done" && !isLive(stream)) {  // a live stream's status is player-live.js's
     status.textContent = `${STATES[job.state] || job.state}` + (job.state === "running" ? ` ${Math.round(job.progress * 100)}%` : "") +
       (job.error ? `：${job.error.message}` : "");
     if (job.state === "queued" || job.state === "running") setTimeout(load, 3000);
@@ -162,7 +163,7 @@ function init() {
   attachSource();  // the HLS ladder when the stream has one, else the original (player-hls.js)
   video.append(el("track", { kind: "subtitles", srclang: "zh", label: "中文字幕", src: `${base}/subtitles.vtt` }));
   applyLayout();
-  load().then(() => {
+  load().then((stream) => {
     const params = new URLSearchParams(location.search);
     const sku = params.get("sku"), t = parseFloat(params.get("t"));
     if (sku) {
@@ -174,6 +175,7 @@ function init() {
         document.querySelector(`.product[data-sku="${CSS.escape(sku)}"]`)?.scrollIntoView({ block: "nearest" });
       } else showUnexplained(sku);
     } else if (isFinite(t)) { ui.chose?.("link"); seek(t, false); }
+    startLive(stream);  // a stream still being followed: dots and 宝贝口袋 follow its events
     document.body.dataset.ready = "1";  // for tests and scripts: data and controls are in place
     performance.mark("replay:ready");
   }).catch((err) => { $("status").hidden = false; $("status").textContent = "加载失败：" + err.message; });
