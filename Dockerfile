@@ -15,13 +15,14 @@ ENV DEBIAN_FRONTEND=noninteractive \
     REPLAY_PORT=8000
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY replay ./replay
-RUN pip install --no-cache-dir . \
+COPY scripts/install_hlsjs.sh ./scripts/
+RUN bash scripts/install_hlsjs.sh && pip install --no-cache-dir . \
     && python -c "from replay.settings import get_settings as g; from replay.asr.models import resolve_model as r; \
 s = g(); print(r(s.model, s.model_cache))" \
     && mkdir -p /data /media

@@ -117,6 +117,9 @@ def index_cmd(
                       f"{t.peak_rss_mb:6.0f} MB" + ("  (resumed)" if t.resumed else ""))
     console.print(f"  {'whole run':<11} {result.seconds:7.1f} s")
     console.print(f"stream id: {result.stream_id}  ·  `replay serve` then open /streams/{result.stream_id}")
+    from replay.hls.cli import run_scheduled
+
+    run_scheduled(Database(settings.database), settings, result.stream_id)  # package.enabled (issue 18)
 
 
 @app.command("index-batch")
@@ -275,13 +278,15 @@ def clip_cmd(
     Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --reframe auto --subtitles burn --out clip.mp4
     """
     from replay.edits import corrected_highlights
+    from replay.hls.package import clip_source, hls_dir
     from replay.jobs.clip_inputs import clip_inputs
     from replay.media.clips import cut_clip
     from replay.media.probe import probe
     from replay.store.database import Database
 
-    db = Database(_settings().database)
-    info = probe(db.stream(stream)["path"])
+    settings = _settings()
+    db = Database(settings.database)
+    info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
     sku = title = None
     if highlight is not None:
         hs = corrected_highlights(db, stream).highlights  # an editor's times and SKU (replay edit)
@@ -323,13 +328,15 @@ def export_cmd(
 
     Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical --reframe auto
     """
+    from replay.hls.package import clip_source, hls_dir
     from replay.jobs.clip_inputs import clip_inputs
     from replay.media.clips import export_stream
     from replay.media.probe import probe
     from replay.store.database import Database
 
-    db = Database(_settings().database)
-    info = probe(db.stream(stream)["path"])
+    settings = _settings()
+    db = Database(settings.database)
+    info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
     with _progress_bar() as bar:
         task = bar.add_task("export", total=1.0, stage="export")
         inputs = clip_inputs(db, stream)
@@ -429,6 +436,9 @@ def config_cmd() -> None:
 from replay.cli_analytics import analytics_cmd  # noqa: E402 -- issue 17: its own module, registered here
 
 app.command("analytics")(analytics_cmd)
+from replay.hls.cli import package_cmd  # noqa: E402 - issue 18: `replay package`
+
+app.command("package")(package_cmd)
 
 
 def main() -> None:

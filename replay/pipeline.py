@@ -50,6 +50,7 @@ from replay.contracts import (
     fingerprint,
     from_json,
 )
+from replay.hls.options import PackageOptions
 from replay.media.audio import AudioOptions, extract_pcm, plan
 from replay.media.probe import ProbeOptions, probe
 from replay.media.thumbnails import ThumbnailOptions
@@ -120,7 +121,7 @@ def index_stream(
                     catalog=fingerprint(catalog))
     run_stages(run)
     total, resumed = run.chunks
-    return IndexResult(stream_id=stream_id, index=run.outputs[STAGES[-1].name],
+    return IndexResult(stream_id=stream_id, index=run.outputs["store"],
                        timings=tuple(run.timings[s.name] for s in STAGES), chunks_total=total, chunks_resumed=resumed,
                        chunk_runs=tuple(run.chunk_runs), started=started_epoch,
                        seconds=time.monotonic() - run.started)
@@ -222,6 +223,19 @@ def run_store(run: Run, options: None, index: HighlightIndex, track: VisualTrack
     return run.db.highlights(run.stream_id)
 
 
+def run_package(run: Run, options: PackageOptions, info: MediaInfo) -> str | None:
+    """Queue a package job (replay/hls) when package.enabled: its own job, run after this one on a
+    low-priority lane, so it never delays the 看点 index. Returns the job id, None when off."""
+    if not options.enabled or not info.has_video:
+        return None
+    from replay.contracts import to_json
+    from replay.hls.job import create_package_job, pending_package_job
+
+    job = pending_package_job(run.db, run.stream_id) or create_package_job(
+        run.db, run.stream_id, {"package": to_json(options)})
+    return job.id
+
+
 def _transcribe_options(settings: Settings, catalog: Catalog) -> TranscribeOptions:
     return TranscribeOptions(
         model_dir=resolve_model(settings.model, settings.model_cache),
@@ -246,5 +260,6 @@ STAGES: tuple[Stage, ...] = (
     Stage("detect", 0.03, run_detect, needs=("transcribe", "visual", "catalog")),
     Stage("thumbnails", 0.03, run_thumbnails, needs=("detect", "probe", "visual")),
     Stage("store", 0.01, run_store, needs=("thumbnails", "visual")),
+    Stage("package", 0.0, run_package, needs=("probe",)),
 )
 """The pipeline, in order. Weights are rough shares of a run's time (ASR dominates), for progress only."""

@@ -24,6 +24,7 @@ from pydantic_settings import SettingsError as SourceError
 from replay.catalog import CatalogLimits
 from replay.detect import DetectOptions
 from replay.errors import OptionsError, SettingsError
+from replay.hls.options import PackageOptions
 from replay.live.options import LiveOptions
 from replay.media.thumbnails import ThumbnailOptions
 from replay.screen.options import VisualOptions
@@ -167,6 +168,9 @@ class Settings(BaseSettings):
     detect: DetectOptions = Field(default_factory=DetectOptions, description="The 看点 detector (detect/).")
     thumbnails: ThumbnailOptions = Field(
         default_factory=ThumbnailOptions, description="看点 thumbnails (media/thumbnails.py).")
+    # issue 18: the HLS ladder (replay/hls), its rate search and the storage policy.
+    package: PackageOptions = Field(
+        default_factory=PackageOptions, description="HLS packaging and the storage policy (replay/hls).")
 
     @field_validator("visual", mode="before")
     @classmethod

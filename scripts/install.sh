@@ -12,6 +12,7 @@ want_test=0
 apt_pkgs=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_pkgs+=(ffmpeg)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || apt_pkgs+=(fonts-noto-cjk)
+command -v npm >/dev/null || apt_pkgs+=(npm)  # hls.js for the player comes from the npm registry
 if [[ $want_test == 1 ]]; then
   command -v chromium >/dev/null || apt_pkgs+=(chromium)
 fi
@@ -37,6 +38,8 @@ else
   echo "[install] pip install -e ."
   .venv/bin/python -m pip install -q -e .
 fi
+# The player's hls.js (issue 18), from the npm registry, copied into the package: replay serves it itself.
+bash scripts/install_hlsjs.sh
 # Assemble and verify the default model once now, so the first index does not pay for it.
 .venv/bin/python -c "from replay.settings import get_settings as g; from replay.asr.models import resolve_model as r; \
 s = g(); print('[install] model ready at', r(s.model, s.model_cache))"

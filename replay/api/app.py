@@ -16,6 +16,7 @@ from replay.api import (
     errors,
     routes_clips,
     routes_edits,  # issue 11: corrections
+    routes_hls,  # issue 18: the HLS ladder
     routes_live,  # issue 14: streams followed live
     routes_media,
     routes_search,
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | Work | None
     app.state.live = live
     errors.install(app)
     for module in (routes_streams, routes_live, routes_clips, routes_media, routes_uploads, routes_search, routes_web,
-                   routes_edits):
+                   routes_edits, routes_hls):
         # With REPLAY_PROTECT_READS every route needs the key, reads included; /static and /docs stay open.
         # JSON bodies (an inline catalog at most) are bounded like a catalog file; uploads have their own limit.
         bounded = [] if module is routes_uploads else [Depends(limit_json_body)]

@@ -137,7 +137,10 @@ def get_stream(stream_id: str, request: Request, format: str | None = Query(None
     data = stream_json(db, settings, stream_id)  # 404 for unknown ids, in both forms
     wants_html = format == "html" or (format is None and "text/html" in request.headers.get("accept", ""))
     if wants_html:
-        return HTMLResponse(web.player_page(data["title"]))
+        from replay.hls.package import hls_dir, read_manifest
+
+        manifest = read_manifest(hls_dir(settings.stream_dir(stream_id)))  # issue 18: stream the ladder if any
+        return HTMLResponse(web.player_page(data["title"], packaged=bool(manifest and manifest.master)))
     return JSONResponse(data)
 
 

@@ -83,6 +83,7 @@ def stream_json(db: Database, settings: Settings, stream_id: str) -> dict[str, A
                   "subtitles_srt": f"{base}/subtitles.srt", "chapters": f"{base}/chapters.vtt",
                   "analytics": f"{base}/analytics", "search": f"{base}/search",
                   "editor": f"{base}/edit", "edits": f"{base}/edits",
+                  "package": f"{base}/package",  # issue 18: the HLS ladder and its master playlist
                   **({"events": f"{base}/events", "end": f"{base}/end"} if live else {})},
     }
 

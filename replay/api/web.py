@@ -29,8 +29,10 @@ def _render(name: str, **values: str) -> str:
     return out
 
 
-def player_page(title: str) -> str:
-    return _render("player.html", title=html.escape(title))
+def player_page(title: str, packaged: bool = False) -> str:
+    """``packaged``: the stream has an HLS ladder (issue 18), so the player loads hls.js; otherwise it plays the
+    original and never fetches hls.js."""
+    return _render("player.html", title=html.escape(title), package="1" if packaged else "0")
 
 
 def editor_page(title: str) -> str:

@@ -11,6 +11,9 @@ only fight the first for cores.
 - At most ``max_queued_jobs`` jobs of each kind wait; ``admit`` refuses one more with TooManyRequests (429).
 - ``close`` (the server stopping, SIGTERM) lets the running job stop at its next checkpoint, stops the ASR
   workers after ``shutdown_grace`` seconds, and leaves the job queued, so the next server resumes it.
+- Package jobs (issue 18) do not wait in this queue: ``submit`` hands them to their own lane
+  (hls/job.py: PackageLane), which runs one at a time and stops its ffmpeg while this runner has any job;
+  ``close`` stops that lane too, leaving its job queued.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 from replay.asr.executor import Executor, make_executor
 from replay.contracts import Catalog, Progress
 from replay.errors import JobInterrupted, MediaError, ReplayError, StorageFull, TooManyRequests
+from replay.hls.job import PackageLane, PackageRequest, request_of
 from replay.jobs.lifecycle import Report, abandon, requeue, run_job, summary
 from replay.media.clips import ClipOptions
 from replay.settings import Settings, with_options
@@ -91,11 +95,13 @@ def clips_dir(settings: Settings, stream_id: str) -> Path:
 
 
 def clip_work(settings: Settings, req: ClipRequest, db: Database, report: Report) -> dict:
+    from replay.hls.package import clip_source, hls_dir
     from replay.jobs.clip_inputs import clip_inputs
     from replay.media.clips import cut_clip, result_json
     from replay.media.probe import probe
 
-    info = probe(db.stream(req.stream_id)["path"])
+    # The original while it is kept, else the best HLS rendition (package.keep_original=false).
+    info = probe(clip_source(Path(db.stream(req.stream_id)["path"]), hls_dir(settings.stream_dir(req.stream_id))))
     out = clips_dir(settings, req.stream_id) / f"{req.job_id}.mp4"
     inputs = clip_inputs(db, req.stream_id)  # the editors' corrected transcript, the cards, the catalog
     try:
@@ -145,6 +151,8 @@ class JobRunner:
         self._done = threading.Condition()
         self._stopping = threading.Event()
         self._current: Request | None = None
+        # Package jobs (issue 18) run on their own lane and stop while this one has work (replay/hls/job.py).
+        self.packages = PackageLane(settings, busy=lambda: self._pending > 0)
 
     def start(self) -> None:
         with self._lock:
@@ -168,8 +176,12 @@ class JobRunner:
                     retry_after=30 if kind == "clip" else 300)
             yield
 
-    def submit(self, req: Request) -> None:
-        """Queue a job whose row (state 'queued') already exists in the database."""
+    def submit(self, req: Request | PackageRequest) -> None:
+        """Queue a job whose row (state 'queued') already exists in the database. Package jobs go to their own
+        lane (issue 18)."""
+        if isinstance(req, PackageRequest):
+            self.packages.submit(req)
+            return
         kind = kind_of(req)
         with self._done:
             self._pending += 1
@@ -184,6 +196,11 @@ class JobRunner:
             if job.kind == "live":
                 continue  # a followed stream's follower: replay/live's LiveManager.resume starts it again (issue 14)
             data = job.options or {}
+            if job.kind == "package":
+                requeue(db, job.id)
+                self.packages.submit(request_of(job))
+                n += 1
+                continue
             try:
                 if job.kind == "index" and "path" in data:
                     req: Request = IndexRequest(job_id=job.id, stream_id=job.stream_id, path=Path(data["path"]),
@@ -212,6 +229,7 @@ class JobRunner:
         server's ``resume`` runs them all."""
         grace = self.settings.shutdown_grace if timeout is None else timeout
         self._stopping.set()
+        self.packages.close(grace)
         thread = self._thread
         if thread is None or not thread.is_alive():
             return
@@ -261,6 +279,8 @@ class JobRunner:
             work = lambda report: self._index(req, db, checked(report))  # noqa: E731
         try:
             run_job(db, req.job_id, work, interrupted=self._stopping.is_set)
+            if isinstance(req, IndexRequest):
+                self.packages.pick_up(db)  # the package job its pipeline queued, if package.enabled
         except Exception as exc:
             if self._stopping.is_set():  # stopped on purpose (its ASR workers ended): queued again, not a crash
                 log.warning("job %s interrupted by the shutdown; it resumes on restart", req.job_id)

@@ -297,6 +297,17 @@ video.addEventListener("seeked", () => { tick(); markLines(); document.querySele
 
 $("back").href = stream;
 video.src = `${stream}/media`;
+// Issue 18: once the original is deleted (package.keep_original=false), /media is gone and the editor plays the
+// HLS ladder instead (clips are then cut from its best rendition): natively where the browser plays HLS, else
+// with the hls.js replay serves (installed from npm, never a CDN).
+video.addEventListener("error", async () => {
+  const ladder = await fetch(`${stream}/package`).then((r) => r.json()).catch(() => ({}));
+  if (!ladder.master) return;
+  if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = ladder.master; return; }
+  const s = el("script", { src: "/vendor/hls.js" });
+  s.onload = () => { const hls = new window.Hls(); hls.loadSource(ladder.master); hls.attachMedia(video); };
+  document.head.append(s);
+}, { once: true });
 load(null).then(() => {
   document.body.dataset.ready = "1";  // for tests and scripts: data and controls are in place
 }).catch((err) => say("加载失败：" + err.message, true));

@@ -7,6 +7,7 @@ import { closeBag, markProducts, openBag, renderProducts, selectProduct, showUne
 import { togglePlay } from "./player-touch.js";
 import { isLive, startLive } from "./player-live.js";
 import "./player-events.js";  // viewer events: plays, watch progress, product-link clicks (POST /events)
+import { attachSource } from "./player-hls.js";
 
 // Icons are inline SVG: symbol characters (⏭, 🔊) need fonts that a kiosk or server may not have.
 const ICON = {
@@ -159,7 +160,7 @@ async function load() {
 function init() {
   $("play").innerHTML = ICON.play;
   $("mute").innerHTML = ICON.sound;
-  video.src = `${base}/media`;
+  attachSource();  // the HLS ladder when the stream has one, else the original (player-hls.js)
   video.append(el("track", { kind: "subtitles", srclang: "zh", label: "中文字幕", src: `${base}/subtitles.vtt` }));
   applyLayout();
   load().then((stream) => {
