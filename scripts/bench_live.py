@@ -248,7 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="write every figure as JSON here")
     ap.add_argument("--rescore", action="store_true",
                     help="feed and follow nothing: score what an earlier run left in --work (no RSS or CPU then)")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import benchlib  # the load check every benchmark shares (issue 15)
+
+    benchlib.add_arguments(ap)
     args = ap.parse_args(argv)
+    guard = None if args.rescore else benchlib.LoadGuard.from_args(args, "bench_live")
+    if guard:
+        guard.start()  # refuses a busy machine (exit 3) unless --allow-noisy; the feeder and follower are ours
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cache = REPO / "data" / "models"
     if cache.is_dir() and "REPLAY_MODEL_CACHE_DIR" not in env:
@@ -258,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream in args.streams:
         results.append(bench(stream.resolve(), args, env))
         print(table(results[-1:]), flush=True)
+    verdict = guard.stop() if guard else None
     print("\n" + table(results))
     if len(results) > 1:
         print(f"\nagreement seg_f1@0.5: min {min(r['agreement_seg_f1@0.5'] for r in results):.3f}, "
@@ -265,8 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"results": results, "command": " ".join(sys.argv),
+                                        "machine": guard.tag(verdict) if guard and verdict else None,
+                                        "load_check": verdict.to_json() if verdict else None,
                                         "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024},
                                        indent=1, ensure_ascii=False, default=str))
+    if guard and verdict:
+        print(verdict.line())
+        return guard.exit_code(verdict)
     return 0
 
 
