@@ -143,10 +143,13 @@ def browser_times(sources: dict[str, Path], settings: Settings, loads: int) -> d
     from server_support import background_server
 
     from replay.api import create_app
+    from replay.api.routes_hls import HLS_JS
     from replay.jobs.runner import JobRunner
     from replay.store.database import Database
 
-    missing = browser_available()
+    # Without hls.js the player quietly plays the original: the "hls" figures would be the mp4's.
+    missing = browser_available() or (None if HLS_JS.is_file() else
+                                      f"{HLS_JS} is missing: run scripts/install_hlsjs.sh (scripts/install.sh does)")
     if missing:
         print(f"player part skipped: {missing}")
         return {}
