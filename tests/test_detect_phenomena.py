@@ -170,3 +170,42 @@ def test_without_any_cue_list_products_are_still_found_by_catalog_evidence() -> 
     hl, spans = found(lines, PLAIN, replace(DetectOptions(), use_cues=False))
     assert [h.sku_id for h in hl] == ["CUP", "SOAP"]
     assert near(hl[1].start, spans[3][0]) and near(hl[0].end, spans[2][1])
+
+
+def test_a_product_named_in_one_sentence_is_a_mention_not_an_explanation() -> None:
+    lines = [
+        "二号，保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米",
+        "买杯子的朋友，泡茶的话一号的龙井可以带一罐",   # a last-line cross-sell by link number
+        "好，四号，手工皂",                               # the next product opens at once
+        "橄榄油冷制，洗脸不紧绷",
+        "二十九块九一块",
+        "点点关注，福袋马上开",                           # room chat
+        "福袋里是九号的抹布，十个名额",                   # a lucky bag holding a catalog item
+        "大家发个口令就能参与",
+        "欢迎刚进来的朋友",
+        "三号，瑜伽垫，十毫米厚",
+        "防滑的，四十五块",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "SOAP", "MAT"], hl   # no 看点 for TEA or the cloth (X9)
+    assert near(hl[0].end, spans[3][1])                             # the cross-sell ends the cup's explanation
+
+
+def test_run_together_titles_give_their_product_compounds_as_category_words() -> None:
+    from replay.contracts import CatalogItem
+    from replay.lang.terms import category_words
+
+    # Features and places (防水, 户外) are not what hosts call the product; 男 qualifies, it is not a noun here.
+    assert category_words(CatalogItem("x", "骆驼登山鞋男防水防滑中帮徒步鞋户外")) == ["登山鞋", "鞋", "徒步鞋"]
+    shoes = catalog_from_records([
+        {"sku_id": "HIKE", "title": "骆驼登山鞋男防水防滑中帮徒步鞋户外", "price": 499, "live_price": 259, "link_no": 6},
+        {"sku_id": "PANTS", "title": "骆驼冲锋裤男加绒防风防水冬季户外裤", "price": 299, "live_price": 169, "link_no": 13},
+        {"sku_id": "BAG", "title": "骆驼户外双肩包40L登山包大容量徒步背包", "price": 259, "live_price": 169, "link_no": 10},
+    ])
+    lines = ["十三号冲锋裤，加绒的", "里面毛毛的很暖和", "一百六十九米", "裤子一百单",
+             "这个鞋我脚上就穿着", "中帮的，下山不崴脚", "鞋底大颗粒，湿石头也不滑", "今天两百五十九"]
+    hl, spans = found(lines, shoes)
+    assert [h.sku_id for h in hl] == ["PANTS", "HIKE"], hl
+    assert near(hl[1].start, spans[4][0])

@@ -17,7 +17,14 @@ import math
 from dataclasses import dataclass, field
 
 from replay.contracts import Catalog, Evidence, Highlight, Transcript, VisualTrack
-from replay.detect.boundaries import Block, BoundaryOptions, build_blocks, join_same_product, snap_to_scene_cuts
+from replay.detect.boundaries import (
+    Block,
+    BoundaryOptions,
+    absorb_mentions,
+    build_blocks,
+    join_same_product,
+    snap_to_scene_cuts,
+)
 from replay.detect.decode import DecodeCosts, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
@@ -143,7 +150,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     blocks = build_blocks(runs(labels, units), units, o.boundaries)
     if visual is not None:
         snap_to_scene_cuts(blocks, units, visual.events, o.scene_snap)
-    blocks = join_same_product(blocks, o.boundaries.join_gap)
+    blocks = join_same_product(absorb_mentions(blocks, units, o.boundaries.min_units), o.boundaries.join_gap)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)
     out: list[Highlight] = []

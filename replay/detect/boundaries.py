@@ -54,6 +54,11 @@ class BoundaryOptions:
     the host goes without any evidence of the product, the less likely they are still explaining it."""
     join_gap: float = 2.0
     """Two explanations of the same product this close (seconds) are one: a 返场 needs something else between."""
+    min_units: int = 2
+    """An explanation spans at least this many units (sentences). A single sentence that names a product, with
+    no talk about it before or after (a cross-sell by link number at the end of another explanation, a stock
+    top-up heard as a link number, a lucky bag holding a product), is a mention: it stays with the explanation
+    it sits in, or with none."""
 
 
 @dataclass(slots=True)
@@ -203,6 +208,21 @@ def snap_to_scene_cuts(blocks: list[Block], units: list[Unit], events: tuple[Vis
             if units[v].start < near[0] or any(w > 0 for s, w in units[v].scores.items() if s != b.sku_id):
                 break
             b.start_unit, b.start = v, units[v].start
+
+
+def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> list[Block]:
+    """Blocks shorter than ``min_units`` units are mentions, not explanations: one that follows another
+    explanation without a gap is the end of that explanation (买了钢笔的可以带一瓶十九号的墨水; 扣个七我让后台加库存),
+    any other is dropped (the chat or the talk it sits in keeps its label)."""
+    out: list[Block] = []
+    for b in blocks:
+        if b.end_unit - b.start_unit + 1 >= min_units:
+            out.append(b)
+            continue
+        prev = out[-1] if out else None
+        if prev is not None and prev.end_unit + 1 >= b.start_unit:
+            prev.end_unit, prev.end, prev.end_cue = b.end_unit, max(prev.end, b.end), b.end_cue
+    return out
 
 
 def join_same_product(blocks: list[Block], gap: float) -> list[Block]:

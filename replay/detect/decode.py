@@ -44,10 +44,11 @@ class Run:
 
 def _cue_strength(units: list[Unit], u: int) -> float:
     """How clearly the host opens a product at unit u: 1 for an intro/返场 cue, else the learned opening
-    probability (see talk); 0.6 of either when it is in the previous short unit (宝宝们看过来。X来了)."""
+    probability (see talk); 0.6 of either when it is in the previous short unit (宝宝们看过来。X来了), unless
+    that unit named a product itself: then its opening was that product's, not this unit's."""
     own = 1.0 if units[u].opens else units[u].opening
     prev = units[u - 1] if u > 0 else None
-    if prev is not None and prev.end - prev.start < 4:
+    if prev is not None and prev.end - prev.start < 4 and not prev.names():
         own = max(own, 0.6 * (1.0 if prev.opens else prev.opening))
     return own
 

@@ -113,6 +113,39 @@ def _heads(text: str, brand: str) -> list[str]:
     return []
 
 
+_NOUN_POS = ("n", "nz", "ng")  # jieba flags of common nouns (not nr/ns/nt: people, places, organisations)
+
+
+def title_nouns(title: str, brand: str) -> list[str]:
+    """The product nouns of a run-together title and their one-character heads (登山鞋 and 鞋, 冲锋衣 and 衣),
+    in title order. A title names the product with compounds of three or more characters (登山鞋, 徒步鞋,
+    纸尿裤) and lists features and places with two-character words (抓绒, 内胆, 户外, 秋冬), so only the
+    compounds count; a title without one falls back to its last head noun (see category_words)."""
+    import jieba.posseg
+
+    toks = [(w, f) for w, f in jieba.posseg.lcut(normalize(title)) if w.strip()]
+    skip = set(wordlist("pack_chars")) | set(wordlist("classifiers")) | set(wordlist("noun_suffixes"))
+    qualifiers = set(wordlist("title_qualifiers"))
+    nouns: list[str] = []
+    for k, (w, flag) in enumerate(toks):
+        prev, prev_flag = toks[k - 1] if k else ("", "")
+        if not all(is_han(c) for c in w) or w in brand or flag not in _NOUN_POS or re.fullmatch(r"[\d.]+", prev):
+            continue
+        if len(w) == 1:
+            # jieba cuts compounds into modifier + head (越野跑+鞋, 猫+粮): join them again; after a noun of
+            # its own (皇家+猫) the character starts something else.
+            if (w not in skip | qualifiers and prev and all(is_han(c) for c in prev) and prev not in brand
+                    and (len(prev) == 1 or not prev_flag.startswith("n"))):
+                nouns.append(prev + w)
+        elif _is_word(w, prev):
+            nouns.append(w)
+    out: list[str] = []
+    for w in nouns:
+        if len(w) >= 3:
+            out += _heads(w, brand)
+    return [w for w in out if w not in qualifiers]
+
+
 def category_words(item: CatalogItem) -> list[str]:
     """Head nouns a host may use instead of the name: 坚果, 保温杯 and its 杯, 霜 of 特护霜."""
     brand = title_brand(item)
@@ -124,6 +157,14 @@ def category_words(item: CatalogItem) -> list[str]:
     # The title's first part that is more than a brand names the product (美的 空气炸锅 …: 空气炸锅); later
     # parts are specs and selling points (不锈钢, 家用加热).
     parts = item.title.split()
+    if len(parts) == 1 and not (item.short_name or item.aliases or item.category):
+        # A title run together with nothing else to go on (骆驼登山鞋男防水防滑中帮徒步鞋户外): its last noun is
+        # as likely a selling point (户外, 秋冬) as the product, so every noun in it may be what hosts call it
+        # (登山鞋, 鞋); the ones many items share weigh little (see match_terms).
+        # With no compound (五常大米10斤, and jieba tags 大米 a numeral), the last head noun below.
+        nouns = title_nouns(item.title, brand)
+        out += nouns
+        parts = [] if nouns else parts
     for k, part in enumerate(parts):
         if k == 0 and len(parts) > 1 and len(words(part)) == 1:
             continue  # a lone first word before a space is the brand
