@@ -209,3 +209,29 @@ def test_run_together_titles_give_their_product_compounds_as_category_words() ->
     hl, spans = found(lines, shoes)
     assert [h.sku_id for h in hl] == ["PANTS", "HIKE"], hl
     assert near(hl[1].start, spans[4][0])
+
+
+def test_a_product_pointed_at_with_na_is_compared_not_opened() -> None:
+    lines = [
+        "一号保湿日霜，白天用的",
+        "质地很轻薄，一抹就吸收",
+        "二号那个是修护晚霜，晚上用的",     # 二号那个: the other one, compared with the one in hand
+        "晚霜那个更厚，二号那个贵一点",
+        "白天用这个刚好，不闷",
+        "日霜今天一百二十九",
+    ]
+    hl, spans = found(lines, CREAMS)
+    assert [h.sku_id for h in hl] == ["DAY"], hl
+    assert near(hl[0].end, spans[5][1])
+
+
+def test_a_sentence_listing_many_products_weighs_little_for_each() -> None:
+    from replay.detect.evidence import add_evidence
+    from replay.detect.units import build_units
+
+    tr, _ = srt(["礼盒里有保湿日霜修护晚霜还有舒缓喷雾", "修护晚霜晚上用"])
+    units = build_units(tr, 0.3)
+    add_evidence(units, CREAMS)
+    listed, named = units[0].scores, units[1].scores
+    assert set(listed) == {"DAY", "NIGHT", "MIST"}
+    assert max(listed.values()) < 0.5 * named["NIGHT"]   # the same name said alone counts in full

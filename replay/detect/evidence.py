@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from replay.contracts import Catalog
-from replay.detect.units import Hit, Unit
+from replay.detect.units import NAMED, Hit, Unit
 from replay.lang import (
     MatchTerm,
     catalog_links,
@@ -81,6 +81,11 @@ class EvidenceWeights:
     cross: float = 0.3
     """Share of its weight that evidence keeps in a unit with a cross-mention cue (买了X的可以再加一个Y):
     such a unit names two products and is not where either is explained."""
+    listing: float = 0.3
+    """Share of its weight that evidence keeps in a unit naming ``listing_items`` or more products (礼盒里有核桃、
+    巴旦木、开心果、夏威夷果): a list of contents or a menu of the shop, not the opening of any one of them."""
+    listing_items: int = 3
+    """How many products a unit names before it counts as a list."""
 
 
 @dataclass(slots=True)
@@ -241,6 +246,15 @@ def _after_reference(tokens: list[str], i: int) -> bool:
     return any(before.endswith(m) or before[:-1].endswith(m) for m in markers if before)
 
 
+def _before_distal(tokens: list[str], last: int) -> bool:
+    """Whether the evidence ending at token ``last`` is followed by a distal demonstrative with a measure word
+    (二号那个是尝鲜装, 六号那款更甜, 一号那瓶是薰衣草香的): the host points away from the product in hand, at
+    another one it is compared with; 这个 would point at the one in hand."""
+    cls = set(wordlist("classifiers"))
+    nxt = tokens[last + 1:last + 3]
+    return len(nxt) == 2 and nxt[0] == "那" and nxt[1] in cls
+
+
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Fill each unit's hits, scores and support from the catalog."""
     idx = term_index(catalog, weights)
@@ -248,13 +262,16 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     prices = catalog_prices(catalog)
     for u in units:
         hits: list[Hit] = []
-        for ti, s, _e, w, exact in _name_hits(u, idx):
+        ends: list[int] = []  # the token each hit ends on
+        for ti, s, e, w, exact in _name_hits(u, idx):
             term = idx.terms[ti]
             kind = term.kind if exact else "fuzzy"
             kind = "name" if kind == "full" else kind
             hits.append(Hit(kind, term.text, term.sku_id, w, u.tokens[s].start, term.shared))
+            ends.append(e)
         for term, i in _category_hits(u, idx):
             hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))
+            ends.append(i)
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
@@ -262,8 +279,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             if h in heard:
                 continue
             hits.append(Hit("link_no", f"{no}号", sku, weights.link, u.tokens[i].start))
+            ends.append(h)
         for j, (no, sku) in heard.items():
             hits.append(Hit("link_no", f"{no}号链接", sku, weights.link_homophone, u.tokens[j].start))
+            ends.append(j + 2)
         for num in spoken_numbers([t.text for t in u.tokens]):
             if num.kind not in ("price", "plain"):
                 continue
@@ -271,10 +290,15 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             for sku in skus:  # a price shared by many items says little
                 hits.append(Hit("price", f"{num.value:g}", sku, weights.price / len(skus), u.tokens[num.first].start,
                                 len(skus)))
+                ends.append(num.last)
         toks = [t.text for t in u.tokens]
         starts = {t.start: k for k, t in enumerate(u.tokens)}
-        hits = [replace(h, weight=h.weight * weights.reference) if _after_reference(toks, starts.get(h.time, 0))
-                else h for h in hits]
+        hits = [replace(h, weight=h.weight * weights.reference)
+                if _after_reference(toks, starts.get(h.time, 0)) or _before_distal(toks, e) else h
+                for h, e in zip(hits, ends, strict=True)]
+        named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}
+        if len(named) >= weights.listing_items:
+            hits = [replace(h, weight=h.weight * weights.listing) for h in hits]
         u.hits = hits
         for h in hits:
             u.scores[h.sku_id] = u.scores.get(h.sku_id, 0.0) + h.weight
