@@ -116,3 +116,25 @@ def settings(tmp_path: Path) -> Settings:
     if cache.is_dir():
         (tmp_path / "data" / "models").symlink_to(cache.resolve())
     return s
+
+
+# Browser tests (test_*browser*.py, test_player_*.py): one headless Chromium per test module, and a fresh
+# context per test so that storage and cookies never leak between tests. A module may set VIEWPORT.
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201 - a playwright Browser; playwright is imported only by browser tests
+    from browser_support import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+    viewport = getattr(request.module, "VIEWPORT", {"width": 1280, "height": 720})
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()

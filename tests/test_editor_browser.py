@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from api_support import SAMPLES, fill_sample, make_settings
-from browser_support import browser_available, launch
+from browser_support import browser_available
 from server_support import background_server
 
 from replay.api import create_app
@@ -37,7 +37,7 @@ _missing = browser_available()
 if _missing:
     skip_unless_installed(_missing)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 VIDEO = SAMPLES / "demo" / "stream.mp4"
 CATALOG = SAMPLES / "demo" / "catalog.json"
@@ -58,20 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         yield url, settings, truth
 
 
-@pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser) -> Page:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
-    yield pg
-    context.close()
+VIEWPORT = {"width": 1400, "height": 900}  # the editor needs room for its timeline and side panel
 
 
 def open_editor(page: Page, url: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from api_support import CATALOG, HIGHLIGHTS, fill_stream, ids, make_settings, make_video
-from browser_support import browser_available, launch
+from browser_support import browser_available
 from server_support import background_server
 
 from replay.api import create_app
@@ -22,7 +22,7 @@ _missing = browser_available()
 if _missing:
     skip_unless_installed(_missing)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +34,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = create_app(settings, runner=JobRunner(settings, work=lambda req, db, report: None))
     with background_server(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 def open_player(page: Page, base_url: str, query: str = "") -> None:

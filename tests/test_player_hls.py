@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from api_support import fill_stream, make_settings
-from browser_support import browser_available, launch
+from browser_support import browser_available
 from package_support import live_source
 from server_support import background_server
 
@@ -29,7 +29,7 @@ _missing = browser_available() or (None if HLS_JS.is_file() else "hls.js is not 
 if _missing:
     skip_unless_installed(_missing)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 OPTIONS = PackageOptions(heights=(360, 240), preset="veryfast", sample_scenes=2, sample_seconds=1.0)
 TIMEOUT = 30000  # ms; the machine may be shared
@@ -58,22 +58,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = create_app(settings, runner=JobRunner(settings, work=lambda req, db, report: None))
     with background_server(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 def open_player(page: Page, url: str, stream: str = "sdemo", query: str = "") -> None:

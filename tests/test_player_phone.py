@@ -11,7 +11,7 @@ import re
 
 import pytest
 from api_support import fill_long_stream, fill_sample, make_long_video
-from browser_support import browser_available, launch
+from browser_support import browser_available
 from server_support import background_server
 
 from replay.api import create_app
@@ -27,7 +27,7 @@ _missing = browser_available()
 if _missing:
     skip_unless_installed(_missing)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 SAMPLES = {"portrait": ("sport", "小鹿生活馆 · 竖屏回放"), "landscape": ("sdemo", "示例直播间 · 回放")}
 DEVICES = {
@@ -54,14 +54,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     app = create_app(settings, runner=JobRunner(settings, work=lambda req, ix, report: None))
     with background_server(app) as url:
         yield {"url": url, "truth": truths}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 class View:

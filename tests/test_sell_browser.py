@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from api_support import CATALOG, fill_stream, ids, make_settings, make_video
-from browser_support import browser_available, launch
+from browser_support import browser_available
 from server_support import background_server
 
 from replay.api import create_app
@@ -32,7 +32,7 @@ if _missing:
     skip_unless_installed(_missing)
 
 import httpx  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 SHOP = "https://shop.example.com"
 # A101-A104 have a product page (A102 also customer service); A105 has no link at all.
@@ -52,14 +52,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = create_app(settings, runner=JobRunner(settings, work=lambda req, db, report: None))
     with background_server(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def open_player(page: Page, url: str, query: str = "") -> None:
