@@ -55,10 +55,10 @@ class BoundaryOptions:
     join_gap: float = 2.0
     """Two explanations of the same product this close (seconds) are one: a 返场 needs something else between."""
     min_units: int = 2
-    """An explanation spans at least this many units (sentences). A single sentence that names a product, with
-    no talk about it before or after (a cross-sell by link number at the end of another explanation, a stock
-    top-up heard as a link number, a lucky bag holding a product), is a mention: it stays with the explanation
-    it sits in, or with none."""
+    """An explanation holds at least this many units (sentences) of product talk (``Unit.talk`` ≥ 0.5). A single
+    sentence that names a product, with no talk about it before or after (a cross-sell by link number at the end
+    of another explanation, a stock top-up heard as a link number, a lucky bag holding a product, a last
+    recommendation before a break), is a mention: it stays with the explanation it sits in, or with none."""
 
 
 @dataclass(slots=True)
@@ -211,12 +211,14 @@ def snap_to_scene_cuts(blocks: list[Block], units: list[Unit], events: tuple[Vis
 
 
 def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> list[Block]:
-    """Blocks shorter than ``min_units`` units are mentions, not explanations: one that follows another
-    explanation without a gap is the end of that explanation (买了钢笔的可以带一瓶十九号的墨水; 扣个七我让后台加库存),
-    any other is dropped (the chat or the talk it sits in keeps its label)."""
+    """Blocks with fewer than ``min_units`` units of product talk are mentions, not explanations: one that
+    follows another explanation without a gap is the end of that explanation (买了钢笔的可以带一瓶十九号的墨水;
+    扣个七我让后台加库存), any other is dropped (the chat or the talk it sits in keeps its label)."""
     out: list[Block] = []
     for b in blocks:
-        if b.end_unit - b.start_unit + 1 >= min_units:
+        # Product talk, not units: a mention followed by 好姐妹们 or 今天不讲 is still one sentence about it.
+        talk = sum(1 for u in units[b.start_unit:b.end_unit + 1] if u.talk >= 0.5)
+        if talk >= min_units:
             out.append(b)
             continue
         prev = out[-1] if out else None
