@@ -77,17 +77,23 @@ def test_practice_transcripts_dev(path: Path) -> None:
     assert res["seg_f1@0.5"] >= 0.85 and res["sku_recall"] >= 0.85, res
 
 
-def test_practice_transcripts_heldout() -> None:
-    """Author g's streams, written for stop 21 before that stop's detector changes and scored once after they
-    were frozen (commit 13af54f): mean seg_f1@0.5 0.77, sku_recall 0.91 here; after two later changes made
-    from g's errors (那个 comparisons, lists) 0.82 and 0.93, so g is no longer unseen (docs/BENCHMARKS.md).
-    The bounds leave room for noise, not for a regression."""
+# Held-out authors and the bounds their transcripts must keep (mean seg_f1@0.5, mean sku_recall, min seg_f1@0.5).
+# g wrote for stop 21 before that stop's detector changes and was scored once after they were frozen (commit
+# 13af54f: mean 0.77, recall 0.91 here); three later changes were made from g's errors (0.82, 0.93), so g is
+# no longer unseen. i wrote while those changes were made and was scored once, on the committed detector:
+# 0.92, 0.98 (docs/BENCHMARKS.md). The bounds leave room for noise, not for a regression.
+HELDOUT_BOUNDS = {"g": (0.78, 0.90, 0.45), "i": (0.88, 0.95, 0.78)}
+
+
+@pytest.mark.parametrize("author", sorted(HELDOUT_BOUNDS))
+def test_practice_transcripts_heldout(author: str) -> None:
+    mean_f1, mean_recall, min_f1 = HELDOUT_BOUNDS[author]
     results = [score(truth, detect(transcript, catalog))
-               for transcript, truth, catalog in map(practice, sorted((PARA / "heldout").glob("*.json")))]
+               for transcript, truth, catalog in map(practice, sorted((PARA / "heldout").glob(f"{author}*.json")))]
     assert len(results) == 6
-    assert statistics.mean(r["seg_f1@0.5"] for r in results) >= 0.78, results
-    assert statistics.mean(r["sku_recall"] for r in results) >= 0.90, results
-    assert min(r["seg_f1@0.5"] for r in results) >= 0.45, results
+    assert statistics.mean(r["seg_f1@0.5"] for r in results) >= mean_f1, results
+    assert statistics.mean(r["sku_recall"] for r in results) >= mean_recall, results
+    assert min(r["seg_f1@0.5"] for r in results) >= min_f1, results
 
 
 def test_the_talk_model_never_saw_the_held_out_set_or_the_bench() -> None:
