@@ -57,6 +57,14 @@ ui.chose = (via, h = null) => { chosen = { via, h }; play = null; lastT = null; 
 
 const endOf = (h) => (isFinite(video.duration) && video.duration > 0 ? Math.min(h.end, video.duration) : h.end);
 
+// Credit the current play with the part of [from, to] that lies inside its 看点.
+function creditSpan(from, to) {
+  credit(Math.max(0, Math.min(to, endOf(play.h)) - Math.max(from, play.h.start)));
+}
+
+// Whether playing could have moved the video by dt seconds in `wall` seconds of clock (half a second of slack).
+const reachable = (dt, wall) => dt >= 0 && dt <= wall * (video.playbackRate || 1) + 0.5;
+
 function credit(seconds) {
   play.watched += seconds;
   const len = endOf(play.h) - play.h.start;
@@ -87,16 +95,14 @@ function tick() {
     const from = landed;
     landed = null;
     enter(t, "seek");
-    if (play && from != null && from <= t && t - from <= wall * (video.playbackRate || 1) + 0.5) {
-      credit(Math.max(0, Math.min(t, endOf(play.h)) - Math.max(from, play.h.start)));
-    }
+    if (play && from != null && reachable(t - from, wall)) creditSpan(from, t);
     return;
   }
   const dt = t - prev;
   // A jump no seeking event announced: the video moved further than playing could have in the time that passed.
   // (Judged against the clock, not a fixed step: a busy phone fires timeupdate seconds apart while playing.)
-  if (dt < 0 || dt > wall * (video.playbackRate || 1) + 0.5) return enter(t, "seek");
-  if (play) credit(Math.max(0, Math.min(t, endOf(play.h)) - Math.max(prev, play.h.start)));
+  if (!reachable(dt, wall)) return enter(t, "seek");
+  if (play) creditSpan(prev, t);
   if (chosen || !play || t >= endOf(play.h) || t < play.h.start) enter(t, "continue");
 }
 video.addEventListener("timeupdate", tick);
