@@ -223,8 +223,13 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> l
             continue
         prev = out[-1] if out else None
         if prev is not None and prev.end_unit + 1 >= b.start_unit:
-            prev.end_unit, prev.end, prev.end_cue = b.end_unit, max(prev.end, b.end), b.end_cue
+            _run_on(prev, b)  # its evidence (prev.last) stays prev's own
     return out
+
+
+def _run_on(prev: Block, b: Block) -> None:
+    """``prev``'s explanation runs on to where ``b`` ends (b is dropped by the caller)."""
+    prev.end_unit, prev.end, prev.end_cue = b.end_unit, max(prev.end, b.end), b.end_cue
 
 
 def join_same_product(blocks: list[Block], gap: float) -> list[Block]:
@@ -235,7 +240,8 @@ def join_same_product(blocks: list[Block], gap: float) -> list[Block]:
     for b in blocks:
         prev = out[-1] if out else None
         if prev is not None and prev.sku_id == b.sku_id and b.start - prev.end <= gap:
-            prev.last, prev.end_unit, prev.end, prev.end_cue = b.last, b.end_unit, max(prev.end, b.end), b.end_cue
+            prev.last = b.last
+            _run_on(prev, b)
         else:
             out.append(b)
     return out

@@ -250,9 +250,8 @@ def _before_distal(tokens: list[str], last: int) -> bool:
     """Whether the evidence ending at token ``last`` is followed by a distal demonstrative with a measure word
     (二号那个是尝鲜装, 六号那款更甜, 一号那瓶是薰衣草香的): the host points away from the product in hand, at
     another one it is compared with; 这个 would point at the one in hand."""
-    cls = set(wordlist("classifiers"))
     nxt = tokens[last + 1:last + 3]
-    return len(nxt) == 2 and nxt[0] == "那" and nxt[1] in cls
+    return len(nxt) == 2 and nxt[0] == "那" and nxt[1] in wordlist("classifiers")
 
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:

@@ -116,7 +116,8 @@ def _heads(text: str, brand: str) -> list[str]:
 _NOUN_POS = ("n", "nz", "ng")  # jieba flags of common nouns (not nr/ns/nt: people, places, organisations)
 
 
-def title_nouns(title: str, brand: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def title_nouns(title: str, brand: str) -> tuple[str, ...]:
     """The product nouns of a run-together title and their one-character heads (登山鞋 and 鞋, 冲锋衣 and 衣),
     in title order. A title names the product with compounds of three or more characters (登山鞋, 徒步鞋,
     纸尿裤) and lists features and places with two-character words (抓绒, 内胆, 户外, 秋冬), so only the
@@ -143,7 +144,7 @@ def title_nouns(title: str, brand: str) -> list[str]:
     for w in nouns:
         if len(w) >= 3:
             out += _heads(w, brand)
-    return [w for w in out if w not in qualifiers]
+    return tuple(w for w in out if w not in qualifiers)
 
 
 def category_words(item: CatalogItem) -> list[str]:
@@ -159,9 +160,9 @@ def category_words(item: CatalogItem) -> list[str]:
     parts = item.title.split()
     if len(parts) == 1 and not (item.short_name or item.aliases or item.category):
         # A title run together with nothing else to go on (骆驼登山鞋男防水防滑中帮徒步鞋户外): its last noun is
-        # as likely a selling point (户外, 秋冬) as the product, so every noun in it may be what hosts call it
-        # (登山鞋, 鞋); the ones many items share weigh little (see match_terms).
-        # With no compound (五常大米10斤, and jieba tags 大米 a numeral), the last head noun below.
+        # as likely a selling point (户外, 秋冬) as the product, so its product compounds are what hosts call it
+        # (登山鞋, 鞋, 徒步鞋); the ones many items share weigh little (see match_terms). With no compound
+        # (五常大米10斤, and jieba tags 大米 a numeral), the last head noun below.
         nouns = title_nouns(item.title, brand)
         out += nouns
         parts = [] if nouns else parts
