@@ -138,18 +138,15 @@ def package_one(name: str, source: Path, folder: Path, options: PackageOptions) 
 
 def browser_times(sources: dict[str, Path], settings: Settings, loads: int) -> dict[str, dict[str, float]]:
     from api_support import fill_stream
-    from browser_support import browser_available, launch
+    from browser_support import hls_player_available, launch
     from playwright.sync_api import sync_playwright
     from server_support import background_server
 
     from replay.api import create_app
-    from replay.api.routes_hls import HLS_JS
     from replay.jobs.runner import JobRunner
     from replay.store.database import Database
 
-    # Without hls.js the player quietly plays the original: the "hls" figures would be the mp4's.
-    missing = browser_available() or (None if HLS_JS.is_file() else
-                                      f"{HLS_JS} is missing: run scripts/install_hlsjs.sh (scripts/install.sh does)")
+    missing = hls_player_available()  # without hls.js the "hls" figures would be the mp4's
     if missing:
         print(f"player part skipped: {missing}")
         return {}

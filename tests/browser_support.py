@@ -24,5 +24,14 @@ def browser_available() -> str | None:
     return None
 
 
+def hls_player_available() -> str | None:
+    """None when the player can play an HLS ladder in the browser, else why not: without hls.js the player
+    quietly plays the original mp4, so an HLS test or timing would measure the mp4."""
+    from replay.api.routes_hls import HLS_JS
+
+    return browser_available() or (None if HLS_JS.is_file() else
+                                   f"{HLS_JS} is missing: run scripts/install_hlsjs.sh (scripts/install.sh does)")
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from api_support import fill_stream, make_settings
-from browser_support import browser_available
+from browser_support import hls_player_available
 from package_support import live_source
 from server_support import background_server
 
 from replay.api import create_app
-from replay.api.routes_hls import HLS_JS
 from replay.hls.options import PackageOptions
 from replay.hls.package import hls_dir, package_recording
 from replay.jobs.runner import JobRunner
@@ -25,7 +24,7 @@ from conftest import skip_unless_installed
 
 pytestmark = pytest.mark.slow
 
-_missing = browser_available() or (None if HLS_JS.is_file() else "hls.js is not installed (scripts/install_hlsjs.sh)")
+_missing = hls_player_available()
 if _missing:
     skip_unless_installed(_missing)
 
