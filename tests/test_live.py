@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from live_support import env_for, events, live_settings, sample_clip, start_feed, wait_for
 
@@ -79,8 +80,13 @@ def test_kill_9_and_resume_leave_no_duplicates_and_no_gaps(tmp_path: Path) -> No
         return any(t == "final" for _, t, _ in events(db, sid)) if store.row(sid) else False
 
     wait_for(some_final, 600, "a final 看点 before the kill")
+    workers = psutil.Process(proc.pid).children(recursive=True)  # its ASR worker (spawned)
+    assert workers, "the follower runs its ASR in a worker process"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # The worker must not outlive its parent: an orphan keeps the model and its memory forever.
+    _, left = psutil.wait_procs(workers, timeout=15)
+    assert not left, f"orphaned after kill -9 of the follower: {[p.cmdline() for p in left]}"
     before = {h.id: h for h in db.highlights(sid).highlights if h.state == "final"}
     # Killed while live, or in its final pass when the feed has already ended (the ASR lags the feed at 8×).
     assert before and db.highlights(sid).state in ("live", "ending")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -74,6 +75,16 @@ def _worker_init() -> None:
     # One thread per worker for every native library; parallelism comes from processes.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """End this worker when the process that started it is gone. A parent killed with -9 (a crashed follower or
+    server) cannot stop its pool, and the orphaned worker would keep its model and memory until the machine
+    restarts; once orphaned, the worker's parent pid is no longer the one it started with."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(0)
 
 
 class InlineExecutor:
