@@ -186,3 +186,40 @@ def test_beside_asr_one_ocr_thread_and_kept_frames_give_the_same_track(card_stre
     assert kept and set(kept) <= {round(t * 1000) for t, _ in track.sharpness}
     frame = cv2.imread(str(next(iter(kept.values()))))
     assert frame is not None and frame.shape[:2] == (H, W)  # kept at full size: a thumbnail is cut from it
+
+
+def test_a_product_picture_is_evidence_for_as_long_as_it_stays_on_screen(tmp_path: Path) -> None:
+    # A room that shows product photos, no card text: photo A for 2-12 s, nothing, photo B for 14-22 s.
+    rng = np.random.default_rng(5)
+    photos = {}
+    for sku in ("PA", "PB"):
+        blocks = rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+        photos[sku] = cv2.resize(blocks, (160, 160), interpolation=cv2.INTER_NEAREST)
+        cv2.imwrite(str(tmp_path / f"{sku}.png"), photos[sku])
+    catalog = catalog_from_records([
+        {"sku_id": sku, "title": f"商品{sku}", "live_price": 9, "link_no": k, "image": str(tmp_path / f"{sku}.png")}
+        for k, sku in enumerate(photos, 1)])
+    timeline = [(0, 2, None), (2, 12, "PA"), (12, 14, None), (14, 22, "PB")]
+    out = tmp_path / "photos.mp4"
+    proc = subprocess.Popen(
+        [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
+         "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", str(FPS),
+         str(out)], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for start, end, sku in timeline:
+        frame = np.full((H, W, 3), (130, 128, 150), np.uint8)
+        if sku is not None:
+            frame[100:260, 40:200] = photos[sku]
+        for _ in range((end - start) * FPS):
+            proc.stdin.write(frame.tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+    from replay.media.probe import ProbeOptions
+
+    track = analyse(probe(out, ProbeOptions(require_audio=False)), catalog, engine=OcrEngine())
+    seen = [(e.time, e.sku_id) for e in track.events if e.kind == "image"]
+    assert seen and all(sku == next(s for a, b, s in timeline if a <= t + 0.5 < b) for t, sku in seen), seen
+    # Not once per shot: every few seconds while the photo is up, like a card that is read.
+    for sku, lo, hi in (("PA", 2, 12), ("PB", 14, 22)):
+        times = [t for t, s in seen if s == sku]
+        assert min(times) <= lo + 1.5 and max(times) >= hi - 3.0, (sku, times)

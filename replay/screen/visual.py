@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -45,6 +46,7 @@ class _Card:
     cells: tuple[int, int, int, int]  # gx0, gy0, gx1, gy1 (exclusive) in grid cells
     last_emit: float
     box: tuple[float, float, float, float] | None = None  # the card's text block, shares of the frame
+    kind: Literal["ocr", "image"] = "ocr"  # "ocr": a read card; "image": a matched product picture (no text, no box)
 
 
 @dataclass(slots=True)
@@ -185,6 +187,9 @@ class _Analyser:
             found = self.images.match(crop)
             if found is not None:
                 self.state.events.append(VisualEvent("image", round(t, 3), "", found[0], found[1], frame.index))
+                # Followed like a card: the picture stays up while its region is unchanged, and so does the
+                # evidence that the product is on (a picture matched once per shot would say so only once).
+                self.state.cards.append(_Card(found[0], "", found[1], cells, t, None, "image"))
 
     def push(self, frame: Frame) -> None:
         st, opt = self.state, self.options
@@ -200,8 +205,8 @@ class _Analyser:
                     continue
                 alive.append(card)
                 if frame.time - card.last_emit >= opt.hold_seconds - 1e-6:
-                    st.events.append(VisualEvent("ocr", round(frame.time, 3), card.text, card.sku_id, card.score,
-                                                 frame.index, card.box))
+                    st.events.append(VisualEvent(card.kind, round(frame.time, 3), card.text, card.sku_id,
+                                                 card.score, frame.index, card.box))
                     card.last_emit = frame.time
             st.cards = alive
             changed = _cell_diff(cells, st.ref) > opt.cell_threshold
