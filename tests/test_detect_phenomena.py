@@ -235,3 +235,52 @@ def test_a_sentence_listing_many_products_weighs_little_for_each() -> None:
     listed, named = units[0].scores, units[1].scores
     assert set(listed) == {"DAY", "NIGHT", "MIST"}
     assert max(listed.values()) < 0.5 * named["NIGHT"]   # the same name said alone counts in full
+
+
+# Two mats, a strap and blocks: 瑜伽 is a word of three titles, so saying it names none of them.
+MATS = catalog_from_records([
+    {"sku_id": "M10", "title": "瑜伽垫 加厚10mm 防滑 TPE 家用", "price": 99, "live_price": 45, "link_no": 3},
+    {"sku_id": "M15", "title": "瑜伽垫 加厚15mm 防滑 NBR 家用", "price": 129, "live_price": 59, "link_no": 4},
+    {"sku_id": "R1", "title": "健身弹力带 家用 阻力带 五件套", "price": 49, "live_price": 19.9, "link_no": 5},
+    {"sku_id": "B1", "title": "瑜伽砖 高密度 家用 两块装", "price": 39, "live_price": 19.9, "link_no": 6},
+])
+
+
+def test_a_faint_word_in_the_greeting_does_not_start_the_first_explanation() -> None:
+    from replay.contracts import VisualEvent, VisualTrack
+
+    lines = [
+        "来了来了，家人们晚上好",
+        "今天练瑜伽的姐妹有福了，大家慢慢看",   # 瑜伽: a word of three titles, said while greeting
+        "先点点关注，点个灯牌",
+        "刚进来的宝宝们欢迎",
+        "等一下，人多一点再开始",
+        "好，三号，瑜伽垫",                     # the first product opens here
+        "十毫米厚，跪着不疼",
+        "出汗也不滑",
+        "四十五块",
+        "三二一上车",
+    ]
+    tr, spans = srt(lines)
+    # Its card is on screen while the host shows it (the screen names the product; speech places its start).
+    card = VisualTrack(tuple(VisualEvent("ocr", float(t), "瑜伽垫 加厚10mm 3号链接 直播价45", "M10", 1.0)
+                             for t in range(16, 24, 2)))
+    hl = detect(tr, MATS, DetectOptions(), card)
+    assert [h.sku_id for h in hl] == ["M10"], hl
+    assert near(hl[0].start, spans[5][0]), (hl[0].start, spans)   # not at the greeting (1.0 s)
+
+
+def test_a_cross_sell_by_link_number_before_the_next_product_is_neither_a_highlight_nor_its_opening() -> None:
+    lines = [
+        "二号，保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米",
+        "泡茶的朋友，一号的龙井可以带一罐",   # cross-sell by link number, the cup's last line
+        "好，下面这个你们等好久了",           # the next product's lead-in
+        "四号手工皂",
+        "橄榄油冷制，洗脸不紧绷",
+        "二十九块九一块",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "SOAP"], hl             # no 看点 for the tea
+    assert near(hl[0].end, spans[3][1]) and hl[1].start >= spans[4][0] - 0.5, (hl, spans)

@@ -59,6 +59,10 @@ class BoundaryOptions:
     sentence that names a product, with no talk about it before or after (a cross-sell by link number at the end
     of another explanation, a stock top-up heard as a link number, a lucky bag holding a product, a last
     recommendation before a break), is a mention: it stays with the explanation it sits in, or with none."""
+    anchor_min: float = 0.3
+    """Least speech evidence (summed weight) for a unit to be the first or last evidence of an explanation. A
+    faint hit (a title word shared by four items, a fuzzy match on half a word) in a greeting or a chat line
+    next to the explanation says too little to move its start or end there; it still counts for the decoder."""
 
 
 @dataclass(slots=True)
@@ -76,7 +80,7 @@ class Block:
     end_cue: str | None = None
 
 
-def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
+def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple[int, int] | None:
     """First and last unit of the run that carry evidence for its item.
 
     A product card goes up a few seconds *after* the host starts the product and stays up after the host has
@@ -84,6 +88,8 @@ def evidence_span(run: Run, units: list[Unit]) -> tuple[int, int] | None:
     the card appeared, though it may not have said the name yet), never its end, which follows speech alone.
     """
     said = [u for u in range(run.first, run.last + 1) if units[u].scores.get(run.sku_id, 0.0) > 0]
+    strong = [u for u in said if units[u].scores[run.sku_id] >= anchor_min]
+    said = strong or said
     shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
     if said:
         return min(said[0], shown[0]) if shown else said[0], said[-1]
@@ -102,15 +108,24 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
     return max(floor, min(anchor, max(floor, anchor - _LEAD_IN_MAX_S)))
 
 
+_CALLING = frozenset({"link_no", "name", "full", "alias"})
+
+
+def _calls_other(unit: Unit, sku: str | None) -> bool:
+    """Whether the unit calls an item other than ``sku`` by its link number or one of its own names."""
+    return any(h.kind in _CALLING and h.shared == 1 and h.sku_id != sku for h in unit.hits)
+
+
 def _loglik(p: float, other: float) -> float:
     """log P(unit | a stretch where a share ``other`` of the units are of the other kind)."""
     return math.log(max(1e-9, (1 - other) * p + other * (1 - p)))
 
 
-def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, has_next: bool,
+def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: str | None,
                o: BoundaryOptions) -> tuple[int, int]:
     """Best (e, s) with lo-1 <= e < s <= hi+1: units lo..e end the previous explanation, e+1..s-1 are chat,
-    s..hi open the next one. Without a previous (next) explanation e (s) is pinned."""
+    s..hi open ``next_sku``'s. Without a previous (next) explanation e (s) is pinned."""
+    has_next = next_sku is not None
     n = hi - lo + 1
     last_t = units[lo - 1].end if lo > 0 else 0.0
     tail = [_loglik(units[lo + k].talk, o.inside_chat)
@@ -120,6 +135,9 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, has_next: bo
     ct, co, ci = ([0.0, *accumulate(xs)] for xs in (tail, out, intro))  # prefix sums
     # An opening never spans a closing cue (讲到这里, 马上给大家上下一个): it starts after the last one.
     last_close = max((v for v in range(lo, hi + 1) if units[v].closes), default=lo - 1)
+    # Nor a sentence that calls a third product by its link number or name (带个十六号的卸妆油: a cross-sell
+    # ending the previous one). A title word or a fuzzy match (核桃, 蛋白) is often an ingredient in a lead-in.
+    last_close = max([last_close, *(v for v in range(lo, hi + 1) if _calls_other(units[v], next_sku))])
     limit_t = units[hi + 1].start - o.lookback if hi + 1 < len(units) else -math.inf
     e_range = range(lo - 1, hi + 1) if has_prev else [lo - 1]
     best, best_es = -math.inf, (lo - 1, hi + 1)
@@ -155,7 +173,7 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, has_next: bo
 
 
 def build_blocks(runs: list[Run], units: list[Unit], o: BoundaryOptions = BoundaryOptions()) -> list[Block]:
-    spans = [(r, evidence_span(r, units)) for r in runs]
+    spans = [(r, evidence_span(r, units, o.anchor_min)) for r in runs]
     spans = [(r, s) for r, s in spans if s is not None]
     if not spans:
         return []
@@ -164,7 +182,7 @@ def build_blocks(runs: list[Run], units: list[Unit], o: BoundaryOptions = Bounda
     for i in range(len(spans) + 1):
         lo = spans[i - 1][1][1] + 1 if i > 0 else 0
         hi = spans[i][1][0] - 1 if i < len(spans) else len(units) - 1
-        e, s = _split_gap(units, lo, hi, i > 0, i < len(spans), o)
+        e, s = _split_gap(units, lo, hi, i > 0, spans[i][0].sku_id if i < len(spans) else None, o)
         if i > 0:
             ends.append(e)
         if i < len(spans):
