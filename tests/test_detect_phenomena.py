@@ -157,9 +157,13 @@ def test_a_cross_sell_inside_an_explanation_does_not_switch_the_product() -> Non
 
 
 def test_a_homophone_slip_of_the_brand_still_names_the_product() -> None:
-    lines = ["德士朗的杯子来了，给大家拿出来", "保温效果很好，十二个小时", "商务款，送人也体面"]
-    hl, _ = found(lines, PLAIN)  # 德士朗 for 德世朗
+    # A stream opens with room talk; the product-talk model reads each sentence beside its neighbours.
+    lines = ["家人们晚上好", "德士朗的杯子来了，给大家拿出来", "保温效果很好，十二个小时", "商务款，送人也体面",
+             "今天六十九"]
+    hl, spans = found(lines, PLAIN)  # 德士朗 for 德世朗
     assert [h.sku_id for h in hl] == ["CUP"]
+    assert near(hl[0].start, spans[1][0]), (hl, spans)
+    assert any(e.kind == "fuzzy" and e.text == "德世朗" for e in hl[0].evidence), hl[0].evidence
 
 
 def test_without_any_cue_list_products_are_still_found_by_catalog_evidence() -> None:

@@ -8,7 +8,10 @@ seen, so this is a learned model: logistic regression over
   a link number ``L``, a price ``P``, another number ``D``, a countdown ``C``), so it learns how hosts talk
   *about* a product, not which products they sell;
 - structural features: whether the unit carries catalog evidence, a price, a number, a countdown, its
-  length, whether it names an item not mentioned for a minute, and whether a long pause precedes it.
+  length, whether it names an item not mentioned for a minute, and whether a long pause precedes it;
+- the same n-grams of the sentence before and the sentence after, at half weight: whether a line is chat or
+  talk about the product depends on what it answers and what follows (an answer to a viewer's question, a
+  feature after a feature).
 It uses no cue list, so it works unchanged when the cue lists are emptied.
 
 A second head of the same model, trained the same way, gives the probability that the host *opens* a product
@@ -78,13 +81,28 @@ def contexts(units: list[Unit]) -> list[dict[str, float]]:
         for sku in named:
             last_seen[sku] = u.end
         out.append(ctx)
+    # The sentences either side, as weaker n-grams of their own: an answer to a viewer (坚持一个月就好了) reads
+    # as chat after the question (有个妈妈说孩子不爱看书), as product talk after a feature.
+    grams = [_grams(abstract_text(u)) for u in units]
+    for k, ctx in enumerate(out):
+        for tag, j in (("p", k - 1), ("n", k + 1)):
+            if 0 <= j < len(units) and grams[j]:
+                w = _NEIGHBOUR_WEIGHT / math.sqrt(len(grams[j]))
+                ctx.update((f"{tag}{g}", w) for g in grams[j])
     return out
+
+
+_NEIGHBOUR_WEIGHT = 0.5
+
+
+def _grams(text: str) -> set[str]:
+    return {f"g:{text[i:i + n]}" for n in _NGRAMS for i in range(len(text) - n + 1)}
 
 
 def features(unit: Unit, context: dict[str, float] | None = None) -> dict[str, float]:
     """Sparse features of one unit (n-grams l2-normalised, structural ones 0/1, ``context`` from contexts)."""
     text = abstract_text(unit)
-    grams = {f"g:{text[i:i + n]}" for n in _NGRAMS for i in range(len(text) - n + 1)}
+    grams = _grams(text)
     feats = dict.fromkeys(grams, 1.0 / math.sqrt(len(grams))) if grams else {}
     kinds = {h.kind for h in unit.hits}
     feats["s:evidence"] = 1.0 if unit.scores else 0.0
