@@ -87,9 +87,8 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # errors were then analysed, so from stop 22 they are dev and training data for the product-talk model, and
 # their bounds are a floor against regressions, not a held-out figure. j is held out (heldout/): written for
 # stop 22 from the brief alone and scored once, on the detector as committed at the end of that stop.
-# g1 (two kinds of 坚果 and 红枣 side by side, cross-sells by link number) is the weakest: 0.5 at stop 21, 0.4
-# since a faint word no longer anchors an explanation's start or end (the recordings gained; see BENCHMARKS).
-AUTHOR_BOUNDS = {"g": ("dev", 0.80, 0.92, 0.35), "i": ("dev", 0.92, 0.95, 0.85)}
+# g1 (two kinds of 坚果 and 红枣 side by side, cross-sells by link number) is the weakest stream: 0.63 at stop 22.
+AUTHOR_BOUNDS = {"g": ("dev", 0.84, 0.93, 0.55), "i": ("dev", 0.92, 0.95, 0.85)}
 
 
 @pytest.mark.parametrize("author", sorted(AUTHOR_BOUNDS))

@@ -229,6 +229,20 @@ def test_a_product_pointed_at_with_na_is_compared_not_opened() -> None:
     assert near(hl[0].end, spans[5][1])
 
 
+def test_the_rest_of_a_sentence_pointing_at_another_product_is_about_that_one() -> None:
+    lines = [
+        "一号保湿日霜，白天用的",
+        "质地很轻薄，一抹就吸收",
+        "白天用这个刚好，不闷",
+        "日霜今天一百二十九",
+        "二号那个是修护晚霜，喜欢厚一点的拍二号",   # 拍二号 still points at the other one
+        "好，三二一，上车",
+    ]
+    hl, spans = found(lines, CREAMS)
+    assert [h.sku_id for h in hl] == ["DAY"], hl
+    assert near(hl[0].end, spans[5][1])
+
+
 def test_a_sentence_listing_many_products_weighs_little_for_each() -> None:
     from replay.detect.evidence import add_evidence
     from replay.detect.units import build_units

@@ -292,9 +292,12 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 ends.append(num.last)
         toks = [t.text for t in u.tokens]
         starts = {t.start: k for k, t in enumerate(u.tokens)}
+        pointed = {h.sku_id for h, e in zip(hits, ends, strict=True) if _before_distal(toks, e)}
+        # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
+        # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
         hits = [replace(h, weight=h.weight * weights.reference)
-                if _after_reference(toks, starts.get(h.time, 0)) or _before_distal(toks, e) else h
-                for h, e in zip(hits, ends, strict=True)]
+                if h.sku_id in pointed or _after_reference(toks, starts.get(h.time, 0)) else h
+                for h in hits]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}
         if len(named) >= weights.listing_items:
             hits = [replace(h, weight=h.weight * weights.listing) for h in hits]
