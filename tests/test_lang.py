@@ -114,3 +114,12 @@ def test_an_unknown_word_list_says_where_lists_live() -> None:
     with pytest.raises(ReplayError, match="not found") as exc:
         wordlist("no_such_list")
     assert "replay/wordlists" in (exc.value.hint or "")
+
+
+def test_title_words_keep_to_the_parts_the_shop_separated() -> None:
+    from replay.lang.terms import title_words
+
+    item = CatalogItem("x", "蓝月亮 亮白增艳洗衣液 12斤家庭装 机洗手洗 去渍", brand="蓝月亮", short_name="亮白增艳洗衣液")
+    ws = title_words(item)
+    assert "家庭装" in ws or "家庭" in ws
+    assert "装机" not in ws and "洗去" not in ws   # words made across a space are no words of the title

@@ -70,10 +70,12 @@ def title_words(item: CatalogItem) -> list[str]:
     """The title's words of two or more characters that are not covered by the brand or a longer name."""
     covering = [normalize(x) for x in (title_brand(item), item.short_name, *item.aliases) if x]
     out = []
-    ws = words(item.title)
-    for k, w in enumerate(ws):
-        if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and not any(w in c for c in covering):
-            out.append(w)
+    # Each space-separated part on its own: joined, jieba reads 家庭装 机洗手洗 去渍 as 家庭/装机/洗手/洗去.
+    for part in item.title.split():
+        ws = words(part)
+        for k, w in enumerate(ws):
+            if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and not any(w in c for c in covering):
+                out.append(w)
     return out
 
 
