@@ -73,7 +73,7 @@ def _texts(results: list) -> dict[int, list[str]]:
 
 
 def test_local_ray_matches_the_inline_executor(chunks, options, expected) -> None:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # never a running cluster
     try:
         ex = RayExecutor("local", workers=2)
         got = list(ex.transcribe_chunks(chunks, options))
@@ -131,7 +131,7 @@ def test_index_batch_runs_streams_on_ray_with_job_rows(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "models").symlink_to((REPO / "data" / "models").resolve())
     settings = Settings(data_dir=tmp_path / "data", ray_address="local", workers=2, chunk_seconds=30.0)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # never a running cluster
     try:
         outcomes = index_batch(discover([folder]), settings)
     finally:

@@ -49,8 +49,9 @@ class RayExecutor:
                  max_retries: int = 3) -> None:
         ray = _ray()
         if not ray.is_initialized():
-            ray.init(address=None if address == "local" else address, ignore_reinit_error=True,
-                     include_dashboard=False, log_to_driver=False)
+            # "local" is Ray's own word for a new in-process cluster: never one that happens to run on the
+            # machine (address=None would join a cluster started with `ray start` or named by RAY_ADDRESS).
+            ray.init(address=address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
         self.ray = ray
         self.workers = workers
         self._actor_cls = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus, max_restarts=max_retries,
