@@ -71,7 +71,8 @@ class Executor(Protocol):
         ...
 
 
-def _worker_init() -> None:
+def worker_init() -> None:
+    """Set up a spawned ASR worker process (local pool here, the live follower's one worker)."""
     # One thread per worker for every native library; parallelism comes from processes.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -119,7 +120,7 @@ class LocalPoolExecutor:
         self.runs: list[ChunkRun] = []
         # spawn, not fork: CTranslate2 and OpenMP state do not survive fork safely.
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                         initializer=_worker_init)
+                                         initializer=worker_init)
 
     def transcribe_chunks(self, chunks: Sequence[AudioChunk], options: TranscribeOptions
                           ) -> Iterator[tuple[AudioChunk, list[Segment]]]:

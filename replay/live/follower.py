@@ -17,17 +17,15 @@ the same; only how soon each 看点 is published differs.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from replay.asr.executor import _worker_init
 from replay.contracts import (
     AudioChunk,
     Catalog,
@@ -48,6 +46,7 @@ from replay.live.ingest import Cursor, Ingest
 from replay.live.source import open_source
 from replay.live.store import FAULTS, LiveStore, Piece
 from replay.live.stream import ACTIVE, STALE_HEARTBEAT, alive, live_stream_id, media_so_far, playlist_path, register
+from replay.live.transcriber import asr_pool, transcribe_window
 from replay.settings import Settings
 from replay.store.database import Database
 
@@ -70,20 +69,6 @@ class LiveProgress:
     def behind(self) -> float:
         """How far the index is behind the live edge, in seconds of recording."""
         return max(0.0, self.edge - self.transcribed)
-
-
-def warm(options: Any) -> None:
-    """In the ASR worker: load the model before the first window needs it."""
-    from replay.asr.transcribe import load_model
-
-    load_model(options)
-
-
-def transcribe_window(chunk: AudioChunk, options: Any) -> list[Segment]:
-    """In the ASR worker: one window, its utterances with absolute times (none from before the window)."""
-    from replay.asr.transcribe import transcribe_chunk
-
-    return [s for s in transcribe_chunk(chunk, options) if s.end > chunk.start]
 
 
 class Follower:
@@ -151,8 +136,7 @@ class Follower:
                              self._media, self._on_piece)
         # ASR runs in a worker process of its own, as offline (asr/executor.py): the loop keeps looking at the
         # source while the model works, and nothing the model does holds up this process. It loads the model now.
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"), initializer=_worker_init)
-        self._pool.submit(warm, self._asr_options())
+        self._pool = asr_pool(self._asr_options())
         import replay.detect  # noqa: F401 - jieba and the talk model load now, not at the first window
         try:
             reason = row.end_reason if row.state == "ending" else None
