@@ -33,7 +33,7 @@ from make_paraphrase_set import timed_lines  # noqa: E402
 from replay.catalog import catalog_from_records  # noqa: E402
 from replay.contracts import Segment, Transcript  # noqa: E402
 from replay.detect.evidence import add_evidence  # noqa: E402
-from replay.detect.talk import contexts, features  # noqa: E402
+from replay.detect.talk import features  # noqa: E402
 from replay.detect.units import build_units  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
     add_evidence(units, catalog_from_records(script["catalog"], source=path.name))
     out = []
     opened: set[int] = set()
-    for u, ctx in zip(units, contexts(units), strict=True):
+    for u, feats in zip(units, features(units), strict=True):
         k = next((k for k, x in enumerate(utts) if x["start"] - 1e-6 <= u.start <= x["end"] + 1e-6), None)
         if k is None:
             continue
@@ -64,7 +64,7 @@ def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
         talk = int(line["sku"] is not None and "chatter" not in line["tags"])
         first = line["sku"] is not None and (k == 0 or utts[k - 1]["sku"] != line["sku"]) and k not in opened
         opened.add(k)
-        out.append((features(u, ctx), talk, int(first)))
+        out.append((feats, talk, int(first)))
     return out
 
 
@@ -82,7 +82,7 @@ def asr_examples(script_path: Path) -> list[tuple[dict[str, float], int, int]]:
     units = build_units(transcript, min_pause=0.3, use_cues=False)
     add_evidence(units, catalog_from_records(script["catalog"], source=script_path.name))
     out, opened = [], set()
-    for u, ctx in zip(units, contexts(units), strict=True):
+    for u, feats in zip(units, features(units), strict=True):
         mid = (u.start + u.end) / 2
         k = next((k for k, x in enumerate(lines) if x["start"] - 0.3 <= mid <= x["end"] + 0.3), None)
         if k is None:
@@ -91,7 +91,7 @@ def asr_examples(script_path: Path) -> list[tuple[dict[str, float], int, int]]:
         talk = int(line["sku"] is not None and "chatter" not in (line.get("tags") or ()))
         first = line["sku"] is not None and (k == 0 or lines[k - 1]["sku"] != line["sku"]) and k not in opened
         opened.add(k)
-        out.append((features(u, ctx), talk, int(first)))
+        out.append((feats, talk, int(first)))
     return out
 
 

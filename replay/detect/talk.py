@@ -81,14 +81,6 @@ def contexts(units: list[Unit]) -> list[dict[str, float]]:
         for sku in named:
             last_seen[sku] = u.end
         out.append(ctx)
-    # The sentences either side, as weaker n-grams of their own: an answer to a viewer (坚持一个月就好了) reads
-    # as chat after the question (有个妈妈说孩子不爱看书), as product talk after a feature.
-    grams = [_grams(abstract_text(u)) for u in units]
-    for k, ctx in enumerate(out):
-        for tag, j in (("p", k - 1), ("n", k + 1)):
-            if 0 <= j < len(units) and grams[j]:
-                w = _NEIGHBOUR_WEIGHT / math.sqrt(len(grams[j]))
-                ctx.update((f"{tag}{g}", w) for g in grams[j])
     return out
 
 
@@ -99,23 +91,31 @@ def _grams(text: str) -> set[str]:
     return {f"g:{text[i:i + n]}" for n in _NGRAMS for i in range(len(text) - n + 1)}
 
 
-def features(unit: Unit, context: dict[str, float] | None = None) -> dict[str, float]:
-    """Sparse features of one unit (n-grams l2-normalised, structural ones 0/1, ``context`` from contexts)."""
-    text = abstract_text(unit)
-    grams = _grams(text)
-    feats = dict.fromkeys(grams, 1.0 / math.sqrt(len(grams))) if grams else {}
-    kinds = {h.kind for h in unit.hits}
-    feats["s:evidence"] = 1.0 if unit.scores else 0.0
-    feats["s:named"] = 1.0 if unit.names() else 0.0
-    feats["s:price"] = 1.0 if "P" in text else 0.0
-    feats["s:link"] = 1.0 if "L" in text or "link_no" in kinds else 0.0
-    feats["s:number"] = 1.0 if "D" in text else 0.0
-    feats["s:countdown"] = 1.0 if "C" in text else 0.0
-    n = len(unit.tokens)
-    feats[f"s:len{min(5, int(math.log2(max(1, n))))}"] = 1.0
-    if context:
-        feats.update(context)
-    return feats
+def features(units: list[Unit]) -> list[dict[str, float]]:
+    """Sparse features of every unit: its own (n-grams l2-normalised, structural ones 0/1), its context (see
+    contexts), and the n-grams of the sentence before and the one after at half weight: an answer to a viewer
+    (坚持一个月就好了) reads as chat after the question (有个妈妈说孩子不爱看书), as product talk after a feature."""
+    texts = [abstract_text(u) for u in units]
+    grams = [_grams(t) for t in texts]
+    out: list[dict[str, float]] = []
+    for k, (unit, ctx) in enumerate(zip(units, contexts(units), strict=True)):
+        text, own = texts[k], grams[k]
+        feats = dict.fromkeys(own, 1.0 / math.sqrt(len(own))) if own else {}
+        kinds = {h.kind for h in unit.hits}
+        feats["s:evidence"] = 1.0 if unit.scores else 0.0
+        feats["s:named"] = 1.0 if unit.names() else 0.0
+        feats["s:price"] = 1.0 if "P" in text else 0.0
+        feats["s:link"] = 1.0 if "L" in text or "link_no" in kinds else 0.0
+        feats["s:number"] = 1.0 if "D" in text else 0.0
+        feats["s:countdown"] = 1.0 if "C" in text else 0.0
+        feats[f"s:len{min(5, int(math.log2(max(1, len(unit.tokens)))))}"] = 1.0
+        feats.update(ctx)
+        for tag, j in (("p", k - 1), ("n", k + 1)):
+            if 0 <= j < len(units) and grams[j]:
+                w = _NEIGHBOUR_WEIGHT / math.sqrt(len(grams[j]))
+                feats.update((f"{tag}{g}", w) for g in grams[j])
+        out.append(feats)
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -140,7 +140,6 @@ def score_units(units: Iterable[Unit], model: str | None = None) -> None:
     """Set ``Unit.talk`` and ``Unit.opening`` on every unit (after its evidence is filled in); ``model`` is
     a model file, default the packaged one."""
     units = list(units)
-    for u, ctx in zip(units, contexts(units), strict=True):
-        feats = features(u, ctx)
+    for u, feats in zip(units, features(units), strict=True):
         u.talk = probability("talk", feats, model)
         u.opening = probability("opens", feats, model)
