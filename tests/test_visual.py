@@ -9,6 +9,7 @@ and that the second showing of the first card costs no OCR call.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from replay.catalog import catalog_from_records
 from replay.contracts import MediaInfo
 from replay.media.ffmpeg import ffmpeg_path
-from replay.media.probe import probe
+from replay.media.probe import ProbeOptions, probe
 
 from conftest import skip_unless_installed
 
@@ -79,23 +80,26 @@ def draw_frame(card: str | None) -> np.ndarray:
     return np.asarray(img)
 
 
-@pytest.fixture(scope="module")
-def card_stream(tmp_path_factory: pytest.TempPathFactory) -> MediaInfo:
-    out = tmp_path_factory.mktemp("cards") / "cards.mp4"
+def encode(out: Path, timeline: list, frame_of: Callable[[str | None], np.ndarray], pix_fmt: str) -> MediaInfo:
+    """A silent H.264 video of ``timeline`` ((from, to, what is on screen) in seconds), each stretch one frame
+    held at FPS: ``frame_of(what)`` draws it, in ``pix_fmt`` (rgb24 from PIL, bgr24 from OpenCV)."""
     proc = subprocess.Popen(
-        [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+        [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", pix_fmt,
          "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", str(FPS),
          str(out)], stdin=subprocess.PIPE)
     assert proc.stdin is not None
-    for start, end, card in TIMELINE:
-        frame = draw_frame(card).tobytes()
+    for start, end, what in timeline:
+        frame = frame_of(what).tobytes()
         for _ in range((end - start) * FPS):
             proc.stdin.write(frame)
     proc.stdin.close()
     assert proc.wait() == 0
-    from replay.media.probe import ProbeOptions
-
     return probe(out, ProbeOptions(require_audio=False))
+
+
+@pytest.fixture(scope="module")
+def card_stream(tmp_path_factory: pytest.TempPathFactory) -> MediaInfo:
+    return encode(tmp_path_factory.mktemp("cards") / "cards.mp4", TIMELINE, draw_frame, "rgb24")
 
 
 @pytest.fixture(scope="module")
@@ -200,23 +204,15 @@ def test_a_product_picture_is_evidence_for_as_long_as_it_stays_on_screen(tmp_pat
         {"sku_id": sku, "title": f"商品{sku}", "live_price": 9, "link_no": k, "image": str(tmp_path / f"{sku}.png")}
         for k, sku in enumerate(photos, 1)])
     timeline = [(0, 2, None), (2, 12, "PA"), (12, 14, None), (14, 22, "PB")]
-    out = tmp_path / "photos.mp4"
-    proc = subprocess.Popen(
-        [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
-         "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", str(FPS),
-         str(out)], stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    for start, end, sku in timeline:
+
+    def photo_frame(sku: str | None) -> np.ndarray:
         frame = np.full((H, W, 3), (130, 128, 150), np.uint8)
         if sku is not None:
             frame[100:260, 40:200] = photos[sku]
-        for _ in range((end - start) * FPS):
-            proc.stdin.write(frame.tobytes())
-    proc.stdin.close()
-    assert proc.wait() == 0
-    from replay.media.probe import ProbeOptions
+        return frame
 
-    track = analyse(probe(out, ProbeOptions(require_audio=False)), catalog, engine=OcrEngine())
+    info = encode(tmp_path / "photos.mp4", timeline, photo_frame, "bgr24")
+    track = analyse(info, catalog, engine=OcrEngine())
     seen = [(e.time, e.sku_id) for e in track.events if e.kind == "image"]
     assert seen and all(sku == next(s for a, b, s in timeline if a <= t + 0.5 < b) for t, sku in seen), seen
     # Not once per shot: every few seconds while the photo is up, like a card that is read.
