@@ -302,3 +302,80 @@ def test_a_cross_sell_by_link_number_before_the_next_product_is_neither_a_highli
     hl, spans = found(lines, PLAIN)
     assert [h.sku_id for h in hl] == ["CUP", "SOAP"], hl             # no 看点 for the tea
     assert near(hl[0].end, spans[3][1]) and hl[1].start >= spans[4][0] - 0.5, (hl, spans)
+
+
+def test_an_outro_ends_the_explanation_though_the_chat_after_it_sounds_like_product_talk() -> None:
+    # The boundary rule on its own: the talk after the outro is given product-talk probabilities, as the
+    # model gives advice and stories that sound like product talk (each stop's practice sets have such chat).
+    from replay.detect.boundaries import BoundaryOptions, build_blocks
+    from replay.detect.decode import Run
+    from replay.detect.evidence import add_evidence
+    from replay.detect.units import build_units
+
+    lines = [
+        "三号瑜伽垫，十毫米厚",
+        "跪着不疼，出汗也不滑",
+        "今天四十五块，三号链接",
+        "三号就说到这里",                       # the host closes it, on its own link number
+        "有姐妹问我每天练多久",                 # then answers a viewer with advice, no product in it
+        "我自己是每天二十分钟",
+        "早上起来空腹练效果最好",
+        "每次结束做五分钟拉伸",
+        "好，我喝口水",
+        "四号手工皂",
+        "橄榄油冷制，洗脸不紧绷",
+    ]
+    tr, spans = srt(lines)
+    units = build_units(tr, 0.3, use_cues=True)
+    add_evidence(units, PLAIN)
+    for u, p in zip(units, [1, 1, 1, 0.9, 0.6, 0.3, 0.95, 0.95, 0.05, 0.9, 1], strict=True):
+        u.talk = p
+    blocks = build_blocks([Run("MAT", 0, 7), Run("SOAP", 9, 10)], units, BoundaryOptions())
+    assert [b.sku_id for b in blocks] == ["MAT", "SOAP"]
+    assert near(blocks[0].end, spans[3][1]), (blocks[0].end, spans)   # at its outro, not after the advice
+
+
+def test_after_its_outro_a_shared_category_word_in_chat_does_not_carry_the_explanation_on() -> None:
+    lines = [
+        "一号，雪域保湿日霜",
+        "干皮早上用，上妆不卡粉",
+        "今天一百二十九，一号链接",
+        "一号这款就介绍到这",                     # closed
+        "说起面霜，我上学的时候根本不护肤",       # 面霜: the category of both creams, in a story
+        "冬天脸上全是小口子",
+        "后来我妈给我买了一罐霜才好",
+        "所以姐妹们别偷懒",
+        "好，三号喷雾来了",
+        "山泉舒缓喷雾，晒后喷一喷",
+        "三十九块",
+    ]
+    hl, spans = found(lines, CREAMS)
+    assert [h.sku_id for h in hl] == ["DAY", "MIST"], hl
+    assert near(hl[0].end, spans[3][1]), (hl[0].end, spans)
+
+
+def test_the_product_named_right_after_the_opening_is_the_one_explained_not_a_later_cross_sell() -> None:
+    lines = [
+        "好，下面看这个霜",
+        "修护晚霜，熬夜党必备",                   # opened by its short name
+        "质地厚一点，第二天脸很软",
+        "白天想清爽一点的，一号的保湿日霜，一百二十九也有",  # a cross-sell by name, link number and price
+        "二号库存还有两百",                       # its own link number, once
+        "拍好的扣个已拍",
+    ]
+    hl, spans = found(lines, CREAMS)
+    assert [h.sku_id for h in hl] == ["NIGHT"], hl
+    assert near(hl[0].start, spans[0][0]) and near(hl[0].end, spans[-1][1]), (hl, spans)
+
+
+def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_characters() -> None:
+    from replay.detect.cues import find_cues
+    from replay.lang import heard_reading, tokenize
+
+    def kinds(text: str) -> set[str]:
+        return {c.kind for c in find_cues([heard_reading(t) for t in tokenize(text)])}
+
+    assert "outro" not in kinds("这是德国新出的")        # 过款 (guo kuan): 款 also reads xin in pypinyin
+    assert "outro" in kinds("三号就说到这里")
+    assert "outro" in kinds("好这个过款了")
+    assert "intro" in kinds("接下来看这款")

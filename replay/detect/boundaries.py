@@ -90,6 +90,11 @@ def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple
     said = [u for u in range(run.first, run.last + 1) if units[u].scores.get(run.sku_id, 0.0) > 0]
     strong = [u for u in said if units[u].scores[run.sku_id] >= anchor_min]
     said = strong or said
+    # After its own outro (七号就先说到这里), a word the item shares with others (笔, 路亚) in the host's chat
+    # is not the explanation going on: only calling it again (link number, name) is.
+    closed = [u for u in said if units[u].has("outro")]
+    if closed and not any(_calls(units[u], run.sku_id) for u in said if u > closed[-1]):
+        said = [u for u in said if u <= closed[-1]]
     shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
     if said:
         return min(said[0], shown[0]) if shown else said[0], said[-1]
@@ -109,6 +114,11 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
 
 
 _CALLING = frozenset({"link_no", "name", "full", "alias"})
+
+
+def _calls(unit: Unit, sku: str) -> bool:
+    """Whether the unit calls ``sku`` by its link number or one of its own names."""
+    return any(h.kind in _CALLING and h.shared == 1 and h.sku_id == sku for h in unit.hits)
 
 
 def _calls_other(unit: Unit, sku: str | None) -> bool:
@@ -144,7 +154,7 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
     for e in e_range:
         if e >= lo and (units[e].has("signoff") or units[e].has("teaser")):
             break  # an explanation never runs over the stream's sign-off or a teaser of the next product
-        if e - 1 >= lo and units[e - 1].has("outro"):
+        if e - 1 >= max(0, lo - 1) and has_prev and units[e - 1].has("outro"):
             break  # nor past its own outro (讲到这里): the outro is its last unit
         bonus_e = 0.0
         if has_prev and e >= lo - 1 >= 0:

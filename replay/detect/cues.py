@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from replay.lang import char_readings, tokenize, wordlist
+from replay.lang import phrase_readings, wordlist
 
 # Cue kinds, each the word list replay/wordlists/cues_KIND.txt.
 KINDS = ("intro", "outro", "return", "cross", "sales", "signoff", "future")
@@ -37,7 +37,7 @@ def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...]], ...]:
     out = []
     for kind in KINDS:
         for p in wordlist(f"cues_{kind}"):
-            out.append((kind, p, tuple(char_readings(t) for t in tokenize(p))))
+            out.append((kind, p, phrase_readings(p)))
     return tuple(out)
 
 

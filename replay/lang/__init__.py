@@ -16,13 +16,21 @@ from replay.lang.numbers import (
     written_prices,
     zh_number,
 )
-from replay.lang.pinyin import char_readings, fold_syllable, heard_reading, raw_readings, sound_key
+from replay.lang.pinyin import (
+    char_readings,
+    fold_syllable,
+    heard_reading,
+    phrase_readings,
+    raw_readings,
+    sound_key,
+)
 from replay.lang.terms import MatchTerm, catalog_links, catalog_prices, category_words, match_terms
 from replay.lang.text import is_han, normalize, tokenize
 from replay.lang.wordlists import wordlist
 
 __all__ = [
     "MatchTerm", "SpokenNumber", "catalog_links", "catalog_prices", "category_words", "char_readings",
-    "fold_syllable", "heard_reading", "is_han", "match_terms", "normalize", "number_value", "raw_readings",
+    "fold_syllable", "heard_reading", "is_han", "match_terms", "normalize", "number_value", "phrase_readings",
+    "raw_readings",
     "sound_key", "spoken_numbers", "tokenize", "wordlist", "written_links", "written_prices", "zh_number",
 ]

@@ -59,6 +59,28 @@ def heard_reading(ch: str) -> frozenset[str]:
     return frozenset({fold_syllable(raw[0])}) if raw else frozenset({ch})
 
 
+def phrase_readings(text: str) -> tuple[frozenset[str], ...]:
+    """Folded readings of each token of a phrase *we* wrote (a cue phrase): the character's reading in the
+    phrase's context (pypinyin's phrase dictionary) and its most common one, which is how the transcript side
+    reads it (``heard_reading``). Not its rare heteronyms: with them 款 also reads xin and 完 kuan, so 过款
+    matched 德国心脏病 and 介绍完了 ... 宽.
+    """
+    from pypinyin import Style, pinyin
+
+    from replay.lang.text import tokenize
+
+    toks = tokenize(text)
+    han = "".join(t for t in toks if is_han(t))
+    ctx = iter(g[0] for g in pinyin(han, style=Style.NORMAL, errors="ignore")) if han else iter(())
+    out = []
+    for t in toks:
+        if is_han(t):
+            out.append(heard_reading(t) | {fold_syllable(next(ctx, ""))} - {""})
+        else:
+            out.append(frozenset({t}))
+    return tuple(out)
+
+
 def sound_key(text: str) -> str:
     """The folded reading of a whole text, syllables joined by spaces (for sound-alike search)."""
     from replay.lang.text import tokenize
