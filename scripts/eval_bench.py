@@ -32,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from replay.asr.transcript_io import transcript_from_json  # noqa: E402
 from replay.catalog import load_catalog  # noqa: E402
 from replay.contracts import Highlight, Transcript, VisualTrack, from_json  # noqa: E402
-from replay.detect import DetectOptions, detect  # noqa: E402
+from replay.detect import detect  # noqa: E402
 from replay.report.scoring import as_segments, iou, score  # noqa: E402
+from replay.settings import load_settings  # noqa: E402
 
 COLUMNS = ("seg_f1@0.5", "seg_f1@0.7", "start_f1@3", "start_f1@5", "sku_recall", "false_highlights", "frame_acc",
            "start_err_med", "end_err_med", "n_truth", "n_pred")
@@ -104,7 +105,6 @@ def print_analysis(name: str, r: dict[str, Any]) -> None:
 def index_bench_stream(sdir: Path, data: Path, force: bool, visual: bool) -> tuple[Transcript, VisualTrack | None]:
     """Index one bench stream with the real pipeline; return its stored transcript and visual track."""
     from replay.pipeline import PipelineOptions, index_stream
-    from replay.settings import load_settings
     from replay.store.database import Database
 
     settings = load_settings(data_dir=str(data), visual={"enabled": visual})
@@ -133,13 +133,14 @@ def run(args: argparse.Namespace, names: list[str], use_visual: bool) -> tuple[d
         else:
             transcript, track = index_bench_stream(sdir, args.data, args.force, visual=True)
         catalog = load_catalog(sdir / "catalog.json")
-        options = DetectOptions(min_confidence=0.0, use_cues=not args.no_cues)
+        configured = load_settings().detect  # the defaults, or REPLAY_DETECT__* from the environment / .env
+        options = replace(configured, min_confidence=0.0, use_cues=not args.no_cues)
         if args.talk_model:
             options = replace(options, talk_model=args.talk_model)
         hl = detect(transcript, catalog, options,
                     visual=track if use_visual and track and track.events else None)
         all_hl[name] = hl
-        kept = [h for h in hl if h.confidence >= DetectOptions().min_confidence]
+        kept = [h for h in hl if h.confidence >= configured.min_confidence]
         rows[name] = evaluate(sdir, kept)
         dump[name] = {"scores": {k: v for k, v in rows[name].items() if k != "analysis"},
                       "highlights": [{"sku_id": h.sku_id, "start": h.start, "end": h.end, "confidence": h.confidence}

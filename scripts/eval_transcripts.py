@@ -26,8 +26,9 @@ from eval_bench import print_analysis, print_table  # noqa: E402
 
 from replay.asr.transcript_io import read_transcript  # noqa: E402
 from replay.catalog import load_catalog  # noqa: E402
-from replay.detect import DetectOptions, detect  # noqa: E402
+from replay.detect import detect  # noqa: E402
 from replay.report.scoring import score  # noqa: E402
+from replay.settings import load_settings  # noqa: E402
 
 
 def _transcript_file(d: Path) -> Path | None:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the scores and highlights as JSON here")
     ap.add_argument("--quiet", action="store_true", help="print only the score table")
     args = ap.parse_args(argv)
-    options = DetectOptions()
+    options = load_settings().detect  # the defaults, or REPLAY_DETECT__* from the environment / .env
     if args.no_cues:
         options = replace(options, use_cues=False)
     if args.talk_model:
