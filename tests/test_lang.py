@@ -64,6 +64,15 @@ def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links
 
 
+@pytest.mark.parametrize("said, first", [
+    ("今天二百六十八一罐", 268.0), ("六十九一瓶", 69.0), ("一百二十九一个", 129.0), ("一百零九", 109.0),
+    ("一千零一十", 1010.0), ("三十九点九九", 39.99), ("五五", 55.0),
+])
+def test_a_quantity_after_a_numeral_is_not_part_of_it(said: str, first: float) -> None:
+    # 二百六十八一罐 is 268 for one jar; read as one numeral it was 261 and no longer matched the price.
+    assert spoken_numbers(tokenize(said))[0].value == first
+
+
 def test_a_countdown_is_not_a_price() -> None:
     kinds = [n.kind for n in spoken_numbers(tokenize("五四三二一上车"))]
     assert kinds == ["countdown"]

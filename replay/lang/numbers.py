@@ -78,12 +78,22 @@ class SpokenNumber:
 
 
 def _run(tokens: Sequence[str], i: int) -> int:
-    """Last index of the numeral run starting at i (digits, numerals, and 点 between them)."""
+    """Last index of the numeral run starting at i (digits, numerals, and 点 between them).
+
+    A numeral with units (六十九, 二百六十八) has at most one digit after its last unit, or 零 and one digit
+    (一百零九): a second digit starts the next number, usually a quantity (六十九一瓶, 二百六十八一罐).
+    """
     j = i
+    units = tokens[i] in _UNIT
     while j + 1 < len(tokens):
         nxt = tokens[j + 1]
+        if units and nxt in _DIGIT and tokens[j] in _DIGIT and tokens[j] not in ("零", "〇"):
+            break
         if is_number_token(nxt) or (nxt == "点" and j + 2 < len(tokens) and is_number_token(tokens[j + 2])):
             j += 1
+            units = units or nxt in _UNIT
+            if nxt == "点":
+                units = False  # the digits after 点 are read one by one: 三十九点九九
         else:
             break
     return j
