@@ -379,3 +379,21 @@ def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_character
     assert "outro" in kinds("三号就说到这里")
     assert "outro" in kinds("好这个过款了")
     assert "intro" in kinds("接下来看这款")
+
+
+def test_an_answer_about_another_product_inside_an_explanation_is_an_aside() -> None:
+    lines = [
+        "二号保温杯，德世朗的",
+        "双层真空，装开水一天都是烫的",
+        "今天六十九米",
+        "有姐妹问一号跟它搭不搭",               # a viewer asks about link 1
+        "一号是狮峰龙井，明前特级的",           # the host answers by its link number and name
+        "泡好了带出门，路上就能喝",
+        "二号库存还有三百个",                   # and is back on the cup
+        "拍了的扣已拍",
+        "好，我们休息一下",
+        "点点关注，灯牌亮起来",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP"], hl                      # no 看点 for the tea
+    assert near(hl[0].start, spans[0][0]) and near(hl[0].end, spans[7][1]), (hl, spans)

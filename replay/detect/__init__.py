@@ -25,7 +25,7 @@ from replay.detect.boundaries import (
     join_same_product,
     snap_to_scene_cuts,
 )
-from replay.detect.decode import DecodeCosts, runs, viterbi
+from replay.detect.decode import DecodeCosts, absorb_asides, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
 from replay.detect.talk import score_units
@@ -151,7 +151,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
                         o.outro_bonus, o.opening_boost)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
-    blocks = build_blocks(runs(labels, units), units, o.boundaries)
+    blocks = build_blocks(runs(absorb_asides(labels, units), units), units, o.boundaries)
     if visual is not None:
         snap_to_scene_cuts(blocks, units, visual.events, o.scene_snap)
     blocks = join_same_product(absorb_mentions(blocks, units, o.boundaries.min_units), o.boundaries.join_gap)

@@ -23,7 +23,7 @@ from itertools import accumulate
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
 from replay.detect.decode import Run
-from replay.detect.units import Unit
+from replay.detect.units import NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
 _LEAD_IN_MAX_S = 2.0
@@ -244,8 +244,11 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> l
     扣个七我让后台加库存), any other is dropped (the chat or the talk it sits in keeps its label)."""
     out: list[Block] = []
     for b in blocks:
-        # Product talk, not units: a mention followed by 好姐妹们 or 今天不讲 is still one sentence about it.
-        talk = sum(1 for u in units[b.start_unit:b.end_unit + 1] if u.talk >= 0.5)
+        # Product talk, not units: a mention followed by 好姐妹们 or 今天不讲 is still one sentence about it. A
+        # sentence that calls the item (喜欢的直接去拍三号链接) counts unless the model is sure it is chat
+        # (狗粮今天不讲了, 想要的先去十六号看看: a product put off, not explained).
+        talk = sum(1 for u in units[b.start_unit:b.end_unit + 1]
+                   if u.talk >= 0.5 or (u.talk >= 0.3 and u.scores.get(b.sku_id, 0.0) >= NAMED))
         if talk >= min_units:
             out.append(b)
             continue

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replay.detect.units import Unit
+from replay.detect.units import NAMED, Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
 # Opening probability from which evidence right after it is boosted. The opening head also fires at 0.6-0.85 on
@@ -143,6 +143,39 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
             b = int(back_item[u, cur])
             cur = cur if b == -2 else b
     return [None if s == -1 else skus[s] for s in states]
+
+
+# An item decoded for at most this long between two stretches of another item is an aside inside that one's
+# explanation (a viewer asks about 十三号, the host answers and goes on), not an explanation of its own.
+_ASIDE_S = 20.0
+
+
+def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel a short stretch of item B between two stretches of item A as A: A … B B … A is a comparison or
+    an answer about B inside A's explanation, unless the host clearly opens B there (an intro cue, or an
+    opening probability of at least ``_CLEAR_OPENING``)."""
+    out = list(labels)
+    u, n = 0, len(out)
+    while u < n:
+        v = u
+        while v + 1 < n and out[v + 1] == out[u]:
+            v += 1
+        before = out[u - 1] if u > 0 else None
+        # What comes after: the next label, over at most one unit of none (a chat line).
+        after = out[v + 1] if v + 1 < n else None
+        if after is None and v + 2 < n:
+            after = out[v + 2]
+        # Or A called again (link number, name) inside B's stretch, after B's first evidence: the host is still
+        # on A. (In the unit that brings B in, A's name is the hand-over: 拍两盒猫条的再看看这把梳子.)
+        b_first = next((w for w in range(u, v + 1) if units[w].scores.get(out[u] or "", 0.0) > 0), v)
+        recalled = before is not None and any(units[w].scores.get(before, 0.0) >= NAMED
+                                              for w in range(b_first + 1, v + 1))
+        if (out[u] is not None and before is not None and before != out[u] and (after == before or recalled)
+                and units[v].end - units[u].start <= _ASIDE_S
+                and not any(units[w].opens or units[w].opening >= _CLEAR_OPENING for w in range(u, v + 1))):
+            out[u:v + 1] = [before] * (v - u + 1)
+        u = v + 1
+    return out
 
 
 # A stretch of chat this long inside one item's run, with the item named again after it, is two explanations
