@@ -134,13 +134,14 @@ def run(args: argparse.Namespace, names: list[str], use_visual: bool) -> tuple[d
             transcript, track = index_bench_stream(sdir, args.data, args.force, visual=True)
         catalog = load_catalog(sdir / "catalog.json")
         configured = load_settings().detect  # the defaults, or REPLAY_DETECT__* from the environment / .env
-        options = replace(configured, min_confidence=0.0, use_cues=not args.no_cues)
+        options = replace(configured, use_cues=not args.no_cues)
         if args.talk_model:
             options = replace(options, talk_model=args.talk_model)
-        hl = detect(transcript, catalog, options,
-                    visual=track if use_visual and track and track.events else None)
-        all_hl[name] = hl
-        kept = [h for h in hl if h.confidence >= configured.min_confidence]
+        shown = track if use_visual and track and track.events else None
+        # Every decoded block, for the confidence sweep; the scores are of what `replay index` keeps (the
+        # detector places boundaries again without the blocks under its threshold).
+        all_hl[name] = detect(transcript, catalog, replace(options, min_confidence=0.0), visual=shown)
+        kept = detect(transcript, catalog, options, visual=shown)
         rows[name] = evaluate(sdir, kept)
         dump[name] = {"scores": {k: v for k, v in rows[name].items() if k != "analysis"},
                       "highlights": [{"sku_id": h.sku_id, "start": h.start, "end": h.end, "confidence": h.confidence}

@@ -397,3 +397,32 @@ def test_an_answer_about_another_product_inside_an_explanation_is_an_aside() -> 
     hl, spans = found(lines, PLAIN)
     assert [h.sku_id for h in hl] == ["CUP"], hl                      # no 看点 for the tea
     assert near(hl[0].start, spans[0][0]) and near(hl[0].end, spans[7][1]), (hl, spans)
+
+
+def test_a_weak_run_in_a_lead_in_does_not_cut_the_next_opening_short() -> None:
+    # The decoder may label a lead-in by a faint word of another item (抹布, a title word of the cloths);
+    # that block is too weak to show, and the soap's explanation still starts where the host began it.
+    from replay.detect import place_blocks
+    from replay.detect.decode import Run
+    from replay.detect.evidence import add_evidence
+    from replay.detect.units import build_units
+
+    lines = [
+        "家人们晚上好，我们开播了",
+        "新来的点点关注，灯牌亮一亮",
+        "先说一个天天都要用的东西",             # 2: the soap's lead-in starts
+        "很多人洗完脸紧绷绷的，像拿抹布擦过",
+        "干得起皮，还爱出油",
+        "今天这个四号就是管这个的",             # 5: its first evidence
+        "手工冷制皂，橄榄油的",
+        "二十九块九一块",
+        "四号链接已经上了",
+    ]
+    tr, spans = srt(lines)
+    units = build_units(tr, 0.3, use_cues=True)
+    add_evidence(units, PLAIN)
+    for u, p, op in zip(units, [0, 0, 0.6, 0.99, 0.98, 1, 1, 1, 1], [0, 0, 0.9, 0, 0, 0.5, 0, 0, 0], strict=True):
+        u.talk, u.opening = p, op
+    blocks = place_blocks([Run("X9", 2, 4), Run("SOAP", 5, 8)], units, DetectOptions())
+    shown = [b for b in blocks if b.sku_id == "SOAP"]
+    assert len(shown) == 1 and near(shown[0].start, spans[2][0]), (blocks, spans)

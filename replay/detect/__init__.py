@@ -25,13 +25,13 @@ from replay.detect.boundaries import (
     join_same_product,
     snap_to_scene_cuts,
 )
-from replay.detect.decode import DecodeCosts, absorb_asides, runs, viterbi
+from replay.detect.decode import DecodeCosts, Run, absorb_asides, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 
-__all__ = ["BoundaryOptions", "ConfidenceWeights", "DetectOptions", "EvidenceWeights", "detect"]
+__all__ = ["BoundaryOptions", "ConfidenceWeights", "DetectOptions", "EvidenceWeights", "detect", "place_blocks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +138,33 @@ def _evidence(block: Block, units: list[Unit], keep: int) -> tuple[Evidence, ...
     return tuple(sorted(cues + hits, key=lambda e: e.time))
 
 
+def _blocks(decoded: list[Run], units: list[Unit], o: DetectOptions, visual: VisualTrack | None) -> list[Block]:
+    blocks = build_blocks(decoded, units, o.boundaries)
+    if visual is not None:
+        snap_to_scene_cuts(blocks, units, visual.events, o.scene_snap)
+    return join_same_product(absorb_mentions(blocks, units, o.boundaries.min_units), o.boundaries.join_gap)
+
+
+def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
+                 visual: VisualTrack | None = None) -> list[Block]:
+    """The explanations of the decoded runs, with their starts and ends placed (see boundaries)."""
+    blocks = _blocks(decoded, units, o, visual)
+    # A run whose block is too weak to show (a title word of another item in the first product's lead-in)
+    # must not cut the next explanation's opening short: place the starts again without it. Ends stay: the
+    # weak run's talk is no more the previous explanation's than it was (often it is a product of its own
+    # that the evidence could not confirm).
+    weak = [r for r in decoded if not any(b.sku_id == r.sku_id and r.first <= b.first <= r.last
+                                          and _confidence(b, units, o.confidence) >= o.min_confidence
+                                          for b in blocks)]
+    if weak:
+        ends = {(b.sku_id, b.first): (b.end_unit, b.end, b.end_cue) for b in blocks}
+        blocks = _blocks([r for r in decoded if r not in weak], units, o, visual)
+        for b in blocks:
+            if (b.sku_id, b.first) in ends and ends[b.sku_id, b.first][1] < b.end:
+                b.end_unit, b.end, b.end_cue = ends[b.sku_id, b.first]
+    return blocks
+
+
 def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = DetectOptions(),
            visual: VisualTrack | None = None) -> list[Highlight]:
     """The 看点 of one stream, in time order, disjoint, each with confidence and evidence."""
@@ -151,10 +178,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
                         o.outro_bonus, o.opening_boost)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
-    blocks = build_blocks(runs(absorb_asides(labels, units), units), units, o.boundaries)
-    if visual is not None:
-        snap_to_scene_cuts(blocks, units, visual.events, o.scene_snap)
-    blocks = join_same_product(absorb_mentions(blocks, units, o.boundaries.min_units), o.boundaries.join_gap)
+    blocks = place_blocks(runs(absorb_asides(labels, units), units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)
     out: list[Highlight] = []
