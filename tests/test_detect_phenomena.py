@@ -426,3 +426,21 @@ def test_a_weak_run_in_a_lead_in_does_not_cut_the_next_opening_short() -> None:
     blocks = place_blocks([Run("X9", 2, 4), Run("SOAP", 5, 8)], units, DetectOptions())
     shown = [b for b in blocks if b.sku_id == "SOAP"]
     assert len(shown) == 1 and near(shown[0].start, spans[2][0]), (blocks, spans)
+
+
+def test_a_two_sentence_cross_sell_before_a_break_is_the_explanations_parting_word() -> None:
+    lines = [
+        "二号，保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米，二号链接",
+        "泡茶的朋友，一号是狮峰龙井",           # the cup's parting word about the tea...
+        "喜欢龙井的去一号看看",
+        "好，我们休息一下，喝口水",             # ...then a break
+        "点点关注，灯牌亮起来",
+        "四号手工皂",
+        "橄榄油冷制，洗脸不紧绷",
+        "二十九块九一块",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "SOAP"], hl              # no 4-second 看点 for the tea
+    assert near(hl[0].end, spans[4][1]), (hl[0].end, spans)

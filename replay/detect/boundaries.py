@@ -22,7 +22,7 @@ from itertools import accumulate
 
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
-from replay.detect.decode import Run
+from replay.detect.decode import CLEAR_OPENING, Run
 from replay.detect.units import NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
@@ -249,13 +249,27 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> l
         # (狗粮今天不讲了, 想要的先去十六号看看: a product put off, not explained).
         talk = sum(1 for u in units[b.start_unit:b.end_unit + 1]
                    if u.talk >= 0.5 or (u.talk >= 0.3 and u.scores.get(b.sku_id, 0.0) >= NAMED))
-        if talk >= min_units:
+        prev = out[-1] if out else None
+        touching = prev is not None and prev.end_unit + 1 >= b.start_unit
+        returns = any(x.sku_id == b.sku_id for x in out)  # a short 返场 (三号也还有一点库存) is its own
+        if talk >= min_units and not (touching and not returns and _parting_word(b, units, talk, min_units)):
             out.append(b)
             continue
-        prev = out[-1] if out else None
         if prev is not None and prev.end_unit + 1 >= b.start_unit:
             _run_on(prev, b)  # its evidence (prev.last) stays prev's own
     return out
+
+
+# An explanation this short (seconds) that follows another without a gap and ends in chat or a break, with no
+# clear opening, is the previous one's parting word about another item (十八号是陶瓷的，喜欢陶瓷的去十八号).
+_PARTING_S = 8.0
+
+
+def _parting_word(b: Block, units: list[Unit], talk: int, min_units: int) -> bool:
+    opened = units[b.start_unit].opens or units[b.start_unit].opening >= CLEAR_OPENING
+    after = units[b.end_unit + 1] if b.end_unit + 1 < len(units) else None
+    ends_in_chat = after is None or after.talk < 0.5 or after.tokens[0].pause >= 2.5
+    return talk <= min_units and b.end - b.start <= _PARTING_S and not opened and ends_in_chat
 
 
 def _run_on(prev: Block, b: Block) -> None:

@@ -24,7 +24,7 @@ _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
 # Opening probability from which evidence right after it is boosted. The opening head also fires at 0.6-0.85 on
 # a viewer's question about another item (有姐妹问34号是不是一样的) or a comparison; boosting those made
 # mentions into 看点 on the dev recordings (leave-one-author-out), so only clear openings count.
-_CLEAR_OPENING = 0.9
+CLEAR_OPENING = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     boost = np.zeros((n, k))
     for u in range(n):
         strength = 1.0 if units[u].opens else units[u].opening  # its own, not the echo of the unit before
-        if strength < _CLEAR_OPENING:
+        if strength < CLEAR_OPENING:
             continue
         v = u
         while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
@@ -153,7 +153,7 @@ _ASIDE_S = 20.0
 def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel a short stretch of item B between two stretches of item A as A: A … B B … A is a comparison or
     an answer about B inside A's explanation, unless the host clearly opens B there (an intro cue, or an
-    opening probability of at least ``_CLEAR_OPENING``)."""
+    opening probability of at least ``CLEAR_OPENING``)."""
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
@@ -172,7 +172,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
                                               for w in range(b_first + 1, v + 1))
         if (out[u] is not None and before is not None and before != out[u] and (after == before or recalled)
                 and units[v].end - units[u].start <= _ASIDE_S
-                and not any(units[w].opens or units[w].opening >= _CLEAR_OPENING for w in range(u, v + 1))):
+                and not any(units[w].opens or units[w].opening >= CLEAR_OPENING for w in range(u, v + 1))):
             out[u:v + 1] = [before] * (v - u + 1)
         u = v + 1
     return out
