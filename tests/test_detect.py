@@ -303,3 +303,14 @@ def test_two_touching_blocks_of_one_product_are_one_highlight() -> None:
     assert joined[0].last == 3 and joined[0].end_unit == 3
     apart = join_same_product([block("A", 10.0, 40.0, 0), block("A", 50.0, 60.0, 2)], gap=2.0)
     assert len(apart) == 2  # ten seconds of something else between: a 返场
+
+
+def test_a_long_subtitle_cue_of_several_sentences_is_cut_at_its_commas():
+    # An ASR's cue runs two hosts' sentences together without a full stop; a short cue stays one unit.
+    from replay.detect.units import build_units
+
+    long_cue = "好，这款就讲到这里，我们喝口水，下面给大家看四号链接的纯棉四件套，全棉磨毛的面料"
+    tr = Transcript((Segment(0.0, 12.0, long_cue), Segment(12.5, 14.0, "颜色有十几种，都很好看")), duration=15.0)
+    units = build_units(tr, 0.3, use_cues=False)
+    assert [u.text for u in units] == ["好这款就讲到这里", "我们喝口水", "下面给大家看四号链接的纯棉四件套",
+                                       "全棉磨毛的面料", "颜色有十几种都很好看"]

@@ -3,8 +3,8 @@
 Whisper merges several spoken sentences into one segment, so segments are re-cut at pauses estimated from
 word timestamps (a word that lasts far longer than its characters need has swallowed a pause) and at
 sentence-final punctuation. A subtitle file (SRT/VTT) has no word times: each cue is spread evenly over its
-characters and cut at its own sentence marks, and a cue boundary always ends a unit (a subtitler's cue is a
-sentence or a breath).
+characters and cut at its own sentence marks (a cue longer than a sentence, as an ASR writes them, at its
+commas too), and a cue boundary always ends a unit (a subtitler's cue is a sentence or a breath).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from replay.lang import heard_reading, tokenize
 
 _CHAR_SECONDS = 0.22  # a Mandarin syllable at live-host speed; longer words hold a pause
 _SENTENCE_END = re.compile(r"[。！？!?…；;]\s*$")
+_LONG_CUE = 32  # characters; a subtitler's cue of one spoken sentence is rarely longer (an ASR's runs 30-45)
 # Evidence at least this strong names a product; weaker evidence (a shared brand, a shared price) does not.
 NAMED = 0.8
 
@@ -107,10 +108,15 @@ def transcript_tokens(transcript: Transcript) -> list[Token]:
     out: list[Token] = []
     prev_end = None
     for seg in transcript.segments:
+        clauses = False
         if seg.words:
             words_iter = [(w.start, w.end, w.text, w.probability) for w in seg.words]
         else:  # SRT/VTT input: spread the cue's time evenly over its characters, sentence by sentence
-            pieces = [p for p in re.split(r"(?<=[。！？!?…；;])", seg.text) if tokenize(p)]
+            # A long cue (an ASR's, 30-45 characters of two or three sentences without a full stop) is also
+            # cut at its commas: a clause is closer to one sentence than the whole cue is.
+            clauses = len(tokenize(seg.text)) > _LONG_CUE
+            marks = r"(?<=[。！？!?…；;，,])" if clauses else r"(?<=[。！？!?…；;])"
+            pieces = [p for p in re.split(marks, seg.text) if tokenize(p)]
             step = (seg.end - seg.start) / max(1, sum(len(tokenize(p)) for p in pieces))
             words_iter, k = [], 0
             for p in pieces:
@@ -132,7 +138,7 @@ def transcript_tokens(transcript: Transcript) -> list[Token]:
                 pause = (s - prev_end) if (k == 0 and prev_end is not None) else 0.0
                 out.append(Token(t, s, s + step, prob, max(0.0, pause), boundary and k == 0))
                 prev_end = s + step
-            boundary = bool(_SENTENCE_END.search(text))
+            boundary = bool(_SENTENCE_END.search(text)) or (not seg.words and clauses and text.rstrip()[-1:] in "，,")
     return out
 
 
