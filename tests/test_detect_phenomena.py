@@ -354,20 +354,6 @@ def test_after_its_outro_a_shared_category_word_in_chat_does_not_carry_the_expla
     assert near(hl[0].end, spans[3][1]), (hl[0].end, spans)
 
 
-def test_the_product_named_right_after_the_opening_is_the_one_explained_not_a_later_cross_sell() -> None:
-    lines = [
-        "好，下面看这个霜",
-        "修护晚霜，熬夜党必备",                   # opened by its short name
-        "质地厚一点，第二天脸很软",
-        "白天想清爽一点的，一号的保湿日霜，一百二十九也有",  # a cross-sell by name, link number and price
-        "二号库存还有两百",                       # its own link number, once
-        "拍好的扣个已拍",
-    ]
-    hl, spans = found(lines, CREAMS)
-    assert [h.sku_id for h in hl] == ["NIGHT"], hl
-    assert near(hl[0].start, spans[0][0]) and near(hl[0].end, spans[-1][1]), (hl, spans)
-
-
 def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_characters() -> None:
     from replay.detect.cues import find_cues
     from replay.lang import heard_reading, tokenize

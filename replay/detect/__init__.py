@@ -61,7 +61,7 @@ class DetectOptions:
     use_cues: bool = True
     """Use the cue phrase lists (replay/wordlists/cues_*.txt). Off, the detector works from catalog evidence
     and the structure of the talk alone (the cue ablation of tests/test_detect_generalise.py)."""
-    switch_cost: float = 5.0
+    switch_cost: float = 6.0
     """Cost of switching from one product to another without a cue; higher ignores stray mentions."""
     start_cost: float = 2.0
     """Cost of starting a product after a stretch of none (chat)."""
@@ -75,10 +75,6 @@ class DetectOptions:
     """Fraction of other items' evidence subtracted from a state's emission."""
     outro_bonus: float = 0.5
     """Reward for moving to none right after an outro cue."""
-    opening_boost: float = 0.5
-    """Extra weight (times the opening's strength) of evidence in the unit where the host opens a product and
-    the next two: the item named right after an opening is the one opened, the same evidence later may be a
-    comparison or a cross-sell."""
     visual_weight: float = 1.5
     """Evidence weight of a visual event (OCR'd card or image match), times the event's score."""
     scene_snap: float = 3.0
@@ -176,7 +172,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     if visual is not None:
         add_visual(units, visual, o.visual_weight)
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
-                        o.outro_bonus, o.opening_boost)
+                        o.outro_bonus)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
     blocks = place_blocks(runs(absorb_asides(labels, units), units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}

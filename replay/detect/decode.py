@@ -4,8 +4,7 @@ States are ``none`` plus one per item. Staying costs nothing; entering an item c
 none and ``switch_cost`` from another item, both lowered by an intro or 返场 cue in (or just before) the
 unit, and raised by a cross-mention cue (跟刚才那个X搭配 refers back without switching). Leaving an item
 for none costs ``end_cost``, nothing after an outro cue. Emissions are the unit's evidence for the state's
-item minus a fraction of the evidence for other items; evidence right after an opening weighs more
-(``opening_boost``). So one stray mention (a cross-mention, a hotword
+item minus a fraction of the evidence for other items. So one stray mention (a cross-mention, a hotword
 hallucination) cannot pay for switching away and back, while a product named with a cue switches at once.
 
 Transitions have only three shapes (stay, from none, from the best other item), so each step is O(items),
@@ -21,9 +20,8 @@ import numpy as np
 from replay.detect.units import NAMED, Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
-# Opening probability from which evidence right after it is boosted. The opening head also fires at 0.6-0.85 on
-# a viewer's question about another item (有姐妹问34号是不是一样的) or a comparison; boosting those made
-# mentions into 看点 on the dev recordings (leave-one-author-out), so only clear openings count.
+# Opening probability from which the host is taken to open a product (besides an intro cue). The opening head
+# also fires at 0.6-0.85 on a viewer's question about another item (有姐妹问34号是不是一样的) or a comparison.
 CLEAR_OPENING = 0.9
 
 
@@ -36,7 +34,6 @@ class DecodeCosts:
     cross_penalty: float
     other_penalty: float
     outro_bonus: float
-    opening_boost: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +81,6 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
         while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
             near[u] |= (ev[v] + support[v]) > 0
             v += 1
-    # The item named right after the host opens something is the one opened: its evidence there weighs more
-    # than the same evidence later, where it may be a comparison or a cross-sell (想要甜一点的七号的灰枣也有).
-    boost = np.zeros((n, k))
-    for u in range(n):
-        strength = 1.0 if units[u].opens else units[u].opening  # its own, not the echo of the unit before
-        if strength < CLEAR_OPENING:
-            continue
-        v = u
-        while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
-            boost[v] = np.maximum(boost[v], strength)
-            v += 1
-    ev = ev * (1.0 + c.opening_boost * boost)
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
