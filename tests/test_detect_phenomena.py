@@ -430,3 +430,27 @@ def test_a_two_sentence_cross_sell_before_a_break_is_the_explanations_parting_wo
     hl, spans = found(lines, PLAIN)
     assert [h.sku_id for h in hl] == ["CUP", "SOAP"], hl              # no 4-second 看点 for the tea
     assert near(hl[0].end, spans[4][1]), (hl[0].end, spans)
+
+
+def test_an_item_whose_card_is_up_is_explained_not_an_aside() -> None:
+    # The same talk as the aside above, but the host puts the tea's card up while answering: it is shown to be
+    # explained (two items of one range side by side), so it gets its own 看点.
+    from replay.contracts import VisualEvent, VisualTrack
+
+    lines = [
+        "二号保温杯，德世朗的",
+        "双层真空，装开水一天都是烫的",
+        "今天六十九米",
+        "有姐妹问一号跟它搭不搭",
+        "一号是狮峰龙井，明前特级的",
+        "泡好了带出门，路上就能喝",
+        "二号库存还有三百个",
+        "拍了的扣已拍",
+        "好，我们休息一下",
+        "点点关注，灯牌亮起来",
+    ]
+    tr, spans = srt(lines)
+    card = VisualTrack(tuple(VisualEvent("ocr", round(t, 1), "狮峰龙井 明前特级 1号链接", "TEA", 1.0)
+                             for t in (spans[4][0], spans[5][0])))
+    hl = detect(tr, PLAIN, DetectOptions(), card)
+    assert "TEA" in [h.sku_id for h in hl], hl

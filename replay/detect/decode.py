@@ -138,7 +138,7 @@ _ASIDE_S = 20.0
 def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel a short stretch of item B between two stretches of item A as A: A … B B … A is a comparison or
     an answer about B inside A's explanation, unless the host clearly opens B there (an intro cue, or an
-    opening probability of at least ``CLEAR_OPENING``)."""
+    opening probability of at least ``CLEAR_OPENING``) or shows it (its card or picture on screen)."""
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
@@ -157,7 +157,9 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
                                               for w in range(b_first + 1, v + 1))
         if (out[u] is not None and before is not None and before != out[u] and (after == before or recalled)
                 and units[v].end - units[u].start <= _ASIDE_S
-                and not any(units[w].opens or units[w].opening >= CLEAR_OPENING for w in range(u, v + 1))):
+                and not any(units[w].opens or units[w].opening >= CLEAR_OPENING for w in range(u, v + 1))
+                # nor when its card or picture is on screen: the host put it up to explain it
+                and not any(units[w].visual.get(out[u] or "", 0.0) > 0 for w in range(u, v + 1))):
             out[u:v + 1] = [before] * (v - u + 1)
         u = v + 1
     return out
