@@ -138,7 +138,7 @@ def transcript_tokens(transcript: Transcript) -> list[Token]:
                 pause = (s - prev_end) if (k == 0 and prev_end is not None) else 0.0
                 out.append(Token(t, s, s + step, prob, max(0.0, pause), boundary and k == 0))
                 prev_end = s + step
-            boundary = bool(_SENTENCE_END.search(text)) or (not seg.words and clauses and text.rstrip()[-1:] in "，,")
+            boundary = bool(_SENTENCE_END.search(text)) or (clauses and text.rstrip().endswith(("，", ",")))
     return out
 
 

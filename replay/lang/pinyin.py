@@ -62,8 +62,8 @@ def heard_reading(ch: str) -> frozenset[str]:
 def phrase_readings(text: str) -> tuple[frozenset[str], ...]:
     """Folded readings of each token of a phrase *we* wrote (a cue phrase): the character's reading in the
     phrase's context (pypinyin's phrase dictionary) and its most common one, which is how the transcript side
-    reads it (``heard_reading``). Not its rare heteronyms: with them 款 also reads xin and 完 kuan, so 过款
-    matched 德国心脏病 and 介绍完了 ... 宽.
+    reads it (``heard_reading``). Not its rare heteronyms: with them 款 also reads xin (and 完 kuan), so the
+    outro 过款 matched 德国心脏病.
     """
     from pypinyin import Style, pinyin
 
