@@ -54,6 +54,20 @@ def near(a: float, b: float, tol: float = 1.0) -> bool:
     return abs(a - b) <= tol
 
 
+def given_probabilities(lines: list[str], talk: list[float], opening: list[float] | None = None):  # noqa: ANN201
+    """The lines as the detector's units with PLAIN's evidence, and the talk model's probabilities set by hand,
+    to test a boundary rule on its own; with each line's (start, end)."""
+    from replay.detect.evidence import add_evidence
+    from replay.detect.units import build_units
+
+    tr, spans = srt(lines)
+    units = build_units(tr, 0.3, use_cues=True)
+    add_evidence(units, PLAIN)
+    for u, p, op in zip(units, talk, opening or [u.opening for u in units], strict=True):
+        u.talk, u.opening = p, op
+    return units, spans
+
+
 def test_a_product_opened_by_its_link_number_alone() -> None:
     lines = [
         "好，咱们先看一号，今年的新茶刚到",           # 0 TEA, by link number only
@@ -309,8 +323,6 @@ def test_an_outro_ends_the_explanation_though_the_chat_after_it_sounds_like_prod
     # model gives advice and stories that sound like product talk (each stop's practice sets have such chat).
     from replay.detect.boundaries import BoundaryOptions, build_blocks
     from replay.detect.decode import Run
-    from replay.detect.evidence import add_evidence
-    from replay.detect.units import build_units
 
     lines = [
         "三号瑜伽垫，十毫米厚",
@@ -325,11 +337,7 @@ def test_an_outro_ends_the_explanation_though_the_chat_after_it_sounds_like_prod
         "四号手工皂",
         "橄榄油冷制，洗脸不紧绷",
     ]
-    tr, spans = srt(lines)
-    units = build_units(tr, 0.3, use_cues=True)
-    add_evidence(units, PLAIN)
-    for u, p in zip(units, [1, 1, 1, 0.9, 0.6, 0.3, 0.95, 0.95, 0.05, 0.9, 1], strict=True):
-        u.talk = p
+    units, spans = given_probabilities(lines, [1, 1, 1, 0.9, 0.6, 0.3, 0.95, 0.95, 0.05, 0.9, 1])
     blocks = build_blocks([Run("MAT", 0, 7), Run("SOAP", 9, 10)], units, BoundaryOptions())
     assert [b.sku_id for b in blocks] == ["MAT", "SOAP"]
     assert near(blocks[0].end, spans[3][1]), (blocks[0].end, spans)   # at its outro, not after the advice
@@ -367,20 +375,23 @@ def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_character
     assert "intro" in kinds("接下来看这款")
 
 
+# A viewer asks about link 1 while the cup is on; the host answers by its link number and name, then goes on.
+ASIDE = [
+    "二号保温杯，德世朗的",
+    "双层真空，装开水一天都是烫的",
+    "今天六十九米",
+    "有姐妹问一号跟它搭不搭",               # a viewer asks about link 1
+    "一号是狮峰龙井，明前特级的",           # the host answers by its link number and name
+    "泡好了带出门，路上就能喝",
+    "二号库存还有三百个",                   # and is back on the cup
+    "拍了的扣已拍",
+    "好，我们休息一下",
+    "点点关注，灯牌亮起来",
+]
+
+
 def test_an_answer_about_another_product_inside_an_explanation_is_an_aside() -> None:
-    lines = [
-        "二号保温杯，德世朗的",
-        "双层真空，装开水一天都是烫的",
-        "今天六十九米",
-        "有姐妹问一号跟它搭不搭",               # a viewer asks about link 1
-        "一号是狮峰龙井，明前特级的",           # the host answers by its link number and name
-        "泡好了带出门，路上就能喝",
-        "二号库存还有三百个",                   # and is back on the cup
-        "拍了的扣已拍",
-        "好，我们休息一下",
-        "点点关注，灯牌亮起来",
-    ]
-    hl, spans = found(lines, PLAIN)
+    hl, spans = found(ASIDE, PLAIN)
     assert [h.sku_id for h in hl] == ["CUP"], hl                      # no 看点 for the tea
     assert near(hl[0].start, spans[0][0]) and near(hl[0].end, spans[7][1]), (hl, spans)
 
@@ -390,8 +401,6 @@ def test_a_weak_run_in_a_lead_in_does_not_cut_the_next_opening_short() -> None:
     # that block is too weak to show, and the soap's explanation still starts where the host began it.
     from replay.detect import place_blocks
     from replay.detect.decode import Run
-    from replay.detect.evidence import add_evidence
-    from replay.detect.units import build_units
 
     lines = [
         "家人们晚上好，我们开播了",
@@ -404,11 +413,7 @@ def test_a_weak_run_in_a_lead_in_does_not_cut_the_next_opening_short() -> None:
         "二十九块九一块",
         "四号链接已经上了",
     ]
-    tr, spans = srt(lines)
-    units = build_units(tr, 0.3, use_cues=True)
-    add_evidence(units, PLAIN)
-    for u, p, op in zip(units, [0, 0, 0.6, 0.99, 0.98, 1, 1, 1, 1], [0, 0, 0.9, 0, 0, 0.5, 0, 0, 0], strict=True):
-        u.talk, u.opening = p, op
+    units, spans = given_probabilities(lines, [0, 0, 0.6, 0.99, 0.98, 1, 1, 1, 1], [0, 0, 0.9, 0, 0, 0.5, 0, 0, 0])
     blocks = place_blocks([Run("X9", 2, 4), Run("SOAP", 5, 8)], units, DetectOptions())
     shown = [b for b in blocks if b.sku_id == "SOAP"]
     assert len(shown) == 1 and near(shown[0].start, spans[2][0]), (blocks, spans)
@@ -437,19 +442,7 @@ def test_an_item_whose_card_is_up_is_explained_not_an_aside() -> None:
     # explained (two items of one range side by side), so it gets its own 看点.
     from replay.contracts import VisualEvent, VisualTrack
 
-    lines = [
-        "二号保温杯，德世朗的",
-        "双层真空，装开水一天都是烫的",
-        "今天六十九米",
-        "有姐妹问一号跟它搭不搭",
-        "一号是狮峰龙井，明前特级的",
-        "泡好了带出门，路上就能喝",
-        "二号库存还有三百个",
-        "拍了的扣已拍",
-        "好，我们休息一下",
-        "点点关注，灯牌亮起来",
-    ]
-    tr, spans = srt(lines)
+    tr, spans = srt(ASIDE)
     card = VisualTrack(tuple(VisualEvent("ocr", round(t, 1), "狮峰龙井 明前特级 1号链接", "TEA", 1.0)
                              for t in (spans[4][0], spans[5][0])))
     hl = detect(tr, PLAIN, DetectOptions(), card)

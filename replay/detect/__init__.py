@@ -138,7 +138,7 @@ def _blocks(decoded: list[Run], units: list[Unit], o: DetectOptions, visual: Vis
     blocks = build_blocks(decoded, units, o.boundaries)
     if visual is not None:
         snap_to_scene_cuts(blocks, units, visual.events, o.scene_snap)
-    return join_same_product(absorb_mentions(blocks, units, o.boundaries.min_units), o.boundaries.join_gap)
+    return join_same_product(absorb_mentions(blocks, units, o.boundaries), o.boundaries.join_gap)
 
 
 def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,

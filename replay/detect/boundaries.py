@@ -22,7 +22,7 @@ from itertools import accumulate
 
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
-from replay.detect.decode import CLEAR_OPENING, Run
+from replay.detect.decode import Run
 from replay.detect.units import NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
@@ -93,7 +93,7 @@ def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple
     # After its own outro (七号就先说到这里), a word the item shares with others (笔, 路亚) in the host's chat
     # is not the explanation going on: only calling it again (link number, name) is.
     closed = [u for u in said if units[u].has("outro")]
-    if closed and not any(_calls(units[u], run.sku_id) for u in said if u > closed[-1]):
+    if closed and not any(run.sku_id in _called(units[u]) for u in said if u > closed[-1]):
         said = [u for u in said if u <= closed[-1]]
     shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
     if said:
@@ -116,14 +116,9 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
 _CALLING = frozenset({"link_no", "name", "full", "alias"})
 
 
-def _calls(unit: Unit, sku: str) -> bool:
-    """Whether the unit calls ``sku`` by its link number or one of its own names."""
-    return any(h.kind in _CALLING and h.shared == 1 and h.sku_id == sku for h in unit.hits)
-
-
-def _calls_other(unit: Unit, sku: str | None) -> bool:
-    """Whether the unit calls an item other than ``sku`` by its link number or one of its own names."""
-    return any(h.kind in _CALLING and h.shared == 1 and h.sku_id != sku for h in unit.hits)
+def _called(unit: Unit) -> set[str]:
+    """The items the unit calls by their link number or one of their own names."""
+    return {h.sku_id for h in unit.hits if h.kind in _CALLING and h.shared == 1}
 
 
 def _loglik(p: float, other: float) -> float:
@@ -147,7 +142,7 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
     last_close = max((v for v in range(lo, hi + 1) if units[v].closes), default=lo - 1)
     # Nor a sentence that calls a third product by its link number or name (带个十六号的卸妆油: a cross-sell
     # ending the previous one). A title word or a fuzzy match (核桃, 蛋白) is often an ingredient in a lead-in.
-    last_close = max([last_close, *(v for v in range(lo, hi + 1) if _calls_other(units[v], next_sku))])
+    last_close = max([last_close, *(v for v in range(lo, hi + 1) if _called(units[v]) - {next_sku})])
     limit_t = units[hi + 1].start - o.lookback if hi + 1 < len(units) else -math.inf
     e_range = range(lo - 1, hi + 1) if has_prev else [lo - 1]
     best, best_es = -math.inf, (lo - 1, hi + 1)
@@ -238,8 +233,8 @@ def snap_to_scene_cuts(blocks: list[Block], units: list[Unit], events: tuple[Vis
             b.start_unit, b.start = v, units[v].start
 
 
-def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> list[Block]:
-    """Blocks with fewer than ``min_units`` units of product talk are mentions, not explanations: one that
+def absorb_mentions(blocks: list[Block], units: list[Unit], o: BoundaryOptions) -> list[Block]:
+    """Blocks with fewer than ``o.min_units`` units of product talk are mentions, not explanations: one that
     follows another explanation without a gap is the end of that explanation (买了钢笔的可以带一瓶十九号的墨水;
     扣个七我让后台加库存), any other is dropped (the chat or the talk it sits in keeps its label)."""
     out: list[Block] = []
@@ -252,10 +247,10 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> l
         prev = out[-1] if out else None
         touching = prev is not None and prev.end_unit + 1 >= b.start_unit
         returns = any(x.sku_id == b.sku_id for x in out)  # a short 返场 (三号也还有一点库存) is its own
-        if talk >= min_units and not (touching and not returns and _parting_word(b, units, talk, min_units)):
+        if talk >= o.min_units and not (touching and not returns and _parting_word(b, units, talk, o)):
             out.append(b)
             continue
-        if prev is not None and prev.end_unit + 1 >= b.start_unit:
+        if touching:
             _run_on(prev, b)  # its evidence (prev.last) stays prev's own
     return out
 
@@ -265,11 +260,11 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], min_units: int) -> l
 _PARTING_S = 8.0
 
 
-def _parting_word(b: Block, units: list[Unit], talk: int, min_units: int) -> bool:
-    opened = units[b.start_unit].opens or units[b.start_unit].opening >= CLEAR_OPENING
+def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) -> bool:
     after = units[b.end_unit + 1] if b.end_unit + 1 < len(units) else None
-    ends_in_chat = after is None or after.talk < 0.5 or after.tokens[0].pause >= 2.5
-    return talk <= min_units and b.end - b.start <= _PARTING_S and not opened and ends_in_chat
+    ends_in_chat = after is None or after.talk < 0.5 or after.tokens[0].pause >= o.long_pause
+    return (talk <= o.min_units and b.end - b.start <= _PARTING_S and not units[b.start_unit].opens_clearly
+            and ends_in_chat)
 
 
 def _run_on(prev: Block, b: Block) -> None:

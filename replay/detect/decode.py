@@ -20,9 +20,6 @@ import numpy as np
 from replay.detect.units import NAMED, Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
-# Opening probability from which the host is taken to open a product (besides an intro cue). The opening head
-# also fires at 0.6-0.85 on a viewer's question about another item (有姐妹问34号是不是一样的) or a comparison.
-CLEAR_OPENING = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,30 +134,31 @@ _ASIDE_S = 20.0
 
 def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel a short stretch of item B between two stretches of item A as A: A … B B … A is a comparison or
-    an answer about B inside A's explanation, unless the host clearly opens B there (an intro cue, or an
-    opening probability of at least ``CLEAR_OPENING``) or shows it (its card or picture on screen)."""
+    an answer about B inside A's explanation, unless the host clearly opens B there (``Unit.opens_clearly``)
+    or shows it (its card or picture on screen)."""
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
         v = u
         while v + 1 < n and out[v + 1] == out[u]:
             v += 1
-        before = out[u - 1] if u > 0 else None
-        # What comes after: the next label, over at most one unit of none (a chat line).
-        after = out[v + 1] if v + 1 < n else None
-        if after is None and v + 2 < n:
-            after = out[v + 2]
-        # Or A called again (link number, name) inside B's stretch, after B's first evidence: the host is still
-        # on A. (In the unit that brings B in, A's name is the hand-over: 拍两盒猫条的再看看这把梳子.)
-        b_first = next((w for w in range(u, v + 1) if units[w].scores.get(out[u] or "", 0.0) > 0), v)
-        recalled = before is not None and any(units[w].scores.get(before, 0.0) >= NAMED
-                                              for w in range(b_first + 1, v + 1))
-        if (out[u] is not None and before is not None and before != out[u] and (after == before or recalled)
+        item, before = out[u], out[u - 1] if u > 0 else None
+        span = range(u, v + 1)
+        if (item is not None and before is not None and before != item
                 and units[v].end - units[u].start <= _ASIDE_S
-                and not any(units[w].opens or units[w].opening >= CLEAR_OPENING for w in range(u, v + 1))
+                and not any(units[w].opens_clearly for w in span)
                 # nor when its card or picture is on screen: the host put it up to explain it
-                and not any(units[w].visual.get(out[u] or "", 0.0) > 0 for w in range(u, v + 1))):
-            out[u:v + 1] = [before] * (v - u + 1)
+                and not any(units[w].visual.get(item, 0.0) > 0 for w in span)):
+            # What comes after: the next label, over at most one unit of none (a chat line).
+            after = out[v + 1] if v + 1 < n else None
+            if after is None and v + 2 < n:
+                after = out[v + 2]
+            # Or A called again (link number, name) inside B's stretch, after B's first evidence: the host is
+            # still on A. (In the unit that brings B in, A's name is the hand-over: 拍两盒猫条的再看看这把梳子.)
+            b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
+            recalled = any(units[w].scores.get(before, 0.0) >= NAMED for w in range(b_first + 1, v + 1))
+            if after == before or recalled:
+                out[u:v + 1] = [before] * (v - u + 1)
         u = v + 1
     return out
 

@@ -21,6 +21,9 @@ _SENTENCE_END = re.compile(r"[。！？!?…；;]\s*$")
 _LONG_CUE = 32  # characters; a subtitler's cue of one spoken sentence is rarely longer (an ASR's runs 30-45)
 # Evidence at least this strong names a product; weaker evidence (a shared brand, a shared price) does not.
 NAMED = 0.8
+# Opening probability (see talk) from which the host clearly opens a product, as an intro cue does. The opening
+# head also fires at 0.6-0.85 on a viewer's question about another item (有姐妹问34号是不是一样的).
+CLEAR_OPENING = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,11 @@ class Unit:
     def opens(self) -> bool:
         """An intro or 返场 cue: the host opens a product here."""
         return any(c.kind in OPENING for c in self.cues)
+
+    @property
+    def opens_clearly(self) -> bool:
+        """An intro or 返场 cue, or an opening probability of at least ``CLEAR_OPENING``."""
+        return self.opens or self.opening >= CLEAR_OPENING
 
     @property
     def closes(self) -> bool:
