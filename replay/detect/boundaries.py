@@ -93,7 +93,7 @@ def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple
     # After its own outro (七号就先说到这里), a word the item shares with others (笔, 路亚) in the host's chat
     # is not the explanation going on: only calling it again (link number, name) is.
     closed = [u for u in said if units[u].has("outro")]
-    if closed and not any(run.sku_id in _called(units[u]) for u in said if u > closed[-1]):
+    if closed and not any(run.sku_id in units[u].called() for u in said if u > closed[-1]):
         said = [u for u in said if u <= closed[-1]]
     shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
     if said:
@@ -111,14 +111,6 @@ def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
     ends = [c.last for c in unit.cues if c.kind in CLOSING and unit.tokens[c.last].end <= anchor]
     floor = unit.tokens[min(max(ends) + 1, len(unit.tokens) - 1)].start if ends else unit.start
     return max(floor, min(anchor, max(floor, anchor - _LEAD_IN_MAX_S)))
-
-
-_CALLING = frozenset({"link_no", "name", "full", "alias"})
-
-
-def _called(unit: Unit) -> set[str]:
-    """The items the unit calls by their link number or one of their own names."""
-    return {h.sku_id for h in unit.hits if h.kind in _CALLING and h.shared == 1}
 
 
 def _loglik(p: float, other: float) -> float:
@@ -142,7 +134,7 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
     last_close = max((v for v in range(lo, hi + 1) if units[v].closes), default=lo - 1)
     # Nor a sentence that calls a third product by its link number or name (带个十六号的卸妆油: a cross-sell
     # ending the previous one). A title word or a fuzzy match (核桃, 蛋白) is often an ingredient in a lead-in.
-    last_close = max([last_close, *(v for v in range(lo, hi + 1) if _called(units[v]) - {next_sku})])
+    last_close = max([last_close, *(v for v in range(lo, hi + 1) if units[v].called() - {next_sku})])
     limit_t = units[hi + 1].start - o.lookback if hi + 1 < len(units) else -math.inf
     e_range = range(lo - 1, hi + 1) if has_prev else [lo - 1]
     best, best_es = -math.inf, (lo - 1, hi + 1)
@@ -262,7 +254,8 @@ _PARTING_S = 8.0
 
 def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) -> bool:
     after = units[b.end_unit + 1] if b.end_unit + 1 < len(units) else None
-    ends_in_chat = after is None or after.talk < 0.5 or after.tokens[0].pause >= o.long_pause
+    ends_in_chat = (after is None or after.talk < 0.5 or after.tokens[0].pause >= o.long_pause
+                    or after.opens_clearly)
     return (talk <= o.min_units and b.end - b.start <= _PARTING_S and not units[b.start_unit].opens_clearly
             and ends_in_chat)
 

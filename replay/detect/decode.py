@@ -20,6 +20,7 @@ import numpy as np
 from replay.detect.units import NAMED, Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
+_LEADING = 0.5  # share of a unit's strongest evidence an item needs to be the one a cue in it opens
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,8 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     for u in range(n):
         v = u
         while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
-            near[u] |= (ev[v] + support[v]) > 0
+            both = ev[v] + support[v]
+            near[u] |= (both > 0) & (both >= _LEADING * both.max())
             v += 1
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
@@ -156,7 +158,9 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # Or A called again (link number, name) inside B's stretch, after B's first evidence: the host is
             # still on A. (In the unit that brings B in, A's name is the hand-over: 拍两盒猫条的再看看这把梳子.)
             b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
-            recalled = any(units[w].scores.get(before, 0.0) >= NAMED for w in range(b_first + 1, v + 1))
+            # Calling, not a word A shares with B (都是花生油) or a comparison (比五号那个还冲, weighed down).
+            recalled = any(before in units[w].called() and units[w].scores.get(before, 0.0) >= NAMED
+                           for w in range(b_first + 1, v + 1))
             if after == before or recalled:
                 out[u:v + 1] = [before] * (v - u + 1)
         u = v + 1

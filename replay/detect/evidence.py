@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from itertools import takewhile
 
 from replay.contracts import Catalog
 from replay.detect.units import NAMED, Hit, Unit
@@ -33,7 +34,7 @@ from replay.lang import (
     spoken_numbers,
     wordlist,
 )
-from replay.lang.numbers import NUMERAL_CHARS, number_value
+from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value
 
 # Homophones of numerals whisper writes in 号链接 (伺候 for 四号): raw pinyin -> numeral character.
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
@@ -223,14 +224,14 @@ def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, 
 
 
 def _spoken_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int, int]]:
-    """(link_no, sku, first token, token of 号) for every written N号 whose N is a link number; 是八号 heard as
-    十八号 falls back to the shorter tail."""
+    """(link_no, sku, first token, last token) for every spoken N号 (第N个链接, 链接N) whose N is a link
+    number; 是八号 heard as 十八号 falls back to the shorter tail."""
     toks = [t.text for t in unit.tokens]
     out = []
     for num in spoken_numbers(toks):
         if num.kind != "link":
             continue
-        text = "".join(toks[num.first:num.last])  # without the 号
+        text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
         for cut in range(len(text)):
             value = number_value(text[cut:])
             if value is not None and value == int(value) and int(value) in links:
@@ -251,7 +252,10 @@ def _before_distal(tokens: list[str], last: int) -> bool:
     (二号那个是尝鲜装, 六号那款更甜, 一号那瓶是薰衣草香的): the host points away from the product in hand, at
     another one it is compared with; 这个 would point at the one in hand."""
     nxt = tokens[last + 1:last + 3]
-    return len(nxt) == 2 and nxt[0] == "那" and nxt[1] in wordlist("classifiers")
+    # Only when the sentence goes on to say something of it: 缓释肥三二零那款 at the end of a sentence is the
+    # product in hand being named ("the 320 one"), not another one pointed at.
+    return (len(nxt) == 2 and nxt[0] == "那" and nxt[1] in wordlist("classifiers")
+            and len(tokens) > last + 3)
 
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:

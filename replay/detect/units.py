@@ -24,6 +24,8 @@ NAMED = 0.8
 # Opening probability (see talk) from which the host clearly opens a product, as an intro cue does. The opening
 # head also fires at 0.6-0.85 on a viewer's question about another item (有姐妹问34号是不是一样的).
 CLEAR_OPENING = 0.9
+# Hit kinds that call an item: its link number or one of its own names.
+CALLING = frozenset({"link_no", "name", "full", "alias"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,11 @@ class Unit:
     def closes(self) -> bool:
         """The host closes the current product here: an outro, or a teaser of the next one."""
         return any(c.kind in CLOSING for c in self.cues)
+
+    def called(self) -> set[str]:
+        """The items the unit calls by their link number or one of their own names (not a word they share
+        with others, not a fuzzy match on part of a name)."""
+        return {h.sku_id for h in self.hits if h.kind in CALLING and h.shared == 1}
 
     def names(self, other_than: str | None = None) -> bool:
         """Whether the host names a product here (speech evidence of at least ``NAMED``), optionally one

@@ -73,7 +73,7 @@ class SpokenNumber:
     first: int
     last: int
     kind: Literal["price", "link", "plain", "countdown"]
-    """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size; countdown:
+    """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N; countdown:
     three or more falling digits (三二一); plain: any other number."""
 
 
@@ -126,6 +126,7 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
     """
     out: list[SpokenNumber] = []
     not_link = wordlist("not_link_after_hao")
+    not_link_counted = wordlist("classifiers")  # 链接三件: three pieces, not link 3
     i = 0
     n = len(tokens)
     while i < n:
@@ -152,6 +153,14 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             if value == int(value) and not date_or_size:
                 out.append(SpokenNumber(value, i, j + 1, "link"))
             i = j + 2
+            continue
+        # 第三个链接 / 链接三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
+        ordinal = (i > 0 and tokens[i - 1] == "第" and nxt in ("个", "条")
+                   and "".join(tokens[j + 2:j + 4]) == "链接")
+        after_link = "".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
+        if value == int(value) and (ordinal or after_link):
+            out.append(SpokenNumber(value, i, j + 3 if ordinal else j, "link"))
+            i = (j + 4) if ordinal else j + 1
             continue
         if nxt in _MONEY:
             last = j + 1
