@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay.contracts import CatalogItem
+from replay.contracts import Catalog, CatalogItem
 from replay.errors import ReplayError
 from replay.lang import (
     category_words,
@@ -132,3 +132,12 @@ def test_title_words_keep_to_the_parts_the_shop_separated() -> None:
     ws = title_words(item)
     assert "家庭装" in ws or "家庭" in ws
     assert "装机" not in ws and "洗去" not in ws   # words made across a space are no words of the title
+
+
+def test_a_measure_word_is_never_a_one_character_category_word() -> None:
+    # 这块是石英的 says "this one (watch)"; 块 of 小方块 must not make it name the square watch.
+    from replay.lang import match_terms
+
+    watch = CatalogItem("sq", "卡西欧小方块F-91W电子表学生复古运动表", price=199)
+    kinds = {t.text: t.kind for t in match_terms(Catalog((watch,)))}
+    assert "块" not in kinds and kinds.get("表") == "category1", kinds

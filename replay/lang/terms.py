@@ -201,7 +201,10 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     if brand:
         terms.append(("brand", brand))
     # Category words before title words: 保温杯 in a title is the head noun, not just one word of the title.
-    terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)]
+    # A one-character head that is also a measure word is not one: 这块 is "this one" of a watch, not 小方块.
+    measure = wordlist("classifiers")
+    terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)
+              if len(c) > 1 or c not in measure]
     terms += [("title", w) for w in title_words(item)]
     out, seen = [], set()
     for kind, text in terms:
