@@ -139,3 +139,18 @@ def test_a_product_opened_as_the_first_link_is_found() -> None:
     hl = detect(tr, BRUSHES)
     assert [h.sku_id for h in hl] == ["FLOSS", "ADULT"], hl
     assert hl[1].start <= spans[4][0] + 1.0, (hl, spans)
+
+
+def test_a_different_number_in_a_name_is_not_a_slip_of_the_ear() -> None:
+    # One shop's alias carries a link number (四号双氧水); 三号双氧水 is link 3, not a mis-heard 四号双氧水.
+    care = catalog_from_records([
+        {"sku_id": "THREE", "title": "视康傲滴双氧水护理液 360ml", "short_name": "傲滴双氧水", "price": 108,
+         "live_price": 79, "link_no": 3},
+        {"sku_id": "FOUR", "title": "明眸视双氧护理液 300ml", "short_name": "明眸视双氧", "aliases": ["四号双氧水"],
+         "price": 85, "live_price": 55, "link_no": 4},
+    ])
+    tr, _ = srt(["下面重点讲三号双氧水", "四号双氧水也可以看看"])
+    units = build_units(tr, 0.3, use_cues=True)
+    add_evidence(units, care)
+    assert not [h for h in units[0].hits if h.sku_id == "FOUR" and h.kind == "fuzzy"], units[0].hits
+    assert units[1].scores["FOUR"] >= 2.0, units[1].hits

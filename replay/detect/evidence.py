@@ -135,6 +135,10 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
         # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard.
         if sound < m if m <= 3 else sound < m - 1:
             continue
+        # A different number is a different thing, not a slip of the ear (三号双氧水 is not 四号双氧水).
+        if any(not (pat[k] & reads[s + k]) and is_number_token(term.tokens[k]) and is_number_token(toks[s + k].text)
+               for k in range(m)):
+            continue
         same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
         exact = same == m
         if term.kind == "category" and not exact:
