@@ -154,3 +154,37 @@ def test_a_different_number_in_a_name_is_not_a_slip_of_the_ear() -> None:
     add_evidence(units, care)
     assert not [h for h in units[0].hits if h.sku_id == "FOUR" and h.kind == "fuzzy"], units[0].hits
     assert units[1].scores["FOUR"] >= 2.0, units[1].hits
+
+
+# A men's wear shop: two tops of one kind.
+TOPS = catalog_from_records([
+    {"sku_id": "HOOD", "title": "加绒连帽卫衣 男 秋冬 宽松", "price": 199, "live_price": 119, "link_no": 3},
+    {"sku_id": "CREW", "title": "纯棉圆领卫衣 男 基础款", "price": 129, "live_price": 99, "link_no": 4},
+    {"sku_id": "PANTS", "title": "工装裤 男 直筒 宽松 多口袋", "price": 159, "live_price": 89, "link_no": 5},
+])
+
+
+def test_a_comparison_with_another_item_after_one_sentence_of_talk_is_an_aside() -> None:
+    # The co-host's question compares the hoodie with 四号; the host answers by link number, gives the hoodie's
+    # price and calls it again (三号还剩…), then chats until the next product. No 看点 for 四号.
+    lines = [
+        "三号这件加绒连帽卫衣",
+        "里面是加绒的，冬天穿一件就够",
+        "这件卫衣面料厚实，洗了不起球",
+        "帽子是双层的，立得住",
+        "小宇你说这个是不是跟四号那件很像",
+        "四号是圆领的没帽子，这件有帽子",
+        "四号九十九，这件贵二十",
+        "原价一百九十九，今天一百一十九",
+        "宽松版型，喜欢穿大的拿大一码",
+        "好，三号还剩一百多件",
+        "来兄弟们粉丝团灯牌点一点",
+        "新进来的兄弟点个关注",
+        "刚才谁问发货，今天拍明天发",
+        "看五号，工装裤",
+        "直筒的，多口袋，八十九",
+    ]
+    tr, spans = srt(lines)
+    hl = detect(tr, TOPS)
+    assert [h.sku_id for h in hl] == ["HOOD", "PANTS"], hl
+    assert hl[0].end >= spans[9][1] - 1.0, (hl, spans)

@@ -145,9 +145,13 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
         while v + 1 < n and out[v + 1] == out[u]:
             v += 1
         item, before = out[u], out[u - 1] if u > 0 else None
+        # Or the label before one unit of none: leaving A for one sentence and entering B costs the decoder
+        # less than switching, so A, one sentence, B … A is the same aside.
+        bridged = before is None and u > 1 and out[u - 2] is not None and (u < 3 or out[u - 3] == out[u - 2])
+        if bridged:
+            before = out[u - 2]
         span = range(u, v + 1)
         if (item is not None and before is not None and before != item
-                and units[v].end - units[u].start <= _ASIDE_S
                 and not any(units[w].opens_clearly for w in span)
                 # nor when its card or picture is on screen: the host put it up to explain it
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in span)):
@@ -157,12 +161,19 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
                 after = out[v + 2]
             # Or A called again (link number, name) inside B's stretch, after B's first evidence: the host is
             # still on A. (In the unit that brings B in, A's name is the hand-over: 拍两盒猫条的再看看这把梳子.)
-            b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
             # Calling, not a word A shares with B (都是花生油) or a comparison (比五号那个还冲, weighed down).
-            recalled = any(before in units[w].called() and units[w].scores.get(before, 0.0) >= NAMED
-                           for w in range(b_first + 1, v + 1))
-            if after == before or recalled:
-                out[u:v + 1] = [before] * (v - u + 1)
+            b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
+            recalls = [w for w in range(b_first + 1, v + 1)
+                       if before in units[w].called() and units[w].scores.get(before, 0.0) >= NAMED
+                       and item not in units[w].called()]  # 学生选十一号工作用选十二号: both, a summing up
+            short = units[v].end - units[u].start <= _ASIDE_S
+            # The stretch may run on over chat after A's recall (三号还剩一百多件, then 点点关注 until the next
+            # product): what must be short is B's part, up to the recall, with nothing of B after it.
+            b_after = [w for w in span if recalls and w > recalls[-1] and units[w].scores.get(item, 0.0) > 0]
+            short_to_recall = bool(recalls) and not b_after and units[recalls[-1]].start - units[u].start <= _ASIDE_S
+            if (short and (after == before or recalls)) or short_to_recall:
+                first = u - 1 if bridged else u
+                out[first:v + 1] = [before] * (v - first + 1)
         u = v + 1
     return out
 
