@@ -141,3 +141,12 @@ def test_a_measure_word_is_never_a_one_character_category_word() -> None:
     watch = CatalogItem("sq", "卡西欧小方块F-91W电子表学生复古运动表", price=199)
     kinds = {t.text: t.kind for t in match_terms(Catalog((watch,)))}
     assert "块" not in kinds and kinds.get("表") == "category1", kinds
+
+
+def test_a_model_number_in_a_name_matches_as_it_is_said() -> None:
+    # Hosts say See5 as see五 and E3 as e三: the digits of a name are also matched as spoken numerals.
+    from replay.lang import match_terms
+
+    eye = CatalogItem("eye", "倍轻松 眼部按摩仪See5 热敷", short_name="See5眼部按摩仪", aliases=("See5",), price=599)
+    texts = {t.text for t in match_terms(Catalog((eye,)))}
+    assert {"see五", "see五眼部按摩仪"} <= texts, texts

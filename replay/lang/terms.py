@@ -189,6 +189,11 @@ def title_brand(item: CatalogItem) -> str:
     return ""
 
 
+_DIGITS_SAID = re.compile(r"\d")
+_DIGIT_SAID = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+_SPOKEN_VARIANT = frozenset({"name", "full", "alias"})
+
+
 def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     terms: list[tuple[str, str]] = []
     brand = title_brand(item)
@@ -206,6 +211,10 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)
               if len(c) > 1 or c not in measure]
     terms += [("title", w) for w in title_words(item)]
+    # Model numbers are said digit by digit (See5 -> see五, E3 -> e三, 7572 -> 七五七二): each name with digits
+    # is also matched as it is said.
+    terms += [(kind, _DIGITS_SAID.sub(lambda m: _DIGIT_SAID[m.group()], text)) for kind, text in terms
+              if kind in _SPOKEN_VARIANT and _DIGITS_SAID.search(text)]
     out, seen = [], set()
     for kind, text in terms:
         n = len(tokenize(text))
