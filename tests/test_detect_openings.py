@@ -188,3 +188,4 @@ def test_a_comparison_with_another_item_after_one_sentence_of_talk_is_an_aside()
     hl = detect(tr, TOPS)
     assert [h.sku_id for h in hl] == ["HOOD", "PANTS"], hl
     assert hl[0].end >= spans[9][1] - 1.0, (hl, spans)
+

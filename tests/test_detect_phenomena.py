@@ -447,3 +447,29 @@ def test_an_item_whose_card_is_up_is_explained_not_an_aside() -> None:
                              for t in (spans[4][0], spans[5][0])))
     hl = detect(tr, PLAIN, DetectOptions(), card)
     assert "TEA" in [h.sku_id for h in hl], hl
+
+
+def test_a_stretch_of_room_chat_is_between_two_explanations_not_inside_the_first() -> None:
+    # One chat line inside an explanation is common; three in a row are the room chat between two. The
+    # soap's lead-in (four sentences before its link number) is its own, not the cup's tail.
+    from replay.detect import place_blocks
+    from replay.detect.decode import Run
+
+    lines = [
+        "二号保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米，二号链接",
+        "点赞到五万我们抽奖",                   # 3-5: room chat
+        "真抽啊，福袋都准备好了",
+        "有人问我闺女多大了",
+        "这个洗脸的好东西",                     # 6: the soap's lead-in starts
+        "橄榄油冷制的，洗完不紧绷",
+        "干皮油皮都能用",
+        "二十九块九一块",
+        "四号链接",
+    ]
+    talk = [1, 1, 1, 0.1, 0.1, 0.1, 0.95, 1, 1, 1, 1]
+    units, spans = given_probabilities(lines, talk, [0.9, 0, 0, 0, 0, 0, 0.2, 0, 0, 0, 0.5])
+    blocks = place_blocks([Run("CUP", 0, 9), Run("SOAP", 10, 10)], units, DetectOptions())
+    assert [b.sku_id for b in blocks] == ["CUP", "SOAP"], blocks
+    assert near(blocks[0].end, spans[2][1]) and near(blocks[1].start, spans[6][0]), (blocks, spans)

@@ -33,6 +33,9 @@ _LEAD_IN_MAX_S = 2.0
 class BoundaryOptions:
     inside_chat: float = 0.15
     """Share of chat lines inside an explanation (chat with the room while a product is on)."""
+    inside_chat_run: float = 0.5
+    """Factor on ``inside_chat`` for a chat line right after another: one chat line inside an explanation is
+    common (a greeting, a thank-you), a stretch of them is the room chat between two explanations."""
     outside_talk: float = 0.1
     """Share of product-like lines in the chat between explanations."""
     intro_unit_cost: float = 0.8
@@ -125,7 +128,13 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
     has_next = next_sku is not None
     n = hi - lo + 1
     last_t = units[lo - 1].end if lo > 0 else 0.0
-    tail = [_loglik(units[lo + k].talk, o.inside_chat)
+
+    def inside(v: int) -> float:
+        """Share of chat inside an explanation, for unit v: lower for a chat line after another one."""
+        again = units[v].talk < 0.5 and v > 0 and units[v - 1].talk < 0.5
+        return o.inside_chat * (o.inside_chat_run if again else 1.0)
+
+    tail = [_loglik(units[lo + k].talk, inside(lo + k))
             - o.tail_decay * max(0.0, units[lo + k].start - last_t - o.tail_grace) for k in range(n)]
     out = [_loglik(1 - units[lo + k].talk, o.outside_talk) for k in range(n)]
     intro = [t - o.intro_unit_cost for t in tail]
