@@ -150,3 +150,12 @@ def test_a_model_number_in_a_name_matches_as_it_is_said() -> None:
     eye = CatalogItem("eye", "倍轻松 眼部按摩仪See5 热敷", short_name="See5眼部按摩仪", aliases=("See5",), price=599)
     texts = {t.text for t in match_terms(Catalog((eye,)))}
     assert {"see五", "see五眼部按摩仪"} <= texts, texts
+
+
+def test_a_word_shaped_like_a_link_number_is_not_a_category_word() -> None:
+    # 汉鼎 一号 手竿: in a live room 一号 is link 1, whichever item's title happens to hold it.
+    from replay.lang import match_terms
+
+    rod = CatalogItem("rod", "汉鼎 一号 手竿 碳素 19调 超轻", short_name="汉鼎一号", price=599, link_no=3)
+    kinds = {t.text: t.kind for t in match_terms(Catalog((rod,)))}
+    assert "一号" not in kinds and kinds.get("汉鼎一号") == "name", kinds

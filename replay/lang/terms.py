@@ -190,6 +190,7 @@ def title_brand(item: CatalogItem) -> str:
 
 
 _DIGITS_SAID = re.compile(r"\d")
+_LINK_SHAPED = re.compile(r"[\d零一二两三四五六七八九十百]+号")
 _DIGIT_SAID = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _SPOKEN_VARIANT = frozenset({"name", "full", "alias"})
 
@@ -208,8 +209,9 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     # Category words before title words: 保温杯 in a title is the head noun, not just one word of the title.
     # A one-character head that is also a measure word is not one: 这块 is "this one" of a watch, not 小方块.
     measure = wordlist("classifiers")
+    # Nor a word shaped like a link number (汉鼎 一号 手竿: 一号 said in a live room is link 1).
     terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)
-              if len(c) > 1 or c not in measure]
+              if (len(c) > 1 or c not in measure) and not _LINK_SHAPED.fullmatch(c)]
     terms += [("title", w) for w in title_words(item)]
     # Model numbers are said digit by digit (See5 -> see五, E3 -> e三, 7572 -> 七五七二): each name with digits
     # is also matched as it is said.
