@@ -127,6 +127,7 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
     out: list[SpokenNumber] = []
     not_link = wordlist("not_link_after_hao")
     not_link_counted = wordlist("classifiers")  # 链接三件: three pieces, not link 3
+    cart = wordlist("cart_words")
     i = 0
     n = len(tokens)
     while i < n:
@@ -156,11 +157,14 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             continue
         # 第三个链接 / 链接三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
         ordinal = (i > 0 and tokens[i - 1] == "第" and nxt in ("个", "条")
-                   and "".join(tokens[j + 2:j + 4]) == "链接")
+                   and ("".join(tokens[j + 2:j + 4]) == "链接"
+                        or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
         after_link = "".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
         if value == int(value) and (ordinal or after_link):
-            out.append(SpokenNumber(value, i, j + 3 if ordinal else j, "link"))
-            i = (j + 4) if ordinal else j + 1
+            said_link = ordinal and "".join(tokens[j + 2:j + 4]) == "链接"
+            last = j + 3 if said_link else j + 1 if ordinal else j
+            out.append(SpokenNumber(value, i, last, "link"))
+            i = last + 1
             continue
         if nxt in _MONEY:
             last = j + 1
