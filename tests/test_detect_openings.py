@@ -190,3 +190,19 @@ def test_a_comparison_with_another_item_after_one_sentence_of_talk_is_an_aside()
     assert [h.sku_id for h in hl] == ["HOOD", "PANTS"], hl
     assert hl[0].end >= spans[9][1] - 1.0, (hl, spans)
 
+
+
+def test_an_alias_two_items_share_supports_the_one_on_and_names_neither() -> None:
+    # Both black teas list 红茶 as an alias: 好再来个红茶 does not say which one comes (the fuzzy brand after it
+    # does), so the alias also supports whichever is on, like a shared category word; its weight is divided.
+    teas = catalog_from_records([
+        {"sku_id": "ZST", "title": "正山堂 金骏眉 红茶 100g", "brand": "正山堂", "short_name": "正山堂金骏眉",
+         "aliases": ["红茶", "金骏眉"], "price": 458, "live_price": 358, "link_no": 4},
+        {"sku_id": "YZ", "title": "元正 金骏眉 红茶 100g", "brand": "元正", "short_name": "元正金骏眉",
+         "aliases": ["红茶", "金骏眉"], "price": 398, "live_price": 298, "link_no": 5},
+    ])
+    tr, _ = srt(["好再来个红茶"])
+    units = build_units(tr, 0.3, use_cues=True)
+    add_evidence(units, teas)
+    assert units[0].scores["ZST"] == units[0].scores["YZ"] <= 1.0, units[0].scores
+    assert units[0].support.get("ZST", 0) > 0 and units[0].support.get("YZ", 0) > 0, units[0].support

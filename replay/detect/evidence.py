@@ -10,8 +10,9 @@ Everything here comes from the catalog, not from phrase lists:
   digits, numerals or homophones of 号链接;
 - spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices.
 
-Evidence that fits one item goes to ``Unit.scores``; evidence that several items share (a category word two
-creams have) goes to ``Unit.support`` of each, so it keeps the current product rather than choosing one.
+Evidence goes to ``Unit.scores``, divided among the items it fits. A category word, brand or alias that several
+items share (霜 of two creams, 红茶 listed by two teas) also goes to ``Unit.support`` of each, so it keeps the
+current product rather than choosing one.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
           "jiu": "九", "shi": "十", "liang": "两"}
 _DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
-_SUPPORTING = ("category", "category1", "brand")  # shared kinds that support the current item
+_SUPPORTING = ("category", "category1", "brand", "alias")  # shared kinds that support the current item
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
 
