@@ -206,3 +206,36 @@ def test_an_alias_two_items_share_supports_the_one_on_and_names_neither() -> Non
     add_evidence(units, teas)
     assert units[0].scores["ZST"] == units[0].scores["YZ"] <= 1.0, units[0].scores
     assert units[0].support.get("ZST", 0) > 0 and units[0].support.get("YZ", 0) > 0, units[0].support
+
+
+def test_an_accessorys_part_words_said_of_the_main_product_do_not_take_its_explanation_over() -> None:
+    # A calm host explains the floor washer through its roller brush and its cleaning liquid; both are also
+    # sold as consumables (适用…), whose aliases are exactly those words.
+    floor = catalog_from_records([
+        {"sku_id": "WASHER", "title": "添可 芙万3.0 无线洗地机 吸拖一体 热风烘干", "short_name": "芙万洗地机",
+         "aliases": ["芙万"], "category": "洗地机", "price": 2999, "live_price": 2399, "link_no": 1},
+        {"sku_id": "LIQUID", "title": "添可 洗地机清洁液 1L*2瓶 适用芙万", "short_name": "洗地机清洁液",
+         "aliases": ["清洁液"], "category": "耗材", "price": 99, "live_price": 69, "link_no": 12},
+        {"sku_id": "BRUSH", "title": "洗地机配件 滚刷+滤网 套装 适用芙万系列", "short_name": "芙万滚刷滤网",
+         "aliases": ["滚刷", "滤网"], "category": "耗材", "price": 129, "live_price": 89, "link_no": 13},
+        {"sku_id": "MITE", "title": "美的 除螨仪 床上 家用 紫外线", "short_name": "美的除螨仪", "aliases": ["除螨仪"],
+         "price": 399, "live_price": 259, "link_no": 10},
+    ])
+    lines = [
+        "一号芙万洗地机，我们慢慢讲",
+        "先看它的滚刷，滚刷是软绒的",
+        "滚刷一边转一边出水，地上的污渍就化开了",
+        "脏水吸回污水箱，滚刷不会越拖越脏",
+        "用完放回底座，滚刷自己热风烘干",
+        "清洁液不是必须的，清水也能拖",
+        "想要香一点，清洁液倒一瓶盖就够",
+        "两千九百九十九，今天两千三百九十九",
+        "一号链接，拍了扣已拍",
+        "十号除螨仪，美的的",
+        "床上用，紫外线杀螨",
+        "两百五十九",
+    ]
+    tr, spans = srt(lines)
+    hl = detect(tr, floor)
+    assert [h.sku_id for h in hl] == ["WASHER", "MITE"], hl
+    assert abs(hl[0].end - spans[8][1]) <= 1.0, (hl, spans)

@@ -41,6 +41,7 @@ from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
           "jiu": "九", "shi": "十", "liang": "两"}
 _DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+_PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
 _SUPPORTING = ("category", "category1", "brand", "alias")  # shared kinds that support the current item
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
@@ -86,6 +87,9 @@ class EvidenceWeights:
     listing: float = 0.3
     """Share of its weight that evidence keeps in a unit naming ``listing_items`` or more products (礼盒里有核桃、
     巴旦木、开心果、夏威夷果): a list of contents or a menu of the shop, not the opening of any one of them."""
+    accessory: float = 0.4
+    """Share of its weight that an accessory's or consumable's part word keeps (滚刷, 尘袋 of an item titled
+    适用…, 替换…: replay/wordlists/accessory_markers.txt): the host says them explaining the main product."""
     listing_items: int = 3
     """How many products a unit names before it counts as a list."""
 
@@ -266,6 +270,8 @@ def _before_distal(tokens: list[str], last: int) -> bool:
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Fill each unit's hits, scores and support from the catalog."""
     idx = term_index(catalog, weights)
+    markers = wordlist("accessory_markers")
+    accessories = {i.sku_id for i in catalog.items if any(m in i.title for m in markers)}
     links = catalog_links(catalog)
     prices = catalog_prices(catalog)
     for u in units:
@@ -307,6 +313,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         hits = [replace(h, weight=h.weight * weights.reference)
                 if h.sku_id in pointed or _after_reference(toks, starts.get(h.time, 0)) else h
                 for h in hits]
+        hits = [replace(h, weight=h.weight * weights.accessory)
+                if h.sku_id in accessories and h.kind in _PART_WORDS else h for h in hits]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}
         if len(named) >= weights.listing_items:
             hits = [replace(h, weight=h.weight * weights.listing) for h in hits]
