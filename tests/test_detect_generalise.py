@@ -86,16 +86,15 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # sku_recall, min seg_f1@0.5). g and i were each scored once while unseen at stop 21 (docs/BENCHMARKS.md); their
 # errors were then analysed, so from stop 22 they are dev and training data for the product-talk model, and
 # their bounds are a floor against regressions, not a held-out figure. So are j's, l's and m's (written for
-# stop 22, scored once at its end, dev from stop 23: here j 0.91, l 0.86, m 0.81) and n's and o's (written for
-# stop 23, scored once at the end of its detector work, then dev: n 0.90, o 0.76; p and q, scored once after
-# them, then dev: p 0.82, q 0.85). The talk model has seen none
-# of j-q (docs/BENCHMARKS.md, stop 23: retrained with them, it did worse on n and o). g1 (two kinds of 坚果 and
-# 红枣 side by side, cross-sells by link number), o3 and o6 (0.53, 0.56) are the weakest dev streams.
-AUTHOR_BOUNDS = {"g": ("dev", 0.88, 0.92, 0.75), "i": ("dev", 0.92, 0.95, 0.85),
-                 "j": ("dev", 0.88, 0.93, 0.75), "l": ("dev", 0.82, 0.88, 0.70),
-                 "m": ("dev", 0.78, 0.88, 0.53), "n": ("dev", 0.86, 0.92, 0.75),
-                 "o": ("dev", 0.73, 0.90, 0.50), "p": ("dev", 0.79, 0.92, 0.68),
-                 "q": ("dev", 0.82, 0.93, 0.53)}
+# stop 22, scored once at its end), n's, o's, p's and q's (stop 23) and r's (written after stop 23's detector
+# was final, scored once on it, dev from stop 24). The talk model has seen none of j-r (docs/BENCHMARKS.md,
+# stop 23: retrained with them, it did worse on n and o). The bounds are stop 24's figures less a margin.
+# s and t (tests/data/paraphrase/heldout) were scored once at the end of stop 24 and have no bounds here.
+AUTHOR_BOUNDS = {"g": ("dev", 0.90, 0.93, 0.73), "i": ("dev", 0.93, 0.95, 0.85),
+                 "j": ("dev", 0.90, 0.92, 0.77), "l": ("dev", 0.87, 0.90, 0.67),
+                 "m": ("dev", 0.80, 0.88, 0.67), "n": ("dev", 0.90, 0.93, 0.79),
+                 "o": ("dev", 0.87, 0.97, 0.64), "p": ("dev", 0.87, 0.94, 0.65),
+                 "q": ("dev", 0.84, 0.90, 0.61), "r": ("dev", 0.82, 0.86, 0.65)}
 
 
 @pytest.mark.parametrize("author", sorted(AUTHOR_BOUNDS))
