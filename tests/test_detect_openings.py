@@ -239,3 +239,10 @@ def test_an_accessorys_part_words_said_of_the_main_product_do_not_take_its_expla
     hl = detect(tr, floor)
     assert [h.sku_id for h in hl] == ["WASHER", "MITE"], hl
     assert abs(hl[0].end - spans[8][1]) <= 1.0, (hl, spans)
+
+
+def test_whispers_digit_runs_next_to_link_numbers() -> None:
+    # Whisper writes a countdown as one digit run and may carry a price's last digit into the next cue
+    # (原价36 | 9今天… | 9十四号链接321上链接): 321 after 链接 is a countdown, and 9十四号 is link 14.
+    said = ["9", "十", "四", "号", "链", "接", "321", "上", "链", "接"]
+    assert [(n.value, n.kind) for n in spoken_numbers(said) if n.kind == "link"] == [(14.0, "link")]

@@ -241,7 +241,8 @@ def _spoken_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int
         if num.kind != "link":
             continue
         text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
-        for cut in range(len(text)):
+        # Only N号 may have heard a numeral too many (是八号 -> 十八号); 链接321 is a countdown, not link 1.
+        for cut in range(len(text) if toks[num.last] == "号" else 1):
             value = number_value(text[cut:])
             if value is not None and value == int(value) and int(value) in links:
                 out.append((int(value), links[int(value)], num.first, num.last))

@@ -143,10 +143,17 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             i = j + 1
             continue
         value = number_value(text) if not re.search(r"\d", text) or _DIGITS.fullmatch(text) else None
+        nxt = tokens[j + 1] if j + 1 < n else ""
+        if value is None and nxt == "号":
+            # A digit run into numerals (9十四号: whisper put the 9 of 369 with the next cue): N号 is the tail.
+            k = next((k for k in range(i + 1, j + 1) if number_value("".join(tokens[k:j + 1])) is not None
+                      and not re.search(r"\d", "".join(tokens[k:j + 1]))), None)
+            if k is not None:
+                i, text = k, "".join(tokens[k:j + 1])
+                value = number_value(text)
         if value is None:
             i = j + 1
             continue
-        nxt = tokens[j + 1] if j + 1 < n else ""
         if nxt == "号":
             after = "".join(tokens[j + 2:j + 4])
             before = tokens[i - 1] if i > 0 else ""
@@ -159,7 +166,8 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
         ordinal = (i > 0 and tokens[i - 1] == "第" and nxt in ("个", "条")
                    and ("".join(tokens[j + 2:j + 4]) == "链接"
                         or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
-        after_link = "".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
+        after_link = ("".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
+                      and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
         if value == int(value) and (ordinal or after_link):
             said_link = ordinal and "".join(tokens[j + 2:j + 4]) == "链接"
             last = j + 3 if said_link else j + 1 if ordinal else j
