@@ -7,7 +7,9 @@ Everything here comes from the catalog, not from phrase lists:
 - category words said of the product in hand (这个霜, 这瓶水): a one-character category word counts only after
   a demonstrative (replay/wordlists/demonstratives.txt, classifiers.txt);
 - link numbers: any spoken N号 that resolves to an item's ``link_no`` (看3号, 3号的宝贝们, 把3号挂上来), in
-  digits, numerals or homophones of 号链接;
+  digits, numerals or homophones of 号链接, and 第N个链接, 链接N, 购物车第N个;
+- an accessory's or consumable's part words (滚刷 of an item titled 适用…) weigh less: they are said of the
+  main product;
 - spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices.
 
 Evidence goes to ``Unit.scores``, divided among the items it fits. A category word, brand or alias that several
