@@ -246,3 +246,16 @@ def test_whispers_digit_runs_next_to_link_numbers() -> None:
     # (原价36 | 9今天… | 9十四号链接321上链接): 321 after 链接 is a countdown, and 9十四号 is link 14.
     said = ["9", "十", "四", "号", "链", "接", "321", "上", "链", "接"]
     assert [(n.value, n.kind) for n in spoken_numbers(said) if n.kind == "link"] == [(14.0, "link")]
+
+
+def test_which_items_are_accessories() -> None:
+    from replay.detect.evidence import accessory_items
+
+    shop = catalog_from_records([
+        {"sku_id": "HEADS", "title": "飞利浦电动牙刷替换刷头 3支装", "price": 129},
+        {"sku_id": "PARTS", "title": "追觅 洗地机配件 滚刷+滤网 套装", "price": 89},
+        {"sku_id": "CUSHION", "title": "水光透亮气垫 保湿提亮 干皮适用 15g", "price": 99},   # suits dry skin
+        {"sku_id": "CASE", "title": "磁吸手机壳 透明 适用iPhone15", "price": 39},            # fits a phone not sold here
+        {"sku_id": "LAMP", "title": "护眼台灯 学习专用 国AA级", "price": 299},                # what it is for
+    ])
+    assert accessory_items(shop) == {"HEADS", "PARTS"}

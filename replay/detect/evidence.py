@@ -270,11 +270,17 @@ def _before_distal(tokens: list[str], last: int) -> bool:
             and len(tokens) > last + 3)
 
 
+def accessory_items(catalog: Catalog) -> set[str]:
+    """Items that are accessories or consumables of another product: their title has a marker word
+    (replay/wordlists/accessory_markers.txt: 替换, 配件, 耗材)."""
+    markers = wordlist("accessory_markers")
+    return {i.sku_id for i in catalog.items if any(m in i.title for m in markers)}
+
+
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Fill each unit's hits, scores and support from the catalog."""
     idx = term_index(catalog, weights)
-    markers = wordlist("accessory_markers")
-    accessories = {i.sku_id for i in catalog.items if any(m in i.title for m in markers)}
+    accessories = accessory_items(catalog)
     links = catalog_links(catalog)
     prices = catalog_prices(catalog)
     for u in units:
