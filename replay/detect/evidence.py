@@ -8,8 +8,8 @@ Everything here comes from the catalog, not from phrase lists:
   a demonstrative (replay/wordlists/demonstratives.txt, classifiers.txt);
 - link numbers: any spoken N号 that resolves to an item's ``link_no`` (看3号, 3号的宝贝们, 把3号挂上来), in
   digits, numerals or homophones of 号链接, and 第N个链接, 链接N, 购物车第N个;
-- an accessory's or consumable's part words (滚刷 of an item titled 适用…) weigh less: they are said of the
-  main product;
+- an accessory's or consumable's part words (滚刷 of an item titled 洗地机配件) weigh less: they are said of
+  the main product;
 - spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices.
 
 Evidence goes to ``Unit.scores``, divided among the items it fits. A category word, brand or alias that several
@@ -91,7 +91,7 @@ class EvidenceWeights:
     巴旦木、开心果、夏威夷果): a list of contents or a menu of the shop, not the opening of any one of them."""
     accessory: float = 0.4
     """Share of its weight that an accessory's or consumable's part word keeps (滚刷, 尘袋 of an item titled
-    适用…, 替换…: replay/wordlists/accessory_markers.txt): the host says them explaining the main product."""
+    替换…, 配件, 耗材: replay/wordlists/accessory_markers.txt): the host says them explaining the main product."""
     listing_items: int = 3
     """How many products a unit names before it counts as a list."""
 
