@@ -7,12 +7,10 @@ Each rule here came from an error on the dev practice transcripts; the lines are
 from __future__ import annotations
 
 import pytest
+from detect_support import evidence_units, srt
 
 from replay.catalog import catalog_from_records
-from replay.contracts import Segment, Transcript
 from replay.detect import detect
-from replay.detect.evidence import add_evidence
-from replay.detect.units import build_units
 from replay.lang.numbers import spoken_numbers
 
 # Two toothbrushes and the heads of one of them: one brand for all three.
@@ -43,16 +41,6 @@ GARDEN = catalog_from_records([
     {"sku_id": "SLOW", "title": "奥绿 缓释肥 320 花卉通用 控释肥 500g", "brand": "奥绿", "short_name": "奥绿缓释肥",
      "aliases": ["缓释肥", "三二零"], "category": "土肥", "price": 58, "live_price": 32, "link_no": 8},
 ])
-
-
-def srt(lines: list[str], rate: float = 5.0, gap: float = 0.5) -> tuple[Transcript, list[tuple[float, float]]]:
-    t, segs, spans = 1.0, [], []
-    for line in lines:
-        end = t + len(line) / rate
-        segs.append(Segment(round(t, 3), round(end, 3), line))
-        spans.append((t, end))
-        t = end + gap
-    return Transcript(tuple(segs), duration=round(t + 1, 3)), spans
 
 
 def test_an_opening_opens_the_product_it_calls_not_every_product_sharing_its_brand() -> None:
@@ -105,9 +93,7 @@ def test_an_item_compared_with_the_one_before_is_still_explained() -> None:
 
 def test_na_kuan_ending_a_sentence_names_the_product_in_hand() -> None:
     # 二号那个是… points away at another product; …三二零那款 at the end of a sentence is this one's name.
-    tr, _ = srt(["傲绿的缓释肥三二零那款", "缓释肥那款比营养土贵一点"])
-    units = build_units(tr, 0.3, use_cues=True)
-    add_evidence(units, GARDEN)
+    units, _ = evidence_units(["傲绿的缓释肥三二零那款", "缓释肥那款比营养土贵一点"], GARDEN)
     assert units[0].scores["SLOW"] >= 2.0, units[0].hits
     assert units[1].scores["SLOW"] < 1.0, units[1].hits      # 那款 followed by a comparison: pointed at
 
@@ -150,9 +136,7 @@ def test_a_different_number_in_a_name_is_not_a_slip_of_the_ear() -> None:
         {"sku_id": "FOUR", "title": "明眸视双氧护理液 300ml", "short_name": "明眸视双氧", "aliases": ["四号双氧水"],
          "price": 85, "live_price": 55, "link_no": 4},
     ])
-    tr, _ = srt(["下面重点讲三号双氧水", "四号双氧水也可以看看"])
-    units = build_units(tr, 0.3, use_cues=True)
-    add_evidence(units, care)
+    units, _ = evidence_units(["下面重点讲三号双氧水", "四号双氧水也可以看看"], care)
     assert not [h for h in units[0].hits if h.sku_id == "FOUR" and h.kind == "fuzzy"], units[0].hits
     assert units[1].scores["FOUR"] >= 2.0, units[1].hits
 
@@ -201,9 +185,7 @@ def test_an_alias_two_items_share_supports_the_one_on_and_names_neither() -> Non
         {"sku_id": "YZ", "title": "元正 金骏眉 红茶 100g", "brand": "元正", "short_name": "元正金骏眉",
          "aliases": ["红茶", "金骏眉"], "price": 398, "live_price": 298, "link_no": 5},
     ])
-    tr, _ = srt(["好再来个红茶"])
-    units = build_units(tr, 0.3, use_cues=True)
-    add_evidence(units, teas)
+    units, _ = evidence_units(["好再来个红茶"], teas)
     assert units[0].scores["ZST"] == units[0].scores["YZ"] <= 1.0, units[0].scores
     assert units[0].support.get("ZST", 0) > 0 and units[0].support.get("YZ", 0) > 0, units[0].support
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from detect_support import evidence_units, srt
 
 from replay.catalog import catalog_from_records
-from replay.contracts import Segment, Transcript
 from replay.detect import DetectOptions, detect
 
 # A shop that exports only sku_id, title, prices and link numbers: no short names, aliases or categories.
@@ -34,17 +34,6 @@ CREAMS = catalog_from_records([
 ])
 
 
-def srt(lines: list[str], rate: float = 5.0, gap: float = 0.5) -> tuple[Transcript, list[tuple[float, float]]]:
-    """One subtitle cue per line at ``rate`` characters a second: the transcript and each line's (start, end)."""
-    t, segs, spans = 1.0, [], []
-    for line in lines:
-        end = t + len(line) / rate
-        segs.append(Segment(round(t, 3), round(end, 3), line))
-        spans.append((t, end))
-        t = end + gap
-    return Transcript(tuple(segs), duration=round(t + 1, 3)), spans
-
-
 def found(lines: list[str], catalog, options: DetectOptions = DetectOptions()):  # noqa: ANN001, ANN201
     tr, spans = srt(lines)
     return detect(tr, catalog, options), spans
@@ -57,12 +46,7 @@ def near(a: float, b: float, tol: float = 1.0) -> bool:
 def given_probabilities(lines: list[str], talk: list[float], opening: list[float] | None = None):  # noqa: ANN201
     """The lines as the detector's units with PLAIN's evidence, and the talk model's probabilities set by hand,
     to test a boundary rule on its own; with each line's (start, end)."""
-    from replay.detect.evidence import add_evidence
-    from replay.detect.units import build_units
-
-    tr, spans = srt(lines)
-    units = build_units(tr, 0.3, use_cues=True)
-    add_evidence(units, PLAIN)
+    units, spans = evidence_units(lines, PLAIN)
     for u, p, op in zip(units, talk, opening or [u.opening for u in units], strict=True):
         u.talk, u.opening = p, op
     return units, spans
@@ -258,12 +242,7 @@ def test_the_rest_of_a_sentence_pointing_at_another_product_is_about_that_one() 
 
 
 def test_a_sentence_listing_many_products_weighs_little_for_each() -> None:
-    from replay.detect.evidence import add_evidence
-    from replay.detect.units import build_units
-
-    tr, _ = srt(["礼盒里有保湿日霜修护晚霜还有舒缓喷雾", "修护晚霜晚上用"])
-    units = build_units(tr, 0.3)
-    add_evidence(units, CREAMS)
+    units, _ = evidence_units(["礼盒里有保湿日霜修护晚霜还有舒缓喷雾", "修护晚霜晚上用"], CREAMS)
     listed, named = units[0].scores, units[1].scores
     assert set(listed) == {"DAY", "NIGHT", "MIST"}
     assert max(listed.values()) < 0.5 * named["NIGHT"]   # the same name said alone counts in full

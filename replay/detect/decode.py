@@ -163,14 +163,16 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # still on A. (In the unit that brings B in, A's name is the hand-over: 拍两盒猫条的再看看这把梳子.)
             # Calling, not a word A shares with B (都是花生油) or a comparison (比五号那个还冲, weighed down).
             b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
+            # (A sentence calling both, 学生选十一号工作用选十二号, is a summing up, not a recall.)
             recalls = [w for w in range(b_first + 1, v + 1)
-                       if before in units[w].called() and units[w].scores.get(before, 0.0) >= NAMED
-                       and item not in units[w].called()]  # 学生选十一号工作用选十二号: both, a summing up
+                       if before in (called := units[w].called()) and item not in called
+                       and units[w].scores.get(before, 0.0) >= NAMED]
             short = units[v].end - units[u].start <= _ASIDE_S
             # The stretch may run on over chat after A's recall (三号还剩一百多件, then 点点关注 until the next
             # product): what must be short is B's part, up to the recall, with nothing of B after it.
-            b_after = [w for w in span if recalls and w > recalls[-1] and units[w].scores.get(item, 0.0) > 0]
-            short_to_recall = bool(recalls) and not b_after and units[recalls[-1]].start - units[u].start <= _ASIDE_S
+            last = recalls[-1] if recalls else None
+            short_to_recall = (last is not None and units[last].start - units[u].start <= _ASIDE_S
+                               and not any(units[w].scores.get(item, 0.0) > 0 for w in range(last + 1, v + 1)))
             if (short and (after == before or recalls)) or short_to_recall:
                 first = u - 1 if bridged else u
                 out[first:v + 1] = [before] * (v - first + 1)

@@ -146,11 +146,12 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
         nxt = tokens[j + 1] if j + 1 < n else ""
         if value is None and nxt == "号":
             # A digit run into numerals (9十四号: whisper put the 9 of 369 with the next cue): N号 is the tail.
-            k = next((k for k in range(i + 1, j + 1) if number_value("".join(tokens[k:j + 1])) is not None
-                      and not re.search(r"\d", "".join(tokens[k:j + 1]))), None)
-            if k is not None:
-                i, text = k, "".join(tokens[k:j + 1])
-                value = number_value(text)
+            last_digit = max((k for k in range(i, j + 1) if re.search(r"\d", tokens[k])), default=i)
+            for k in range(last_digit + 1, j + 1):
+                value = number_value("".join(tokens[k:j + 1]))
+                if value is not None:
+                    i, text = k, "".join(tokens[k:j + 1])
+                    break
         if value is None:
             i = j + 1
             continue
@@ -163,14 +164,13 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             i = j + 2
             continue
         # 第三个链接 / 链接三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
+        said_link = "".join(tokens[j + 2:j + 4]) == "链接"
         ordinal = (i > 0 and tokens[i - 1] == "第" and nxt in ("个", "条")
-                   and ("".join(tokens[j + 2:j + 4]) == "链接"
-                        or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
+                   and (said_link or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
         after_link = ("".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
                       and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
         if value == int(value) and (ordinal or after_link):
-            said_link = ordinal and "".join(tokens[j + 2:j + 4]) == "链接"
-            last = j + 3 if said_link else j + 1 if ordinal else j
+            last = (j + 3 if said_link else j + 1) if ordinal else j
             out.append(SpokenNumber(value, i, last, "link"))
             i = last + 1
             continue
