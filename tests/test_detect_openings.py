@@ -241,3 +241,62 @@ def test_which_items_are_accessories() -> None:
         {"sku_id": "LAMP", "title": "护眼台灯 学习专用 国AA级", "price": 299},                # what it is for
     ])
     assert accessory_items(shop) == {"HEADS", "PARTS"}
+
+
+# Two rice cookers of one kind, a pot, and a battery-powered item (stop 25).
+COOKERS = catalog_from_records([
+    {"sku_id": "SUPOR", "title": "苏泊尔 球釜 电饭煲 4L 家用智能预约", "price": 299, "live_price": 199, "link_no": 3},
+    {"sku_id": "MIDEA", "title": "美的 IH 电饭煲 4L 多功能", "price": 459, "live_price": 359, "link_no": 6},
+    {"sku_id": "POT", "title": "康宁 玻璃汤锅 2.2L 明火可用", "price": 239, "live_price": 169, "link_no": 16},
+    {"sku_id": "SCALE", "title": "香山 厨房电子秤 烘焙克秤", "price": 59, "live_price": 39, "link_no": 5},
+])
+
+
+def test_a_cue_that_calls_a_product_opens_that_one_not_the_other_of_its_kind() -> None:
+    # 好咱们来看三号电饭煲 opens link 3; the next sentence's 电饭煲 fits link 6 too. The cue must not lend its
+    # bonus to link 6, or link 6, opened later without a cue (预算多一点的看六号), takes link 3's whole stretch
+    # for the price of one switch.
+    lines = [
+        "家人们晚上好，今天讲厨房的东西",
+        "好咱们来看三号电饭煲",
+        "这个电饭煲是苏泊尔的",
+        "球釜内胆受热均匀",
+        "煮出来的米饭一粒一粒的",
+        "睡前放好米定个时",
+        "早上起来就能喝上粥",
+        "平时两百九十九，今天一百九十九",
+        "预算多一点的看六号美的",
+        "它是IH加热的，火力更足",
+        "四升的，一家四五口够吃",
+        "六号今天三百五十九",
+        "好，歇一会儿，点点关注",
+    ]
+    tr, spans = srt(lines)
+    hl = detect(tr, COOKERS)
+    assert [h.sku_id for h in hl] == ["SUPOR", "MIDEA"], hl
+    assert abs(hl[0].start - spans[1][0]) <= 1.0 and abs(hl[1].start - spans[8][0]) <= 1.0, (hl, spans)
+
+
+def test_shi_before_a_link_number_is_the_word_said_not_ten() -> None:
+    # 接下来是六号链接 is "next is link 6": whisper wrote 是, the host said 是. (伺候练结 for 四号链接 and
+    # 食5号链接 for 十五号链接 are still read through homophones: test_detect.py.)
+    units, _ = evidence_units(["接下来是六号链接", "接下来十六号链接"], COOKERS)
+    assert [u.called() for u in units] == [{"MIDEA"}, {"POT"}]
+
+
+def test_an_aa_battery_is_not_link_five_unless_link_five_is_a_battery() -> None:
+    units, _ = evidence_units(["这个秤用两节五号电池", "五号秤今天三十九"], COOKERS)
+    assert [u.called() for u in units] == [set(), {"SCALE"}]
+    shop = catalog_from_records([
+        {"sku_id": "CELL", "title": "南孚 5号电池 碱性 20粒装", "price": 39, "link_no": 5},
+        {"sku_id": "LOCK", "title": "指纹密码锁 家用防盗门", "price": 999, "link_no": 2},
+    ])
+    units, _ = evidence_units(["五号电池二十粒三十九"], shop)
+    assert units[0].called() == {"CELL"}
+
+
+def test_a_word_is_one_mention_not_also_its_last_character() -> None:
+    # 这个电饭煲: the category word 电饭煲 is found, and 煲 after the demonstrative is the same word, not a
+    # second mention (it used to add the one-character head's weight on top).
+    units, _ = evidence_units(["这个电饭煲是苏泊尔的"], COOKERS)
+    assert sorted((h.kind, h.text) for h in units[0].hits if h.sku_id == "MIDEA") == [("category", "电饭煲")]

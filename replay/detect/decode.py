@@ -75,8 +75,11 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     # to enter an item first named a minute later.
     near = np.zeros((n, k), dtype=bool)
     for u in range(n):
+        # When the cue's own sentence calls a product (好咱们说四号血压计), that is the one it opens: the next
+        # sentence's shared word (这个血压计是鱼跃的) must not lend the bonus to the other 血压计 as well.
+        own = any(units[u].scores.get(s, 0.0) >= NAMED for s in units[u].called())
         v = u
-        while v < n and v <= u + 2 and units[v].start - units[u].start <= _NEAR_S:
+        while v < n and v <= (u if own else u + 2) and units[v].start - units[u].start <= _NEAR_S:
             both = ev[v] + support[v]
             near[u] |= (both > 0) & (both >= _LEADING * both.max())
             v += 1
