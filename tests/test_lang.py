@@ -159,3 +159,18 @@ def test_a_word_shaped_like_a_link_number_is_not_a_category_word() -> None:
     rod = CatalogItem("rod", "汉鼎 一号 手竿 碳素 19调 超轻", short_name="汉鼎一号", price=599, link_no=3)
     kinds = {t.text: t.kind for t in match_terms(Catalog((rod,)))}
     assert "一号" not in kinds and kinds.get("汉鼎一号") == "name", kinds
+
+
+def test_another_items_category_word_in_a_title_is_a_category_word_there_too() -> None:
+    # 苏泊尔 球釜 电饭煲: the shop put the feature first, so the title alone gives 球釜. With 美的 电饭煲 in the
+    # room, 电饭煲 (and its 煲) is what the host calls both; an item whose own name it is keeps it as its name.
+    from replay.lang import match_terms
+
+    supor = CatalogItem("supor", "苏泊尔 球釜 电饭煲 4L 家用智能预约", price=299)
+    midea = CatalogItem("midea", "美的 IH 电饭煲 4L 多功能", price=459)
+    terms = {(t.sku_id, t.text): (t.kind, t.shared) for t in match_terms(Catalog((supor, midea)))}
+    assert terms[("supor", "电饭煲")] == ("category", 2) and terms[("supor", "煲")] == ("category1", 2), terms
+    plain = CatalogItem("plain", "广东碱水粽 传统凉粽 10只装", short_name="碱水粽", price=29)
+    sugar = CatalogItem("sugar", "红糖碱水粽 小个凉粽 10只装", short_name="红糖碱水粽", price=35)
+    terms = {(t.sku_id, t.text): t.kind for t in match_terms(Catalog((plain, sugar)))}
+    assert terms[("plain", "碱水粽")] == "name" and terms[("sugar", "碱水粽")] == "category", terms

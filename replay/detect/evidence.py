@@ -33,6 +33,7 @@ from replay.lang import (
     heard_reading,
     is_han,
     match_terms,
+    normalize,
     raw_readings,
     spoken_numbers,
     wordlist,
@@ -216,6 +217,8 @@ def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, 
                 run.insert(0, _DIGIT_CHAR[t])
             elif t in NUMERAL_CHARS:
                 run.insert(0, t)
+            elif run and t in wordlist("numeral_lookalike_words"):
+                break  # 是六号链接: the host said 是 (is), and the number is 六
             elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t)[:1] if r in _SOUND), None)):
                 run.insert(0, sound)
                 homophone = True
@@ -234,20 +237,25 @@ def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, 
     return out
 
 
-def _spoken_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int, int]]:
+def _spoken_links(unit: Unit, links: dict[int, str], titles: dict[str, str]) -> list[tuple[int, str, int, int]]:
     """(link_no, sku, first token, last token) for every spoken N号 (第N个链接, 链接N) whose N is a link
-    number; 是八号 heard as 十八号 falls back to the shorter tail."""
+    number; 是八号 heard as 十八号 falls back to the shorter tail. Not a standard size (五号电池: an AA
+    battery), unless item N is one (九号电池 where link 9 is a battery)."""
     toks = [t.text for t in unit.tokens]
     out = []
     for num in spoken_numbers(toks):
         if num.kind != "link":
             continue
         text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
+        after = "".join(toks[num.last + 1:num.last + 4])
+        size = next((w for w in wordlist("sizes_after_hao") if after.startswith(w)), None)
         # Only N号 may have heard a numeral too many (是八号 -> 十八号); 链接321 is a countdown, not link 1.
         for cut in range(len(text) if toks[num.last] == "号" else 1):
             value = number_value(text[cut:])
             if value is not None and value == int(value) and int(value) in links:
-                out.append((int(value), links[int(value)], num.first, num.last))
+                sku = links[int(value)]
+                if size is None or size in titles[sku]:
+                    out.append((int(value), sku, num.first, num.last))
                 break
     return out
 
@@ -282,23 +290,28 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     idx = term_index(catalog, weights)
     accessories = accessory_items(catalog)
     links = catalog_links(catalog)
+    titles = {i.sku_id: normalize(i.title) for i in catalog.items}
     prices = catalog_prices(catalog)
     for u in units:
         hits: list[Hit] = []
         ends: list[int] = []  # the token each hit ends on
+        covered: set[int] = set()  # tokens inside a name or word found
         for ti, s, e, w, exact in _name_hits(u, idx):
+            covered.update(range(s, e + 1))
             term = idx.terms[ti]
             kind = term.kind if exact else "fuzzy"
             kind = "name" if kind == "full" else kind
             hits.append(Hit(kind, term.text, term.sku_id, w, u.tokens[s].start, term.shared))
             ends.append(e)
         for term, i in _category_hits(u, idx):
+            if i in covered:
+                continue  # 煲 of 这个电饭煲 is the word 电饭煲 already found: one word, one mention
             hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))
             ends.append(i)
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
-        for no, sku, i, h in _spoken_links(u, links):
+        for no, sku, i, h in _spoken_links(u, links, titles):
             if h in heard:
                 continue
             hits.append(Hit("link_no", f"{no}号", sku, weights.link, u.tokens[i].start))

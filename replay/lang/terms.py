@@ -232,6 +232,19 @@ def match_terms(catalog: Catalog, kind_weight: dict[str, float] | None = None) -
     the number of items sharing the text."""
     kind_weight = kind_weight or KIND_WEIGHT
     raw = {item.sku_id: _raw_terms(item) for item in catalog.items}
+    # Another item's category word in this item's title is this item's category word too: with 美的 电饭煲
+    # in the room, 电饭煲 in 苏泊尔 球釜 电饭煲 is what the host calls it, not a feature (球釜, its first part,
+    # is one), and 卫衣 in 加绒连帽卫衣 (which jieba cuts 连/帽卫衣) as much as in 纯棉圆领卫衣.
+    heads = {text: {t for k, t in terms if k == "category1" and text.endswith(t)}
+             for terms in raw.values() for kind, text in terms if kind == "category"}
+    for item in catalog.items:
+        terms = raw[item.sku_id]
+        title, have, brand = normalize(item.title), {t for _, t in terms}, title_brand(item)
+        named = {t for k, t in terms if k not in ("title", "category1")}  # its name, an alias: keep them
+        for word in heads:
+            if word in title and word not in brand and word not in named:
+                terms[:] = [(k, t) for k, t in terms if t != word]
+                terms += [("category", word)] + [("category1", h) for h in heads[word] if h not in have]
     share: dict[str, set[str]] = {}
     for sku, terms in raw.items():
         for _, text in terms:
