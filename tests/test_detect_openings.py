@@ -300,3 +300,26 @@ def test_a_word_is_one_mention_not_also_its_last_character() -> None:
     # second mention (it used to add the one-character head's weight on top).
     units, _ = evidence_units(["这个电饭煲是苏泊尔的"], COOKERS)
     assert sorted((h.kind, h.text) for h in units[0].hits if h.sku_id == "MIDEA") == [("category", "电饭煲")]
+
+
+def test_a_stock_top_up_after_a_product_is_called_stays_with_it() -> None:
+    # 返场 of link 3 (再说一下三号), then 刚补了五十台库存: the top-up is link 3's. The next sentence gives the
+    # pot away with it (送一个汤锅); the 返场 cue must not open the pot there, taking the rest of the 返场.
+    lines = [
+        "六号美的电饭煲，IH加热的",
+        "四升的一家四五口够吃",
+        "六号今天三百五十九",
+        "好，歇一会儿，点点关注",
+        "刚进来的宝宝们晚上好",
+        "好多人在问三号",
+        "那我再说一下三号苏泊尔",
+        "刚补了五十台库存",
+        "今天再送一个玻璃汤锅",
+        "这个价只有今天",
+        "拍了扣已拍，明天就发",
+        "好了宝宝们，今天就到这里，明天见",
+    ]
+    tr, spans = srt(lines)
+    hl = detect(tr, COOKERS)
+    assert [h.sku_id for h in hl] == ["MIDEA", "SUPOR"], hl
+    assert hl[1].end >= spans[10][1] - 1.0, (hl, spans)

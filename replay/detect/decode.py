@@ -43,14 +43,28 @@ class Run:
     last: int
 
 
+def _own_cue(units: list[Unit], u: int) -> float:
+    """1 for an intro/返场 cue in unit u, else the learned opening probability (see talk). A stock top-up right
+    after a product is called (再讲一下二号。刚刚补了三十张库存) is that product's: its 返场 cue opens nothing new
+    when its own sentence names nothing."""
+    unit = units[u]
+    if not unit.opens:
+        return unit.opening
+    prev = units[u - 1] if u > 0 else None
+    if (not unit.has("intro") and prev is not None and not unit.names()
+            and any(prev.scores.get(s, 0.0) >= NAMED for s in prev.called())):
+        return unit.opening
+    return 1.0
+
+
 def _cue_strength(units: list[Unit], u: int) -> float:
-    """How clearly the host opens a product at unit u: 1 for an intro/返场 cue, else the learned opening
-    probability (see talk); 0.6 of either when it is in the previous short unit (宝宝们看过来。X来了), unless
-    that unit named a product itself: then its opening was that product's, not this unit's."""
-    own = 1.0 if units[u].opens else units[u].opening
+    """How clearly the host opens a product at unit u (``_own_cue``); 0.6 of the previous short unit's when
+    higher (宝宝们看过来。X来了), unless that unit named a product itself: then its opening was that product's,
+    not this unit's."""
+    own = _own_cue(units, u)
     prev = units[u - 1] if u > 0 else None
     if prev is not None and prev.end - prev.start < 4 and not prev.names():
-        own = max(own, 0.6 * (1.0 if prev.opens else prev.opening))
+        own = max(own, 0.6 * _own_cue(units, u - 1))
     return own
 
 
