@@ -64,6 +64,15 @@ def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links
 
 
+@pytest.mark.parametrize("said, ordinals", [
+    ("说到钩针我们看一下第七个", [7]), ("往下拉第十个", [10]),
+    ("第二个优点是轻", []), ("第七个就是它", []), ("第三个链接", []),  # the last is a link number
+])
+def test_a_bare_ordinal_ending_the_sentence(said: str, ordinals: list[int]) -> None:
+    # 我们看一下第七个: the cart's seventh, usually; weighed as half a link number (EvidenceWeights.ordinal).
+    assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "ordinal"] == ordinals
+
+
 @pytest.mark.parametrize("said, first", [
     ("今天二百六十八一罐", 268.0), ("六十九一瓶", 69.0), ("一百二十九一个", 129.0), ("一百零九", 109.0),
     ("一千零一十", 1010.0), ("三十九点九九", 39.99), ("五五", 55.0),

@@ -69,6 +69,9 @@ class EvidenceWeights:
     """Another word of the title (divided by the number of sharers to the power 1.5)."""
     link: float = 2.5
     """A spoken N号 (or N号链接) that resolves to an item's link_no."""
+    ordinal: float = 1.25
+    """A bare 第N个 ending a sentence (我们看一下第七个) that resolves to an item's link_no: usually the cart's
+    Nth link, sometimes the Nth product of the evening (今天第八个), so it weighs half a link number."""
     link_homophone: float = 1.5
     """The same heard through homophones (伺候链接 for 四号链接)."""
     price: float = 0.6
@@ -237,14 +240,15 @@ def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, 
     return out
 
 
-def _spoken_links(unit: Unit, links: dict[int, str], titles: dict[str, str]) -> list[tuple[int, str, int, int]]:
-    """(link_no, sku, first token, last token) for every spoken N号 (第N个链接, 链接N) whose N is a link
-    number; 是八号 heard as 十八号 falls back to the shorter tail. Not a standard size (五号电池: an AA
-    battery), unless item N is one (九号电池 where link 9 is a battery)."""
+def _spoken_links(unit: Unit, links: dict[int, str],
+                  titles: dict[str, str]) -> list[tuple[int, str, int, int, bool]]:
+    """(link_no, sku, first token, last token, bare ordinal) for every spoken N号 (第N个链接, 链接N, and a bare
+    第N个 ending the sentence) whose N is a link number; 是八号 heard as 十八号 falls back to the shorter tail.
+    Not a standard size (五号电池: an AA battery), unless item N is one (九号电池 where link 9 is a battery)."""
     toks = [t.text for t in unit.tokens]
     out = []
     for num in spoken_numbers(toks):
-        if num.kind != "link":
+        if num.kind not in ("link", "ordinal"):
             continue
         text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
         after = "".join(toks[num.last + 1:num.last + 4])
@@ -255,7 +259,7 @@ def _spoken_links(unit: Unit, links: dict[int, str], titles: dict[str, str]) -> 
             if value is not None and value == int(value) and int(value) in links:
                 sku = links[int(value)]
                 if size is None or size in titles[sku]:
-                    out.append((int(value), sku, num.first, num.last))
+                    out.append((int(value), sku, num.first, num.last, num.kind == "ordinal"))
                 break
     return out
 
@@ -311,10 +315,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
-        for no, sku, i, h in _spoken_links(u, links, titles):
+        for no, sku, i, h, bare in _spoken_links(u, links, titles):
             if h in heard:
                 continue
-            hits.append(Hit("link_no", f"{no}号", sku, weights.link, u.tokens[i].start))
+            hits.append(Hit("link_no", f"{no}号", sku, weights.ordinal if bare else weights.link, u.tokens[i].start))
             ends.append(h)
         for j, (no, sku) in heard.items():
             hits.append(Hit("link_no", f"{no}号链接", sku, weights.link_homophone, u.tokens[j].start))

@@ -72,9 +72,10 @@ class SpokenNumber:
     value: float
     first: int
     last: int
-    kind: Literal["price", "link", "plain", "countdown"]
-    """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N; countdown:
-    three or more falling digits (三二一); plain: any other number."""
+    kind: Literal["price", "link", "ordinal", "plain", "countdown"]
+    """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N;
+    ordinal: 第N个 ending the sentence (我们看一下第七个), most often the cart's Nth link but sometimes the Nth
+    product shown; countdown: three or more falling digits (三二一); plain: any other number."""
 
 
 def _run(tokens: Sequence[str], i: int) -> int:
@@ -173,6 +174,10 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             last = (j + 3 if said_link else j + 1) if ordinal else j
             out.append(SpokenNumber(value, i, last, "link"))
             i = last + 1
+            continue
+        if value == int(value) and i > 0 and tokens[i - 1] == "第" and nxt == "个" and j + 2 == n:
+            out.append(SpokenNumber(value, i, j + 1, "ordinal"))
+            i = j + 2
             continue
         if nxt in _MONEY:
             last = j + 1
