@@ -352,6 +352,7 @@ def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_character
     assert "outro" in kinds("三号就说到这里")
     assert "outro" in kinds("好这个过款了")
     assert "intro" in kinds("接下来看这款")
+    assert "outro" in kinds("好校服先说到这") and "outro" in kinds("好打蛋器就先这样")  # stop 25 (dev l)
 
 
 # A viewer asks about link 1 while the cup is on; the host answers by its link number and name, then goes on.
