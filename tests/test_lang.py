@@ -59,6 +59,7 @@ def test_prices_in_any_unit(said: str, value: float) -> None:
 @pytest.mark.parametrize("said, links", [
     ("看3号", [3]), ("3号的宝贝们", [3]), ("把十二号挂上来", [12]), ("五号链接准备好了吗", [5]),
     ("5月3号发货", []), ("3号色最显白", []), ("穿38号码的", []), ("8号之前都能发", []),
+    ("二十九块钱九号链接", [9]),  # not 29.9 and 号链接
 ])
 def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links
