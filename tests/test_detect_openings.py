@@ -323,3 +323,26 @@ def test_a_stock_top_up_after_a_product_is_called_stays_with_it() -> None:
     hl = detect(tr, COOKERS)
     assert [h.sku_id for h in hl] == ["MIDEA", "SUPOR"], hl
     assert hl[1].end >= spans[10][1] - 1.0, (hl, spans)
+
+
+def test_a_near_homophone_loses_to_a_word_written_where_it_bends() -> None:
+    # 十二伏的锂电钻: 的锂电钻 sounds like 得力电笔 but for one syllable, and that syllable is written 钻 of
+    # 锂电钻, the drill's own word. (A slip with nothing else written there still counts: test_detect.py.)
+    tools = catalog_from_records([
+        {"sku_id": "DRILL", "title": "东成锂电钻12V双速手电钻 家用充电式", "category": "电钻", "price": 299,
+         "link_no": 1},
+        {"sku_id": "PEN", "title": "得力电笔 测电笔 家用智能感应", "brand": "得力", "short_name": "得力电笔",
+         "price": 29, "link_no": 22},
+    ])
+    units, _ = evidence_units(["东成这个十二伏的锂电钻"], tools)
+    assert "PEN" not in units[0].scores and "DRILL" in units[0].scores, units[0].hits
+
+
+def test_an_item_filed_under_accessories_is_an_accessory() -> None:
+    from replay.detect.evidence import accessory_items
+
+    shop = catalog_from_records([
+        {"sku_id": "BITS", "title": "东成钻头套装麻花钻开孔器", "category": "配件", "price": 29},
+        {"sku_id": "DRILL", "title": "东成锂电钻12V", "category": "电钻", "price": 299},
+    ])
+    assert accessory_items(shop) == {"BITS"}

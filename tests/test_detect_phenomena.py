@@ -353,6 +353,8 @@ def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_character
     assert "outro" in kinds("好这个过款了")
     assert "intro" in kinds("接下来看这款")
     assert "outro" in kinds("好校服先说到这") and "outro" in kinds("好打蛋器就先这样")  # stop 25 (dev l)
+    # Cross-sells (stop 25; in dev and train 顺手带, 再带一, 一起带 are 67 cross-sells against 5 other lines)
+    assert all("cross" in kinds(t) for t in ("买锅的顺手带一个铲子", "再带一瓶酱油", "可以一起带两包"))
 
 
 # A viewer asks about link 1 while the cup is on; the host answers by its link number and name, then goes on.

@@ -136,6 +136,7 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
                 if i - j >= 0:
                     cands.add((ti, i - j))
     found = []
+    bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
     for ti, s in cands:
         pat = idx.readings[ti]
         m = len(pat)
@@ -158,6 +159,13 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
         # Homophones weigh less than the written name; hallucinated hotwords (p ~ 0.01) almost nothing.
         w = term.weight * (sound / m) * (0.6 + 0.4 * same / m) * min(1.0, max(0.05, prob / 0.35))
         found.append((ti, s, s + m - 1, w, exact))
+        if not exact:
+            bent[(ti, s)] = {s + k for k in range(m) if term.tokens[k] != toks[s + k].text}
+    # A near-homophone loses to another item's word written exactly where it had to bend a character: 的锂电钻
+    # is 锂电钻 said, not 得力电笔 misheard (欧来亚的小金关 keeps its slip: no other word is written there).
+    exact_at = [(s, e, idx.terms[ti].sku_id) for ti, s, e, _w, ex in found if ex]
+    found = [f for f in found if f[4] or not any(
+        sku != idx.terms[f[0]].sku_id and any(a <= k <= b for k in bent[(f[0], f[1])]) for a, b, sku in exact_at)]
     # A longer match of another item wins over a shorter one inside it (剃须刀 inside 电动剃须刀); the same
     # item is counted once per stretch of text (电动牙刷 and 牙刷 are one mention).
     found.sort(key=lambda f: (f[2] - f[1], f[3]), reverse=True)
@@ -283,10 +291,10 @@ def _before_distal(tokens: list[str], last: int) -> bool:
 
 
 def accessory_items(catalog: Catalog) -> set[str]:
-    """Items that are accessories or consumables of another product: their title has a marker word
+    """Items that are accessories or consumables of another product: their title or category has a marker word
     (replay/wordlists/accessory_markers.txt: 替换, 配件, 耗材)."""
     markers = wordlist("accessory_markers")
-    return {i.sku_id for i in catalog.items if any(m in i.title for m in markers)}
+    return {i.sku_id for i in catalog.items if any(m in i.title or m in (i.category or "") for m in markers)}
 
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
