@@ -162,11 +162,16 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
         while v + 1 < n and out[v + 1] == out[u]:
             v += 1
         item, before = out[u], out[u - 1] if u > 0 else None
-        # Or the label before one unit of none: leaving A for one sentence and entering B costs the decoder
-        # less than switching, so A, one sentence, B … A is the same aside.
-        bridged = before is None and u > 1 and out[u - 2] is not None and (u < 3 or out[u - 3] == out[u - 2])
+        # Or the label before one unit of none, or two of product talk: leaving A for a sentence or two and
+        # entering B costs the decoder less than switching, so A, a sentence or two, B … A is the same aside.
+        gap = 0
+        while before is None and gap < 2 and u - gap - 1 >= 0 and out[u - gap - 1] is None:
+            gap += 1
+        w = u - gap - 1  # the unit before the none stretch
+        bridged = (before is None and w >= 0 and out[w] is not None and (w < 1 or out[w - 1] == out[w])
+                   and (gap == 1 or all(units[x].talk >= _CHAT for x in range(w + 1, u))))
         if bridged:
-            before = out[u - 2]
+            before = out[w]
         span = range(u, v + 1)
         if (item is not None and before is not None and before != item
                 and not any(units[w].opens_clearly for w in span)
@@ -191,7 +196,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             short_to_recall = (last is not None and units[last].start - units[u].start <= _ASIDE_S
                                and not any(units[w].scores.get(item, 0.0) > 0 for w in range(last + 1, v + 1)))
             if (short and (after == before or recalls)) or short_to_recall:
-                first = u - 1 if bridged else u
+                first = w + 1 if bridged else u
                 out[first:v + 1] = [before] * (v - first + 1)
         u = v + 1
     return out
