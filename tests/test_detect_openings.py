@@ -346,3 +346,16 @@ def test_an_item_filed_under_accessories_is_an_accessory() -> None:
         {"sku_id": "DRILL", "title": "东成锂电钻12V", "category": "电钻", "price": 299},
     ])
     assert accessory_items(shop) == {"BITS"}
+
+
+def test_a_gift_is_a_freebie_not_the_item_of_its_kind() -> None:
+    # 送手动打气筒 inside the balloon set's explanation: the room also sells an electric 打气筒, but a pump given
+    # away with the set is not that item being explained. Called by link number it still counts in full.
+    party = catalog_from_records([
+        {"sku_id": "SET", "title": "结婚气球套餐 婚房布置 铝膜喜字", "price": 59, "live_price": 29.9, "link_no": 1},
+        {"sku_id": "PUMP", "title": "电动打气筒 气球充气泵 充电款", "price": 59, "live_price": 35, "link_no": 11},
+    ])
+    units, _ = evidence_units(["今天下单送手动打气筒", "这个打气筒是充电的", "送福利十一号打气筒"], party)
+    gift, said, linked = (u.scores.get("PUMP", 0.0) for u in units)
+    assert gift < 0.5 * said, (gift, said)
+    assert linked >= said, (linked, said)

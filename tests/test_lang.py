@@ -50,6 +50,7 @@ def test_chinese_numerals_parse_to_their_value(n: int) -> None:
 @pytest.mark.parametrize("said, value", [
     ("三十九块九", 39.9), ("39米9", 39.9), ("到手价一百二十九米", 129.0), ("两百九十九块钱", 299.0),
     ("九块九毛", 9.9), ("269元一罐", 269.0), ("二十九块九一件", 29.9), ("十九块九两件", 19.9),
+    ("二十九块九包邮", 29.9),  # 包 of 包邮 (free shipping), not a pack
 ])
 def test_prices_in_any_unit(said: str, value: float) -> None:
     prices = [n.value for n in spoken_numbers(tokenize(said)) if n.kind == "price"]

@@ -45,6 +45,8 @@ _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu
           "jiu": "九", "shi": "十", "liang": "两"}
 _DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
+_KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thing, not which item
+_GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
 _SUPPORTING = ("category", "category1", "brand", "alias")  # shared kinds that support the current item
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
@@ -93,6 +95,9 @@ class EvidenceWeights:
     listing: float = 0.3
     """Share of its weight that evidence keeps in a unit naming ``listing_items`` or more products (礼盒里有核桃、
     巴旦木、开心果、夏威夷果): a list of contents or a menu of the shop, not the opening of any one of them."""
+    gift: float = 0.3
+    """Share of its weight that a kind word (category, title word) keeps right after a gift word (送手动打气筒,
+    replay/wordlists/gift_markers.txt): a freebie with the product in hand, not another product explained."""
     accessory: float = 0.4
     """Share of its weight that an accessory's or consumable's part word keeps (滚刷, 尘袋 of an item titled
     替换…, 配件, 耗材: replay/wordlists/accessory_markers.txt): the host says them explaining the main product."""
@@ -279,6 +284,12 @@ def _after_reference(tokens: list[str], i: int) -> bool:
     return any(before.endswith(m) or before[:-1].endswith(m) for m in markers if before)
 
 
+def _after_gift(tokens: list[str], i: int) -> bool:
+    """Whether token i comes within ``_GIFT_REACH`` tokens after a gift word (送一个手动打气筒, 赠两双袜子)."""
+    markers = wordlist("gift_markers")
+    return any(t in markers for t in tokens[max(0, i - _GIFT_REACH):i])
+
+
 def _before_distal(tokens: list[str], last: int) -> bool:
     """Whether the evidence ending at token ``last`` is followed by a distal demonstrative with a measure word
     (二号那个是尝鲜装, 六号那款更甜, 一号那瓶是薰衣草香的): the host points away from the product in hand, at
@@ -347,6 +358,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         hits = [replace(h, weight=h.weight * weights.reference)
                 if h.sku_id in pointed or _after_reference(toks, starts.get(h.time, 0)) else h
                 for h in hits]
+        hits = [replace(h, weight=h.weight * weights.gift)
+                if h.kind in _KIND_WORDS and _after_gift(toks, starts.get(h.time, 0)) else h for h in hits]
         hits = [replace(h, weight=h.weight * weights.accessory)
                 if h.sku_id in accessories and h.kind in _PART_WORDS else h for h in hits]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}

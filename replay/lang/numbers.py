@@ -111,6 +111,8 @@ def _tenths(tokens: Sequence[str], k: int) -> bool:
         return False
     classifiers = wordlist("classifiers")
     after = tokens[k + 1] if k + 1 < len(tokens) else ""
+    if "".join(tokens[k + 1:k + 3]) == "包邮":
+        return True  # 二十九块九包邮: 包 of 包邮 (free shipping), not a pack
     if after in classifiers or after == "号":
         return False  # 一罐: a quantity; 二十九块钱九号链接: link 9
     if is_number_token(after):  # 九一件: the tenths, then a quantity; 九十: another number
