@@ -51,8 +51,7 @@ def _own_cue(units: list[Unit], u: int) -> float:
     if not unit.opens:
         return unit.opening
     prev = units[u - 1] if u > 0 else None
-    if (not unit.has("intro") and prev is not None and not unit.names()
-            and any(prev.scores.get(s, 0.0) >= NAMED for s in prev.called())):
+    if not unit.has("intro") and prev is not None and not unit.names() and prev.calls_clearly():
         return unit.opening
     return 1.0
 
@@ -91,9 +90,9 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     for u in range(n):
         # When the cue's own sentence calls a product (好咱们说四号血压计), that is the one it opens: the next
         # sentence's shared word (这个血压计是鱼跃的) must not lend the bonus to the other 血压计 as well.
-        own = any(units[u].scores.get(s, 0.0) >= NAMED for s in units[u].called())
+        reach = u if units[u].calls_clearly() else u + 2
         v = u
-        while v < n and v <= (u if own else u + 2) and units[v].start - units[u].start <= _NEAR_S:
+        while v < n and v <= reach and units[v].start - units[u].start <= _NEAR_S:
             both = ev[v] + support[v]
             near[u] |= (both > 0) & (both >= _LEADING * both.max())
             v += 1

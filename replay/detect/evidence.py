@@ -301,6 +301,21 @@ def _before_distal(tokens: list[str], last: int) -> bool:
             and len(tokens) > last + 3)
 
 
+def _discount(h: Hit, toks: list[str], i: int, pointed: set[str], accessories: set[str],
+              weights: EvidenceWeights) -> float:
+    """The share of its weight a hit starting at token i keeps: after a comparison word or for a product
+    pointed away at (``reference``), a kind word after a gift word (``gift``), an accessory's part word
+    (``accessory``)."""
+    f = 1.0
+    if h.sku_id in pointed or _after_reference(toks, i):
+        f *= weights.reference
+    if h.kind in _KIND_WORDS and _after_gift(toks, i):
+        f *= weights.gift
+    if h.sku_id in accessories and h.kind in _PART_WORDS:
+        f *= weights.accessory
+    return f
+
+
 def accessory_items(catalog: Catalog) -> set[str]:
     """Items that are accessories or consumables of another product: their title or category has a marker word
     (replay/wordlists/accessory_markers.txt: 替换, 配件, 耗材)."""
@@ -355,13 +370,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         pointed = {h.sku_id for h, e in zip(hits, ends, strict=True) if _before_distal(toks, e)}
         # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
         # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
-        hits = [replace(h, weight=h.weight * weights.reference)
-                if h.sku_id in pointed or _after_reference(toks, starts.get(h.time, 0)) else h
+        hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), pointed, accessories, weights))
                 for h in hits]
-        hits = [replace(h, weight=h.weight * weights.gift)
-                if h.kind in _KIND_WORDS and _after_gift(toks, starts.get(h.time, 0)) else h for h in hits]
-        hits = [replace(h, weight=h.weight * weights.accessory)
-                if h.sku_id in accessories and h.kind in _PART_WORDS else h for h in hits]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}
         if len(named) >= weights.listing_items:
             hits = [replace(h, weight=h.weight * weights.listing) for h in hits]

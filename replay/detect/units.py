@@ -112,6 +112,11 @@ class Unit:
         with others, not a fuzzy match on part of a name)."""
         return {h.sku_id for h in self.hits if h.kind in CALLING and h.shared == 1}
 
+    def calls_clearly(self) -> bool:
+        """Whether the unit calls an item (``called``) with speech evidence of at least ``NAMED`` for it: not a
+        comparison or cross-sell weighed down (比五号那个还冲, 买了二号的再带一个一号)."""
+        return any(self.scores.get(s, 0.0) >= NAMED for s in self.called())
+
     def names(self, other_than: str | None = None) -> bool:
         """Whether the host names a product here (speech evidence of at least ``NAMED``), optionally one
         other than ``other_than``. A shared brand or price alone does not name one."""

@@ -168,7 +168,8 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             continue
         # 第三个链接 / 链接三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
         said_link = "".join(tokens[j + 2:j + 4]) == "链接"
-        ordinal = (i > 0 and tokens[i - 1] == "第" and nxt in ("个", "条")
+        nth = i > 0 and tokens[i - 1] == "第"
+        ordinal = (nth and nxt in ("个", "条")
                    and (said_link or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
         after_link = ("".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
                       and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
@@ -177,7 +178,7 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             out.append(SpokenNumber(value, i, last, "link"))
             i = last + 1
             continue
-        if value == int(value) and i > 0 and tokens[i - 1] == "第" and nxt == "个" and j + 2 == n:
+        if value == int(value) and nth and nxt == "个" and j + 2 == n:  # 我们看一下第七个
             out.append(SpokenNumber(value, i, j + 1, "ordinal"))
             i = j + 2
             continue

@@ -239,10 +239,11 @@ def match_terms(catalog: Catalog, kind_weight: dict[str, float] | None = None) -
              for terms in raw.values() for kind, text in terms if kind == "category"}
     for item in catalog.items:
         terms = raw[item.sku_id]
-        title, have, brand = normalize(item.title), {t for _, t in terms}, title_brand(item)
+        title, brand = normalize(item.title), title_brand(item)
         named = {t for k, t in terms if k not in ("title", "category1")}  # its name, an alias: keep them
         for word in heads:
             if word in title and word not in brand and word not in named:
+                have = {t for _, t in terms}  # as of now: two words may add the same head (卫衣, 帽卫衣: 衣)
                 terms[:] = [(k, t) for k, t in terms if t != word]
                 terms += [("category", word)] + [("category1", h) for h in heads[word] if h not in have]
     share: dict[str, set[str]] = {}
