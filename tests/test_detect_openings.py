@@ -359,3 +359,39 @@ def test_a_gift_is_a_freebie_not_the_item_of_its_kind() -> None:
     gift, said, linked = (u.scores.get("PUMP", 0.0) for u in units)
     assert gift < 0.5 * said, (gift, said)
     assert linked >= said, (linked, said)
+
+
+# Two flavours of one braised snack at one price, and chicken feet.
+BRAISED = catalog_from_records([
+    {"sku_id": "HOT", "title": "卤味鸭脖 中辣 500g 真空装", "price": 49, "live_price": 29.9, "link_no": 1},
+    {"sku_id": "SWEET", "title": "卤味鸭脖 甜辣 500g 真空装 小朋友也能吃", "price": 49, "live_price": 29.9,
+     "link_no": 2},
+    {"sku_id": "FEET", "title": "虎皮凤爪 先炸后卤 香辣 400g", "price": 39, "live_price": 19.9, "link_no": 4},
+])
+
+
+def test_a_comparison_with_the_product_before_does_not_take_the_next_one_back() -> None:
+    # 跟一号一个价 compares the new product with link 1; it does not call link 1 back. The second flavour,
+    # opened by its link number right after the first, is its own 看点, not an aside in the first's.
+    lines = [
+        "先看一号链接的鸭脖",
+        "中辣的，能吃辣的姐妹都可以",
+        "卤了一整夜，骨头里都是味",
+        "外面店里一斤卖四五十",
+        "今天二十九块九包邮",
+        "怕辣的宝宝们拍二号",
+        "二号是甜辣口，小朋友也能吃",
+        "同一锅卤汤，就是料不一样",
+        "跟一号一个价，二十九块九",
+        "一号二号各上五百单",
+        "三二一，上车",
+        "拍完记得扣已拍",
+        "好，四号的虎皮凤爪来了",
+        "先炸后卤，皮是皱的",
+        "一嗦就脱骨，十九块九",
+        "四号上了三百单",
+    ]
+    tr, spans = srt(lines)
+    got = [(h.sku_id, h.start) for h in detect(tr, BRAISED)]
+    assert [s for s, _ in got] == ["HOT", "SWEET", "FEET"], got
+    assert abs(got[1][1] - spans[5][0]) < 1.0, got

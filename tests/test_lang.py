@@ -185,3 +185,25 @@ def test_another_items_category_word_in_a_title_is_a_category_word_there_too() -
     sugar = CatalogItem("sugar", "红糖碱水粽 小个凉粽 10只装", short_name="红糖碱水粽", price=35)
     terms = {(t.sku_id, t.text): t.kind for t in match_terms(Catalog((plain, sugar)))}
     assert terms[("plain", "碱水粽")] == "name" and terms[("sugar", "碱水粽")] == "category", terms
+
+
+def test_a_word_of_an_items_own_name_is_one_of_its_title_words() -> None:
+    # 植绒 said alone points at the couplets named 烫金植绒春联 as much as at the 立体植绒福字 stickers: a title
+    # word must not go to the other item only because this item's name holds it.
+    from replay.lang import match_terms
+
+    couplet = CatalogItem("couplet", "蛇年春联大门对联烫金植绒春联套装", short_name="烫金植绒春联",
+                          aliases=("植绒对联",), price=59)
+    sticker = CatalogItem("sticker", "立体植绒福字门贴 冰箱贴5张装", short_name="立体福字", price=29)
+    terms = {(t.sku_id, t.text): t.kind for t in match_terms(Catalog((couplet, sticker)))}
+    assert terms.get(("couplet", "植绒")) == "title" and terms.get(("sticker", "植绒")) == "title", terms
+
+
+def test_a_numeral_is_never_a_category_word() -> None:
+    # K二十 is how hosts say the model K20: 二十 said anywhere (一百二十八g能录二十天) is a number, not the lock.
+    from replay.lang import match_terms
+
+    lock = CatalogItem("lock", "凯迪仕K20 Pro Max 掌静脉智能锁 全自动 指纹锁", short_name="K20 Pro Max",
+                       aliases=("K二十", "凯迪仕K20"), category="智能门锁", price=2599)
+    kinds = {t.text: t.kind for t in match_terms(Catalog((lock,)))}
+    assert "二十" not in kinds and kinds.get("k二十") == "alias", kinds

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replay.detect.units import NAMED, Unit
+from replay.detect.units import Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
 _LEADING = 0.5  # share of a unit's strongest evidence an item needs to be the one a cue in it opens
@@ -186,8 +186,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
             # (A sentence calling both, 学生选十一号工作用选十二号, is a summing up, not a recall.)
             recalls = [w for w in range(b_first + 1, v + 1)
-                       if before in (called := units[w].called()) and item not in called
-                       and units[w].scores.get(before, 0.0) >= NAMED]
+                       if units[w].calls(before) and item not in units[w].called()]
             short = units[v].end - units[u].start <= _ASIDE_S
             # The stretch may run on over chat after A's recall (三号还剩一百多件, then 点点关注 until the next
             # product): what must be short is B's part, up to the recall, with nothing of B after it.

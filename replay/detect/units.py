@@ -112,6 +112,11 @@ class Unit:
         with others, not a fuzzy match on part of a name)."""
         return {h.sku_id for h in self.hits if h.kind in CALLING and h.shared == 1}
 
+    def calls(self, sku: str) -> bool:
+        """Whether the unit calls ``sku`` with one hit of named strength: its link number or a name, not weighed
+        down as a comparison (跟一号一个价 is a link number at 0.3 of its weight, whatever else is said)."""
+        return any(h.sku_id == sku and h.kind in CALLING and h.shared == 1 and h.weight >= NAMED for h in self.hits)
+
     def calls_clearly(self) -> bool:
         """Whether the unit calls an item (``called``) with speech evidence of at least ``NAMED`` for it: not a
         comparison or cross-sell weighed down (比五号那个还冲, 买了二号的再带一个一号)."""

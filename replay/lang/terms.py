@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from replay.contracts import Catalog, CatalogItem
+from replay.lang.numbers import NUMERAL_CHARS
 from replay.lang.text import is_han, normalize, tokenize
 from replay.lang.wordlists import wordlist
 
@@ -67,8 +68,10 @@ def _is_word(w: str, prev: str = "") -> bool:
 
 
 def title_words(item: CatalogItem) -> list[str]:
-    """The title's words of two or more characters that are not covered by the brand or a longer name."""
-    covering = [normalize(x) for x in (title_brand(item), item.short_name, *item.aliases) if x]
+    """The title's words of two or more characters, but not the brand's. Words of the item's own name count too:
+    a host who says only 植绒 of 烫金植绒春联 points at it as much as at another item titled 立体植绒福字 (a name
+    said whole is one mention: evidence counts an item once per stretch of text)."""
+    covering = [normalize(x) for x in (title_brand(item),) if x]
     out = []
     # Each space-separated part on its own: joined, jieba reads 家庭装 机洗手洗 去渍 as 家庭/装机/洗手/洗去.
     for part in item.title.split():
@@ -97,7 +100,8 @@ def _heads(text: str, brand: str) -> list[str]:
     suffixes = set(wordlist("noun_suffixes"))
     for k in range(len(ws) - 1, -1, -1):
         w, prev = ws[k], ws[k - 1] if k else ""
-        if not all(is_han(c) for c in w) or w in brand or re.fullmatch(r"[\d.]+", prev):
+        # A numeral is a model number or a size, never what the thing is (K二十 of 凯迪仕K20: not 二十).
+        if not all(is_han(c) for c in w) or w in brand or re.fullmatch(r"[\d.]+", prev) or set(w) <= NUMERAL_CHARS:
             continue
         if len(w) == 1 and w in set(wordlist("pack_chars")) | set(wordlist("classifiers")) and w not in suffixes:
             continue
@@ -212,7 +216,7 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     # Nor a word shaped like a link number (汉鼎 一号 手竿: 一号 said in a live room is link 1).
     terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)
               if (len(c) > 1 or c not in measure) and not _LINK_SHAPED.fullmatch(c)]
-    terms += [("title", w) for w in title_words(item)]
+    terms += [("title", w) for w in title_words(item) if not _LINK_SHAPED.fullmatch(w)]
     # Model numbers are said digit by digit (See5 -> see五, E3 -> e三, 7572 -> 七五七二): each name with digits
     # is also matched as it is said.
     terms += [(kind, _DIGITS_SAID.sub(lambda m: _DIGIT_SAID[m.group()], text)) for kind, text in terms
