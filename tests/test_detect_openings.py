@@ -395,3 +395,39 @@ def test_a_comparison_with_the_product_before_does_not_take_the_next_one_back() 
     got = [(h.sku_id, h.start) for h in detect(tr, BRAISED)]
     assert [s for s, _ in got] == ["HOT", "SWEET", "FEET"], got
     assert abs(got[1][1] - spans[5][0]) < 1.0, got
+
+
+# Two thermometers for babies and a blood-pressure monitor; titles only, as many shops export them.
+THERMO = catalog_from_records([
+    {"sku_id": "FOREHEAD", "title": "鱼跃红外额温枪家用婴儿体温枪一秒测温", "price": 129, "live_price": 89,
+     "link_no": 2},
+    {"sku_id": "EAR", "title": "欧姆龙耳温枪婴儿儿童耳温计家用精准测温", "price": 299, "live_price": 229,
+     "link_no": 3},
+    {"sku_id": "BP", "title": "欧姆龙上臂式电子血压计家用", "price": 399, "live_price": 269, "link_no": 5},
+])
+
+
+def test_an_opening_that_calls_the_product_keeps_it_against_a_recommendation_of_the_one_before() -> None:
+    # 接下来三号 opens link 3 in its own sentence. The host then says that for small babies she would rather
+    # take link 2: advice inside link 3's explanation, which goes on to its price and after-sales.
+    lines = [
+        "先说二号，额温枪",
+        "对着额头一秒就出数",
+        "宝宝睡着了也能测，不会吵醒",
+        "体温和水温两个模式",
+        "一百二十九的，今天八十九",
+        "接下来三号",
+        "欧姆龙的，测耳朵的",
+        "耳道的温度更接近身体里面的温度",
+        "测的时候把耳朵往后上方拉一拉",
+        "一岁以内的宝宝耳道窄，我更建议用二号",
+        "带了二十个探头套，用完单独买",
+        "今天比平时便宜七十块",
+        "两年质保，七天无理由",
+        "好，大家喝口水，我也喝一口",
+        "嗓子有点哑，换季了大家注意保暖",
+    ]
+    tr, spans = srt(lines)
+    got = [(h.sku_id, h.start, h.end) for h in detect(tr, THERMO)]
+    assert [s for s, *_ in got] == ["FOREHEAD", "EAR"], got
+    assert abs(got[1][1] - spans[5][0]) < 1.0 and got[1][2] >= spans[12][1] - 1.0, got

@@ -96,6 +96,13 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
             both = ev[v] + support[v]
             near[u] |= (both > 0) & (both >= _LEADING * both.max())
             v += 1
+    # An opening that calls the product in its own sentence (然后是三号) is as clear as openings get: entering
+    # that product costs nothing, so a recommendation of the product before (更建议用二号) cannot keep it.
+    called = np.zeros((n, k), dtype=bool)
+    for u, unit in enumerate(units):
+        for sku in unit.called():
+            if sku in col and unit.calls(sku):
+                called[u, col[sku]] = True
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
@@ -108,7 +115,8 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     for u in range(n):
         cue = _cue_strength(units, u)
         cross = units[u].has("cross") and cue == 0
-        enter_bonus = np.where(near[u], c.cue_bonus * cue, 0.0) - (c.cross_penalty if cross else 0.0)
+        bonus = np.where(called[u], max(c.cue_bonus, c.switch_cost), c.cue_bonus)
+        enter_bonus = np.where(near[u], bonus * cue, 0.0) - (c.cross_penalty if cross else 0.0)
         outro_prev = u > 0 and units[u - 1].closes
         # Best and second best previous item, so "from the best other item" is O(k).
         order = np.argsort(score_item)[::-1][:2] if k > 1 else np.array([0])
