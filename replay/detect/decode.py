@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replay.detect.units import Unit
+from replay.detect.units import CLEAR_OPENING, Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
 _LEADING = 0.5  # share of a unit's strongest evidence an item needs to be the one a cue in it opens
@@ -96,8 +96,9 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
             both = ev[v] + support[v]
             near[u] |= (both > 0) & (both >= _LEADING * both.max())
             v += 1
-    # An opening that calls the product in its own sentence (然后是三号) is as clear as openings get: entering
-    # that product costs nothing, so a recommendation of the product before (更建议用二号) cannot keep it.
+    # A clear opening (a cue, or an opening probability of at least CLEAR_OPENING) that calls the product in its
+    # own sentence (然后是三号) is as clear as openings get: entering that product costs nothing, so a
+    # recommendation of the product before (更建议用二号) cannot keep it.
     called = np.zeros((n, k), dtype=bool)
     for u, unit in enumerate(units):
         for sku in unit.called():
@@ -115,7 +116,7 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     for u in range(n):
         cue = _cue_strength(units, u)
         cross = units[u].has("cross") and cue == 0
-        bonus = np.where(called[u], max(c.cue_bonus, c.switch_cost), c.cue_bonus)
+        bonus = np.where(called[u] & (cue >= CLEAR_OPENING), max(c.cue_bonus, c.switch_cost), c.cue_bonus)
         enter_bonus = np.where(near[u], bonus * cue, 0.0) - (c.cross_penalty if cross else 0.0)
         outro_prev = u > 0 and units[u - 1].closes
         # Best and second best previous item, so "from the best other item" is O(k).
