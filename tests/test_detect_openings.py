@@ -431,3 +431,40 @@ def test_an_opening_that_calls_the_product_keeps_it_against_a_recommendation_of_
     got = [(h.sku_id, h.start, h.end) for h in detect(tr, THERMO)]
     assert [s for s, *_ in got] == ["FOREHEAD", "EAR"], got
     assert abs(got[1][1] - spans[5][0]) < 1.0 and got[1][2] >= spans[12][1] - 1.0, got
+
+
+# A wedding balloon set, an electric pump and a candy box.
+PARTY = catalog_from_records([
+    {"sku_id": "BALLOONS", "title": "结婚气球套装婚房布置铝膜字母喜字气球套餐", "price": 59, "live_price": 29.9,
+     "link_no": 1},
+    {"sku_id": "PUMP", "title": "电动打气筒气球充气泵打气机充电款", "price": 59, "live_price": 35, "link_no": 11},
+    {"sku_id": "CANDY", "title": "中式喜糖盒烫金囍字糖盒50个", "price": 39, "live_price": 19.9, "link_no": 4},
+])
+
+
+def test_adding_one_more_product_by_link_number_is_a_cross_sell() -> None:
+    # 嫌手动累的加一个十一号电动泵: 加一个 adds another product to the one in hand (in dev and train, all eight
+    # lines with 加一个 and a link number are cross-sells). The balloon set's explanation goes on to its
+    # countdown; the pump is explained only when the host opens it.
+    lines = [
+        "一号一号给我上",
+        "结婚的气球套餐",
+        "铝膜的喜字爱心字母全在里面",
+        "还有胶点丝带打气筒全配齐",
+        "照着图布置半个小时搞定",
+        "这个套餐布置婚房特别好看",
+        "有姐妹问有没有粉色的",
+        "有的，粉色金色香槟色都有",
+        "原价五十九，今天二十九块九包邮",
+        "再送一个手动打气筒",
+        "嫌手动累的加一个十一号电动泵",
+        "三二一开抢",
+        "拍了的扣已拍",
+        "来四号，喜糖盒",
+        "红色烫金，折一下就成型",
+        "十九块九五十个",
+    ]
+    tr, spans = srt(lines)
+    got = [(h.sku_id, h.start, h.end) for h in detect(tr, PARTY)]
+    assert [s for s, *_ in got] == ["BALLOONS", "CANDY"], got
+    assert got[0][2] >= spans[11][1] - 1.0, got
