@@ -468,3 +468,18 @@ def test_adding_one_more_product_by_link_number_is_a_cross_sell() -> None:
     got = [(h.sku_id, h.start, h.end) for h in detect(tr, PARTY)]
     assert [s for s, *_ in got] == ["BALLOONS", "CANDY"], got
     assert got[0][2] >= spans[11][1] - 1.0, got
+
+
+# Three dried mangoes: one named by its Latin brand, two by their origin.
+MANGOES = catalog_from_records([
+    {"sku_id": "SEVEN", "title": "7D菲律宾进口芒果干原味果干100g", "brand": "7D", "short_name": "7D芒果干",
+     "price": 59, "live_price": 39.9, "link_no": 4},
+    {"sku_id": "YUNNAN", "title": "潮香园云南芒果干整片厚切500g无色素果干", "brand": "潮香园",
+     "short_name": "云南芒果干", "price": 39.9, "live_price": 24.9, "link_no": 6},
+])
+
+
+def test_a_model_number_or_latin_brand_is_not_misheard_as_one_syllable() -> None:
+    # 这个芒果干 is not 7D芒果干 with 7D misheard as 个: a Latin or digit part of a name must be heard as it is.
+    units, _ = evidence_units(["咱家这个芒果干是云南的芒果", "超市的芒果干一百克就要十几块"], MANGOES)
+    assert all(not any(h.kind == "fuzzy" for h in u.hits) for u in units), [u.hits for u in units]

@@ -207,3 +207,11 @@ def test_a_numeral_is_never_a_category_word() -> None:
                        aliases=("K二十", "凯迪仕K20"), category="智能门锁", price=2599)
     kinds = {t.text: t.kind for t in match_terms(Catalog((lock,)))}
     assert "二十" not in kinds and kinds.get("k二十") == "alias", kinds
+
+
+def test_a_short_name_that_starts_with_the_brand_is_not_prefixed_with_it_again() -> None:
+    from replay.lang import match_terms
+
+    mango = CatalogItem("m", "7D菲律宾进口芒果干原味果干100g", brand="7D", short_name="7D芒果干", price=59)
+    texts = {t.text for t in match_terms(Catalog((mango,)))}
+    assert "7d芒果干" in texts and not any(t.startswith("7d7d") for t in texts), texts

@@ -152,6 +152,10 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
         # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard.
         if sound < m if m <= 3 else sound < m - 1:
             continue
+        # A model number or Latin word is said as it is written, not misheard as one Han syllable: 这个芒果干 is
+        # not 7D芒果干 with 7D misheard.
+        if any(not (pat[k] & reads[s + k]) and not is_han(term.tokens[k][0]) for k in range(m)):
+            continue
         # A different number is a different thing, not a slip of the ear (三号双氧水 is not 四号双氧水).
         if any(not (pat[k] & reads[s + k]) and is_number_token(term.tokens[k]) and is_number_token(toks[s + k].text)
                for k in range(m)):

@@ -205,7 +205,7 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     short = normalize(item.short_name or "")
     if short:
         terms.append(("name", short))
-        if brand:
+        if brand and not short.startswith(brand):  # 7D芒果干 of brand 7D is not 7D7D芒果干
             terms.append(("full", brand + short))
     terms += [("alias", normalize(a)) for a in item.aliases]
     if brand:
