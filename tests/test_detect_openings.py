@@ -483,3 +483,38 @@ def test_a_model_number_or_latin_brand_is_not_misheard_as_one_syllable() -> None
     # 这个芒果干 is not 7D芒果干 with 7D misheard as 个: a Latin or digit part of a name must be heard as it is.
     units, _ = evidence_units(["咱家这个芒果干是云南的芒果", "超市的芒果干一百克就要十几块"], MANGOES)
     assert all(not any(h.kind == "fuzzy" for h in u.hits) for u in units), [u.hits for u in units]
+
+
+# Sleep aids: an eye mask, earplugs, and a pillow spray.
+SLEEP = catalog_from_records([
+    {"sku_id": "MASK", "title": "真丝眼罩 遮光 睡眠 男女通用", "price": 49, "live_price": 29.9, "link_no": 7},
+    {"sku_id": "PLUGS", "title": "3M隔音耳塞 睡眠 防噪音 30只装", "price": 25, "live_price": 15.9, "link_no": 9},
+    {"sku_id": "SPRAY", "title": "薰衣草枕头喷雾 助眠 100ml", "price": 59, "live_price": 39, "link_no": 12},
+])
+
+
+def test_pairing_another_product_with_the_one_in_hand_is_a_cross_sell() -> None:
+    # 配个七号眼罩 at the end of the earplugs' explanation pairs the mask with them: the earplugs' explanation
+    # runs to its last line, and the mask, explained before, gets no second 看点.
+    lines = [
+        "七号眼罩",
+        "真丝的面料，不闷不勒头",
+        "遮光，白天补觉也能睡",
+        "二十九块九",
+        "睡觉怕吵的看九号",
+        "三m的耳塞",
+        "三十只一盒，十五块九",
+        "一只才五毛钱",
+        "捏扁了塞进去，慢慢鼓起来",
+        "楼上装修对面打呼噜都挡得住",
+        "配个七号眼罩，睡得死死的",
+        "有人说老公打呼噜，那你就买耳塞吧",
+        "好，我们喝口水休息一下",
+    ]
+    tr, spans = srt(lines)
+    got = [(h.sku_id, h.start, h.end) for h in detect(tr, SLEEP)]
+    assert [s for s, *_ in got] == ["MASK", "PLUGS"], got
+    assert got[1][2] >= spans[10][1] - 1.0, got
+    # The pairing sentence is read as a cross-sell: the mask named there counts 0.3 of a link number.
+    units, _ = evidence_units(["配个七号眼罩，睡得死死的", "再带一个十二号喷雾"], SLEEP)
+    assert all(u.has("cross") for u in units), [u.cues for u in units]
