@@ -518,3 +518,15 @@ def test_pairing_another_product_with_the_one_in_hand_is_a_cross_sell() -> None:
     # The pairing sentence is read as a cross-sell: the mask named there counts 0.3 of a link number.
     units, _ = evidence_units(["配个七号眼罩，睡得死死的", "再带一个十二号喷雾"], SLEEP)
     assert all(u.has("cross") for u in units), [u.cues for u in units]
+
+
+def test_a_size_said_as_in_the_title_is_evidence_for_that_item() -> None:
+    # 这个包四十升的: of three hiking items only the backpack's title has 40L.
+    hiking = catalog_from_records([
+        {"sku_id": "PACK", "title": "骆驼户外双肩包40L登山包大容量徒步背包", "price": 299, "link_no": 10},
+        {"sku_id": "SOCKS", "title": "徒步袜子男加厚毛圈户外运动袜5双", "price": 59, "link_no": 12},
+        {"sku_id": "POLES", "title": "碳纤维登山杖伸缩折叠徒步手杖2支装", "price": 199, "link_no": 15},
+    ])
+    units, _ = evidence_units(["这个包四十升的", "五双二十九块九"], hiking)
+    assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "PACK")], units[0].hits
+    assert [(h.kind, h.sku_id) for h in units[1].hits if h.kind == "spec"] == [("spec", "SOCKS")], units[1].hits

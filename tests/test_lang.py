@@ -215,3 +215,17 @@ def test_a_short_name_that_starts_with_the_brand_is_not_prefixed_with_it_again()
     mango = CatalogItem("m", "7D菲律宾进口芒果干原味果干100g", brand="7D", short_name="7D芒果干", price=59)
     texts = {t.text for t in match_terms(Catalog((mango,)))}
     assert "7d芒果干" in texts and not any(t.startswith("7d7d") for t in texts), texts
+
+
+def test_sizes_and_pack_counts_said_match_the_ones_titles_write() -> None:
+    # Hosts say a title's 40L as 四十升, 260ml as 二百六十毫升, 5双装 as 五双; a count of one is said of anything.
+    from replay.lang import normalize, tokenize
+    from replay.lang.numbers import spoken_specs, title_specs
+
+    assert title_specs("骆驼户外双肩包40L登山包 大容量") == {(40.0, "l")}
+    assert title_specs("可优比PPSU奶瓶260ml 防胀气") == {(260.0, "ml")}
+    assert title_specs("徒步袜子 加厚毛圈 5双装") == {(5.0, "双")}
+    said = {text: [(v, u) for v, u, *_ in spoken_specs(tokenize(normalize(text)))]
+            for text in ("这个包四十升的", "二百六十毫升的大宝宝也够喝", "五双二十九块九", "拿一双试试", "一百二十九米")}
+    assert said == {"这个包四十升的": [(40.0, "l")], "二百六十毫升的大宝宝也够喝": [(260.0, "ml")],
+                    "五双二十九块九": [(5.0, "双")], "拿一双试试": [], "一百二十九米": []}, said

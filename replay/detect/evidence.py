@@ -10,7 +10,9 @@ Everything here comes from the catalog, not from phrase lists:
   digits, numerals or homophones of 号链接, and 第N个链接, 链接N, 购物车第N个;
 - an accessory's or consumable's part words (滚刷 of an item titled 洗地机配件) weigh less: they are said of
   the main product;
-- spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices.
+- spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices;
+- spoken sizes and pack counts (四十升, 二百六十毫升, 五双) equal to one in an item's title (40L, 260ml, 5双装):
+  weak, like a title word.
 
 Evidence goes to ``Unit.scores``, divided among the items it fits. A category word, brand or alias that several
 items share (霜 of two creams, 红茶 listed by two teas) also goes to ``Unit.support`` of each, so it keeps the
@@ -38,7 +40,7 @@ from replay.lang import (
     spoken_numbers,
     wordlist,
 )
-from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value
+from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value, spoken_specs, title_specs
 
 # Homophones of numerals whisper writes in 号链接 (伺候 for 四号): raw pinyin -> numeral character.
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
@@ -78,6 +80,9 @@ class EvidenceWeights:
     """The same heard through homophones (伺候链接 for 四号链接)."""
     price: float = 0.6
     """A spoken price equal to an item's price or live price, split among the items at that price."""
+    spec: float = 0.6
+    """A spoken size or pack count equal to one written in an item's title (四十升 for 40L, 五双 for 5双装),
+    split among the items whose titles have it."""
     support: float = 0.5
     """Fraction of a shared category word's or brand's weight that supports each item sharing it."""
     chat_floor: float = 0.4
@@ -334,6 +339,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     links = catalog_links(catalog)
     titles = {i.sku_id: normalize(i.title) for i in catalog.items}
     prices = catalog_prices(catalog)
+    specs: dict[tuple[float, str], set[str]] = defaultdict(set)
+    for item in catalog.items:
+        for spec in title_specs(item.title):
+            specs[spec].add(item.sku_id)
     for u in units:
         hits: list[Hit] = []
         ends: list[int] = []  # the token each hit ends on
@@ -370,6 +379,12 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                                 len(skus)))
                 ends.append(num.last)
         toks = [t.text for t in u.tokens]
+        for value, unit, first, last in spoken_specs(toks):
+            skus = specs.get((value, unit), set())
+            for sku in sorted(skus):
+                hits.append(Hit("spec", f"{value:g}{unit}", sku, weights.spec / len(skus), u.tokens[first].start,
+                                len(skus)))
+                ends.append(last)
         starts = {t.start: k for k, t in enumerate(u.tokens)}
         pointed = {h.sku_id for h, e in zip(hits, ends, strict=True) if _before_distal(toks, e)}
         # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too

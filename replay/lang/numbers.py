@@ -202,6 +202,48 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
     return out
 
 
+# --- sizes and pack counts (40L, 260ml, 5双装) ---------------------------------------------------------
+
+
+def _spec_units() -> dict[str, str]:
+    """Every written or spoken form of a size/pack unit -> its canonical form (replay/wordlists/spec_units.txt)."""
+    out: dict[str, str] = {}
+    for line in wordlist("spec_units"):
+        forms = line.split()
+        for f in forms[1:]:
+            out[f.lower()] = forms[0]
+    return out
+
+
+def title_specs(title: str) -> set[tuple[float, str]]:
+    """The sizes and pack counts a title writes with digits: 40L, 260ml, 500g*2, 5双装 -> (value, unit)."""
+    units = _spec_units()
+    forms = "|".join(sorted((re.escape(f) for f in units), key=len, reverse=True))
+    return {(float(m.group(1)), units[m.group(2).lower()])
+            for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*({forms})", title, flags=re.IGNORECASE)}
+
+
+def spoken_specs(tokens: Sequence[str]) -> list[tuple[float, str, int, int]]:
+    """(value, canonical unit, first, last token) for every plain number said with a size or pack unit after
+    it (四十升的, 二百六十毫升, 五双). A count of one (一片, 一盒) is how anything is sold, so it is left out."""
+    units = _spec_units()
+    out = []
+    for num in spoken_numbers(tokens):
+        if num.kind != "plain":
+            continue
+        for width in (2, 1):
+            said = "".join(tokens[num.last + 1:num.last + 1 + width]).lower()
+            if len(tokens) > num.last + width - 1 and said in units:
+                unit = units[said]
+                if not (num.value == 1 and unit in _COUNTS):
+                    out.append((num.value, unit, num.first, num.last + width))
+                break
+    return out
+
+
+_COUNTS = frozenset({"双", "片", "支", "袋", "盒", "瓶", "粒", "卷", "罐", "根", "颗", "抽"})
+
+
 # --- written forms (on-screen product cards, OCR) ---------------------------------------------------
 _WRITTEN_LINK = re.compile(r"(\d{1,3})\s*号\s*(?:链接|连接|链)?|链接\s*(\d{1,3})|#\s*(\d{1,3})")
 _WRITTEN_PRICE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*[元块米]")
