@@ -241,7 +241,7 @@ def spoken_specs(tokens: Sequence[str]) -> list[tuple[float, str, int, int]]:
     return out
 
 
-_COUNTS = frozenset({"双", "片", "支", "袋", "盒", "瓶", "粒", "卷", "罐", "根", "颗", "抽"})
+_COUNTS = frozenset({"双", "片", "支", "袋", "盒", "瓶", "粒", "卷", "罐", "根", "颗", "抽", "包", "箱", "套", "条", "张"})
 
 
 # --- written forms (on-screen product cards, OCR) ---------------------------------------------------
