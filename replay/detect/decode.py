@@ -2,7 +2,8 @@
 
 States are ``none`` plus one per item. Staying costs nothing; entering an item costs ``start_cost`` from
 none and ``switch_cost`` from another item, both lowered by an intro or 返场 cue in (or just before) the
-unit, and raised by a cross-mention cue (跟刚才那个X搭配 refers back without switching). Leaving an item
+unit (to nothing when the cue's own sentence calls the item by link number or name), and raised by a
+cross-mention cue (跟刚才那个X搭配 refers back without switching). Leaving an item
 for none costs ``end_cost``, nothing after an outro cue. Emissions are the unit's evidence for the state's
 item minus a fraction of the evidence for other items. So one stray mention (a cross-mention, a hotword
 hallucination) cannot pay for switching away and back, while a product named with a cue switches at once.
