@@ -229,3 +229,13 @@ def test_sizes_and_pack_counts_said_match_the_ones_titles_write() -> None:
             for text in ("这个包四十升的", "二百六十毫升的大宝宝也够喝", "五双二十九块九", "拿一双试试", "一百二十九米")}
     assert said == {"这个包四十升的": [(40.0, "l")], "二百六十毫升的大宝宝也够喝": [(260.0, "ml")],
                     "五双二十九块九": [(5.0, "双")], "拿一双试试": [], "一百二十九米": []}, said
+
+
+def test_how_hosts_address_the_room_is_never_a_title_word() -> None:
+    # 宝宝们看我手上这个: 宝宝 of a baby's bangle (宝宝手镯) must not point at it every time the host calls the room.
+    from replay.lang import match_terms
+
+    baby = CatalogItem("baby", "素银记S999足银宝宝手镯满月百天礼", short_name="宝宝银镯", price=359)
+    adult = CatalogItem("adult", "素银记S999足银手镯女开口古法锤纹", short_name="足银手镯", price=459)
+    texts = {(t.sku_id, t.text) for t in match_terms(Catalog((baby, adult)))}
+    assert ("baby", "宝宝") not in texts and ("baby", "宝宝银镯") in texts, texts
