@@ -85,8 +85,9 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # Authors held out when they wrote, and the bounds their transcripts must keep now (mean seg_f1@0.5, mean
 # sku_recall, min seg_f1@0.5). Each was scored once while unseen (docs/BENCHMARKS.md): g and i at stop 21, j, l
 # and m at stop 22, n, o, p, q and r at stop 23, s, t and u at stop 24, v, w and x at stop 25. Their errors were
-# then analysed, so they are dev, and all are training data for the product-talk model: the bounds are a floor
-# against regressions, not a held-out figure. They are the figures of stop 25 (v, w, x: stop 26) less a margin
+# then analysed, so they are dev, and a–u are training data for the product-talk model (v, w and x are not: a
+# model trained with them did no better on the new authors y and z): the bounds are a floor against
+# regressions, not a held-out figure. They are the figures of stop 25 (v, w, x: stop 26) less a margin
 # (0.04 on the means, 0.1 on the minimum). y and z (tests/data/paraphrase/heldout) were written at the start of
 # stop 26 and have no bounds here.
 AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
@@ -95,8 +96,8 @@ AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "o": ("dev", 0.91, 0.96, 0.74), "p": ("dev", 0.92, 0.96, 0.72),
                  "q": ("dev", 0.93, 0.92, 0.78), "r": ("dev", 0.89, 0.92, 0.75),
                  "s": ("dev", 0.85, 0.96, 0.62), "t": ("dev", 0.93, 0.96, 0.75),
-                 "u": ("dev", 0.89, 0.93, 0.70), "v": ("dev", 0.95, 0.94, 0.85),
-                 "w": ("dev", 0.93, 0.94, 0.77), "x": ("dev", 0.96, 0.96, 0.90)}
+                 "u": ("dev", 0.89, 0.93, 0.70), "v": ("dev", 0.87, 0.92, 0.56),
+                 "w": ("dev", 0.90, 0.92, 0.62), "x": ("dev", 0.94, 0.96, 0.78)}
 
 
 @pytest.mark.parametrize("author", sorted(AUTHOR_BOUNDS))
