@@ -29,6 +29,7 @@ from replay.contracts import Catalog
 from replay.detect.units import NAMED, Hit, Unit
 from replay.lang import (
     MatchTerm,
+    SpokenNumber,
     catalog_links,
     catalog_prices,
     char_readings,
@@ -262,14 +263,14 @@ def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, 
     return out
 
 
-def _spoken_links(unit: Unit, links: dict[int, str],
+def _spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, str],
                   titles: dict[str, str]) -> list[tuple[int, str, int, int, bool]]:
     """(link_no, sku, first token, last token, bare ordinal) for every spoken N号 (第N个链接, 链接N, and a bare
     第N个 ending the sentence) whose N is a link number; 是八号 heard as 十八号 falls back to the shorter tail.
-    Not a standard size (五号电池: an AA battery), unless item N is one (九号电池 where link 9 is a battery)."""
-    toks = [t.text for t in unit.tokens]
+    Not a standard size (五号电池: an AA battery), unless item N is one (九号电池 where link 9 is a battery).
+    ``nums`` are the unit's ``spoken_numbers``, read once for links, prices and sizes."""
     out = []
-    for num in spoken_numbers(toks):
+    for num in nums:
         if num.kind not in ("link", "ordinal"):
             continue
         text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
@@ -344,6 +345,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         for spec in title_specs(item.title):
             specs[spec].add(item.sku_id)
     for u in units:
+        toks = [t.text for t in u.tokens]
+        nums = spoken_numbers(toks)
         hits: list[Hit] = []
         ends: list[int] = []  # the token each hit ends on
         covered: set[int] = set()  # tokens inside a name or word found
@@ -362,7 +365,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
-        for no, sku, i, h, bare in _spoken_links(u, links, titles):
+        for no, sku, i, h, bare in _spoken_links(toks, nums, links, titles):
             if h in heard:
                 continue
             hits.append(Hit("link_no", f"{no}号", sku, weights.ordinal if bare else weights.link, u.tokens[i].start))
@@ -370,7 +373,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         for j, (no, sku) in heard.items():
             hits.append(Hit("link_no", f"{no}号链接", sku, weights.link_homophone, u.tokens[j].start))
             ends.append(j + 2)
-        for num in spoken_numbers([t.text for t in u.tokens]):
+        for num in nums:
             if num.kind not in ("price", "plain"):
                 continue
             skus = prices.get(round(num.value, 2), frozenset())
@@ -378,8 +381,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 hits.append(Hit("price", f"{num.value:g}", sku, weights.price / len(skus), u.tokens[num.first].start,
                                 len(skus)))
                 ends.append(num.last)
-        toks = [t.text for t in u.tokens]
-        for value, unit, first, last in spoken_specs(toks):
+        for value, unit, first, last in spoken_specs(toks, nums):
             skus = specs.get((value, unit), set())
             for sku in sorted(skus):
                 hits.append(Hit("spec", f"{value:g}{unit}", sku, weights.spec / len(skus), u.tokens[first].start,

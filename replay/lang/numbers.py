@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from replay.lang.wordlists import wordlist
@@ -205,43 +206,46 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
 # --- sizes and pack counts (40L, 260ml, 5双装) ---------------------------------------------------------
 
 
-def _spec_units() -> dict[str, str]:
-    """Every written or spoken form of a size/pack unit -> its canonical form (replay/wordlists/spec_units.txt)."""
-    out: dict[str, str] = {}
+_COUNTS = frozenset({"双", "片", "支", "袋", "盒", "瓶", "粒", "卷", "罐", "根", "颗", "抽", "包", "箱", "套", "条", "张"})
+
+
+@cache
+def _spec_units() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Every written or spoken form of a size/pack unit -> its canonical form (replay/wordlists/spec_units.txt),
+    and the pattern of a number written before one of them (longest form first: 毫升 before 升)."""
+    units: dict[str, str] = {}
     for line in wordlist("spec_units"):
         forms = line.split()
         for f in forms[1:]:
-            out[f.lower()] = forms[0]
-    return out
+            units[f.lower()] = forms[0]
+    forms = "|".join(sorted((re.escape(f) for f in units), key=len, reverse=True))
+    return units, re.compile(rf"(\d+(?:\.\d+)?)\s*({forms})", flags=re.IGNORECASE)
 
 
 def title_specs(title: str) -> set[tuple[float, str]]:
     """The sizes and pack counts a title writes with digits: 40L, 260ml, 500g*2, 5双装 -> (value, unit)."""
-    units = _spec_units()
-    forms = "|".join(sorted((re.escape(f) for f in units), key=len, reverse=True))
-    return {(float(m.group(1)), units[m.group(2).lower()])
-            for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*({forms})", title, flags=re.IGNORECASE)}
+    units, written = _spec_units()
+    return {(float(m.group(1)), units[m.group(2).lower()]) for m in written.finditer(title)}
 
 
-def spoken_specs(tokens: Sequence[str]) -> list[tuple[float, str, int, int]]:
+def spoken_specs(tokens: Sequence[str], numbers: Sequence[SpokenNumber] | None = None
+                 ) -> list[tuple[float, str, int, int]]:
     """(value, canonical unit, first, last token) for every plain number said with a size or pack unit after
-    it (四十升的, 二百六十毫升, 五双). A count of one (一片, 一盒) is how anything is sold, so it is left out."""
-    units = _spec_units()
+    it (四十升的, 二百六十毫升, 五双). A count of one (一片, 一盒) is how anything is sold, so it is left out.
+    ``numbers``: the tokens' ``spoken_numbers``, when the caller has them already."""
+    units, _ = _spec_units()
     out = []
-    for num in spoken_numbers(tokens):
+    for num in spoken_numbers(tokens) if numbers is None else numbers:
         if num.kind != "plain":
             continue
         for width in (2, 1):
             said = "".join(tokens[num.last + 1:num.last + 1 + width]).lower()
-            if len(tokens) > num.last + width - 1 and said in units:
+            if len(tokens) >= num.last + 1 + width and said in units:
                 unit = units[said]
                 if not (num.value == 1 and unit in _COUNTS):
                     out.append((num.value, unit, num.first, num.last + width))
                 break
     return out
-
-
-_COUNTS = frozenset({"双", "片", "支", "袋", "盒", "瓶", "粒", "卷", "罐", "根", "颗", "抽", "包", "箱", "套", "条", "张"})
 
 
 # --- written forms (on-screen product cards, OCR) ---------------------------------------------------

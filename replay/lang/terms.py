@@ -71,13 +71,13 @@ def title_words(item: CatalogItem) -> list[str]:
     """The title's words of two or more characters, but not the brand's. Words of the item's own name count too:
     a host who says only 植绒 of 烫金植绒春联 points at it as much as at another item titled 立体植绒福字 (a name
     said whole is one mention: evidence counts an item once per stretch of text)."""
-    covering = [normalize(x) for x in (title_brand(item),) if x]
+    brand = title_brand(item)
     out = []
     # Each space-separated part on its own: joined, jieba reads 家庭装 机洗手洗 去渍 as 家庭/装机/洗手/洗去.
     for part in item.title.split():
         ws = words(part)
         for k, w in enumerate(ws):
-            if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and not any(w in c for c in covering):
+            if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and w not in brand:
                 out.append(w)
     return out
 
