@@ -70,11 +70,16 @@ def practice(path: Path) -> tuple[Transcript, dict, object]:
     return transcript, truth, catalog_from_records(script["catalog"], source=path.name)
 
 
+def author_files(folder: str, author: str) -> list[Path]:
+    """One author's streams (a1.json … a6.json, not those of author aa)."""
+    return sorted(p for p in (PARA / folder).glob("*.json") if p.stem.rstrip("0123456789") == author)
+
+
 # Every stream of the dev authors the detector was built on keeps seg_f1@0.5 and sku_recall >= 0.85.
 DEV_AUTHORS = ("a", "b", "c")
 
 
-@pytest.mark.parametrize("path", sorted(p for a in DEV_AUTHORS for p in (PARA / "dev").glob(f"{a}*.json")),
+@pytest.mark.parametrize("path", sorted(p for a in DEV_AUTHORS for p in author_files("dev", a)),
                          ids=lambda p: p.stem)
 def test_practice_transcripts_dev(path: Path) -> None:
     transcript, truth, catalog = practice(path)
@@ -84,12 +89,12 @@ def test_practice_transcripts_dev(path: Path) -> None:
 
 # Authors held out when they wrote, and the bounds their transcripts must keep now (mean seg_f1@0.5, mean
 # sku_recall, min seg_f1@0.5). Each was scored once while unseen (docs/BENCHMARKS.md): g and i at stop 21, j, l
-# and m at stop 22, n, o, p, q and r at stop 23, s, t and u at stop 24, v, w and x at stop 25. Their errors were
-# then analysed, so they are dev, and a–u are training data for the product-talk model (v, w and x are not: a
-# model trained with them did no better on the new authors y and z): the bounds are a floor against
-# regressions, not a held-out figure. They are the figures of stop 25 (v, w, x: stop 26) less a margin
-# (0.04 on the means, 0.1 on the minimum). y and z (tests/data/paraphrase/heldout) were written at the start of
-# stop 26 and have no bounds here.
+# and m at stop 22, n, o, p, q and r at stop 23, s, t and u at stop 24, v, w and x at stop 25, y and z at stop 26.
+# Their errors were then analysed, so they are dev, and a–u are training data for the product-talk model (v–z
+# are not: a model trained with v, w and x did no better on y and z): the bounds are a floor against
+# regressions, not a held-out figure. They are the figures of stop 25 (v, w, x: stop 26; y, z: stop 27's start)
+# less a margin (0.04 on the means, 0.1 on the minimum). aa, ab and ac (tests/data/paraphrase/heldout) were
+# written at the start of stop 27 and have no bounds here.
 AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "j": ("dev", 0.93, 0.93, 0.72), "l": ("dev", 0.91, 0.91, 0.78),
                  "m": ("dev", 0.89, 0.93, 0.62), "n": ("dev", 0.94, 0.96, 0.84),
@@ -97,14 +102,15 @@ AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "q": ("dev", 0.93, 0.92, 0.78), "r": ("dev", 0.89, 0.92, 0.75),
                  "s": ("dev", 0.85, 0.96, 0.62), "t": ("dev", 0.93, 0.96, 0.75),
                  "u": ("dev", 0.89, 0.93, 0.70), "v": ("dev", 0.87, 0.92, 0.56),
-                 "w": ("dev", 0.90, 0.92, 0.62), "x": ("dev", 0.94, 0.96, 0.78)}
+                 "w": ("dev", 0.90, 0.92, 0.62), "x": ("dev", 0.94, 0.96, 0.78),
+                 "y": ("dev", 0.89, 0.96, 0.70), "z": ("dev", 0.77, 0.88, 0.40)}
 
 
 @pytest.mark.parametrize("author", sorted(AUTHOR_BOUNDS))
 def test_practice_transcripts_by_author(author: str) -> None:
     folder, mean_f1, mean_recall, min_f1 = AUTHOR_BOUNDS[author]
     results = [score(truth, detect(transcript, catalog))
-               for transcript, truth, catalog in map(practice, sorted((PARA / folder).glob(f"{author}*.json")))]
+               for transcript, truth, catalog in map(practice, author_files(folder, author))]
     assert len(results) >= 6
     assert statistics.mean(r["seg_f1@0.5"] for r in results) >= mean_f1, results
     assert statistics.mean(r["sku_recall"] for r in results) >= mean_recall, results
