@@ -530,3 +530,60 @@ def test_a_size_said_as_in_the_title_is_evidence_for_that_item() -> None:
     units, _ = evidence_units(["这个包四十升的", "五双二十九块九"], hiking)
     assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "PACK")], units[0].hits
     assert [(h.kind, h.sku_id) for h in units[1].hits if h.kind == "spec"] == [("spec", "SOCKS")], units[1].hits
+
+
+# A tent, its groundsheet and a lantern of one camping shop (stop 27).
+CAMP = catalog_from_records([
+    {"sku_id": "TENT", "title": "牧高笛 自动速开帐篷 3-4人 防雨加厚 户外露营", "price": 499, "live_price": 359,
+     "link_no": 2},
+    {"sku_id": "MAT", "title": "牧高笛 帐篷地垫 防潮垫 牛津布 加厚防水", "price": 89, "live_price": 49,
+     "link_no": 9},
+    {"sku_id": "LAMP", "title": "露营灯 充电式 复古马灯 帐篷挂灯 长续航", "price": 79, "live_price": 45,
+     "link_no": 6},
+])
+
+
+def test_a_referral_at_the_end_of_an_explanation_does_not_take_its_tail() -> None:
+    # 九号 is recommended in passing (要防潮的看九号); the host goes on with the tent's colours, stock and
+    # shipping, then chats. No 看点 for the groundsheet, and the tent's runs to its shipping line.
+    lines = [
+        "来，二号给我上",
+        "这顶帐篷，自动速开的",
+        "往地上一扔，十秒钟自己弹开",
+        "三到四个人睡，一家人够用",
+        "外帐是加厚的，下大雨也不漏",
+        "原价四百九十九，今天三百五十九米",
+        "地上潮的话，要防潮的兄弟看九号，铺在底下",
+        "颜色有墨绿和沙色两种",
+        "库存只有六十顶了，手慢无",
+        "拍了发顺丰，偏远地区补一下运费",
+        "好，有人问我昨晚几点睡的",
+        "三点才睡，困死了",
+    ]
+    tr, spans = srt(lines)
+    got = [(h.sku_id, h.start, h.end) for h in detect(tr, CAMP)]
+    assert [s for s, *_ in got] == ["TENT"], got
+    assert got[0][2] >= spans[9][1] - 1.0, (got, spans)
+
+
+def test_a_product_opened_after_being_recommended_starts_where_it_is_opened() -> None:
+    # 带上六号露营灯 is a recommendation inside the tent's explanation; the talk after it (shipping, stock) is the
+    # tent's. Then the host opens the lantern properly: its 看点 starts there, not at the cross-sell.
+    lines = [
+        "二号帐篷，自动速开的",
+        "往地上一扔，十秒钟自己弹开",
+        "外帐加厚，下大雨也不漏",
+        "今天三百五十九米",
+        "晚上要亮堂的，带上六号露营灯，复古马灯挂帐篷里",
+        "帐篷拍了发顺丰，坏了包换",
+        "七天无理由，运费险也给你们带上",
+        "库存还有八十顶",
+        "那我顺便把六号也给大家上了",
+        "复古马灯的样子，暖黄的光",
+        "充一次电能亮一个通宵",
+        "四十五块一盏",
+    ]
+    tr, spans = srt(lines)
+    got = [(h.sku_id, h.start, h.end) for h in detect(tr, CAMP)]
+    assert [s for s, *_ in got] == ["TENT", "LAMP"], got
+    assert abs(got[1][1] - spans[8][0]) <= 1.0 and got[0][2] >= spans[7][1] - 1.0, (got, spans)

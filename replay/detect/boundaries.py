@@ -259,14 +259,30 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], o: BoundaryOptions) 
 # An explanation this short (seconds) that follows another without a gap and ends in chat or a break, with no
 # clear opening, is the previous one's parting word about another item (十八号是陶瓷的，喜欢陶瓷的去十八号).
 _PARTING_S = 8.0
+# Longer (up to this many seconds), it is still a parting word when the other item is named only in its first
+# two sentences and the rest is talk that names nothing (要钓椅的兄弟看十二号 / 颜色有白色和深灰 / 库存就八十个 /
+# 偏远地区不包邮): a cross-sell or a referral, after which the host went on with the explanation it sits in.
+_PARTING_TAIL_S = 20.0
+# "Its first two sentences": the other item's evidence lies in the block's first two units, within this many
+# seconds (a cue of ASR-style subtitles often holds two or three sentences).
+_PARTING_NAMED_UNITS = 2
+_PARTING_NAMED_S = 5.0
 
 
 def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) -> bool:
     after = units[b.end_unit + 1] if b.end_unit + 1 < len(units) else None
-    ends_in_chat = (after is None or after.talk < 0.5 or after.tokens[0].pause >= o.long_pause
-                    or after.opens_clearly)
-    return (talk <= o.min_units and b.end - b.start <= _PARTING_S and not units[b.start_unit].opens_clearly
-            and ends_in_chat)
+    breaks = after is None or after.talk < 0.5 or after.tokens[0].pause >= o.long_pause
+    if units[b.start_unit].opens_clearly or not (breaks or after.opens_clearly):
+        return False
+    if talk <= o.min_units and b.end - b.start <= _PARTING_S:
+        return True
+    # (Not when the next product opens straight after: A, a short B, C is three explanations.)
+    named_until = units[b.first].start + _PARTING_NAMED_S
+    # (Never when its card or picture is on screen: the host put it up to explain it.)
+    return (breaks and b.end - b.start <= _PARTING_TAIL_S and b.start_unit == b.first
+            and not any(units[u].visual.get(b.sku_id, 0.0) > 0 for u in range(b.start_unit, b.end_unit + 1))
+            and not any(units[u].scores.get(b.sku_id, 0.0) > 0 for u in range(b.first + 1, b.end_unit + 1)
+                        if u >= b.first + _PARTING_NAMED_UNITS or units[u].start >= named_until))
 
 
 def _run_on(prev: Block, b: Block) -> None:

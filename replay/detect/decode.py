@@ -210,6 +210,49 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
     return out
 
 
+# A product mentioned at the end of another's explanation and opened clearly this soon after (seconds) was
+# not on in between: 买月季的一定要带十号的加仑盆 … 包活 … 顺丰发 … 那我顺便把十号也给大家上了.
+_LATE_OPENING_S = 30.0
+_MENTION_S = 5.0  # the mention: the item's evidence lies in the run's first two units, within this many seconds
+
+
+def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel the start of item B's run as the item A before it, up to where the host clearly opens B (an
+    intro cue or a clear opening that calls B), when B came in right after A without an opening and was only
+    mentioned before that (named in its first sentence or two, then talk that names nothing of it): the
+    sentences between are A's explanation going on (its stock, shipping, after-sales), and B starts where the
+    host opens it. Hosts do not open a product they are already explaining."""
+    out = list(labels)
+    u, n = 1, len(out)
+    while u < n:
+        item, before = out[u], out[u - 1]
+        # (Over a sentence or two of none, too, as in absorb_asides: leaving A for none and entering B costs
+        # the decoder less than switching, so A's talk before the mention can be decoded as nobody's.)
+        first = u
+        while (before is None and first - 1 >= 1 and u - first < 2 and units[first - 1].talk >= _CHAT):
+            first -= 1
+            before = out[first - 1]
+        if before is None:
+            first = u
+        if item is None or before is None or item == before or units[u].opens_clearly:
+            u += 1
+            continue
+        v = u
+        while v + 1 < n and out[v + 1] == item:
+            v += 1
+        t0 = units[u].start
+        opening = next((w for w in range(u + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
+                        or (units[w].opens_clearly and units[w].calls(item))), None)
+        if (opening is not None and units[opening].start - t0 <= _LATE_OPENING_S
+                and not any(units[w].visual.get(item, 0.0) > 0 for w in range(u, opening))  # not shown yet
+                # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)
+                and not any(units[w].scores.get(item, 0.0) > units[w].scores.get(before, 0.0)
+                            for w in range(u + 1, opening) if w >= u + 2 or units[w].start - t0 >= _MENTION_S)):
+            out[first:opening] = [before] * (opening - first)
+        u = v + 1
+    return out
+
+
 # A stretch of chat this long inside one item's run, with the item named again after it, is two explanations
 # (the product came back, 返场), not one: "an explanation runs until ... a clear stretch of talk about nothing
 # in the catalog".
