@@ -587,3 +587,20 @@ def test_a_product_opened_after_being_recommended_starts_where_it_is_opened() ->
     got = [(h.sku_id, h.start, h.end) for h in detect(tr, CAMP)]
     assert [s for s, *_ in got] == ["TENT", "LAMP"], got
     assert abs(got[1][1] - spans[8][0]) <= 1.0 and got[0][2] >= spans[7][1] - 1.0, (got, spans)
+
+
+def test_a_category_that_says_fittings_does_not_make_an_item_an_accessory_of_another() -> None:
+    # 五金配件 is the shop's category for valves and drains, sold in their own right: 角阀 said alone names the
+    # valves in full. An item whose title names another item's kind (洗地机专用滚刷 beside the 洗地机) is one: its
+    # part word 滚刷 is what the host says while explaining the machine, so it weighs less.
+    plumbing = catalog_from_records([
+        {"sku_id": "TAP", "title": "九牧 全铜面盆龙头 冷热 卫生间", "category": "龙头", "price": 139, "link_no": 6},
+        {"sku_id": "VALVE", "title": "九牧 全铜角阀 冷热 4只装 止水阀", "aliases": ["角阀"], "category": "五金配件",
+         "price": 59, "link_no": 9},
+        {"sku_id": "MOP", "title": "添可 洗地机 无线 吸拖一体", "category": "清洁电器", "price": 1999, "link_no": 2},
+        {"sku_id": "ROLLER", "title": "添可 洗地机专用滚刷 两只装", "aliases": ["滚刷"], "category": "耗材",
+         "price": 89, "link_no": 12},
+    ])
+    units, _ = evidence_units(["下面的角阀也看一下", "这个滚刷拆下来就能洗"], plumbing)
+    assert units[0].scores["VALVE"] >= 2.0, units[0].hits
+    assert units[1].scores["ROLLER"] < 1.0, units[1].hits

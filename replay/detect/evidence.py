@@ -32,6 +32,7 @@ from replay.lang import (
     SpokenNumber,
     catalog_links,
     catalog_prices,
+    category_words,
     char_readings,
     heard_reading,
     is_han,
@@ -327,10 +328,19 @@ def _discount(h: Hit, toks: list[str], i: int, pointed: set[str], accessories: s
 
 
 def accessory_items(catalog: Catalog) -> set[str]:
-    """Items that are accessories or consumables of another product: their title or category has a marker word
-    (replay/wordlists/accessory_markers.txt: 替换, 配件, 耗材)."""
+    """Items that are accessories or consumables of another product: their title has a marker word
+    (replay/wordlists/accessory_markers.txt: 替换, 配件, 耗材), or their category has one and their title names
+    another item's kind."""
     markers = wordlist("accessory_markers")
-    return {i.sku_id for i in catalog.items if any(m in i.title or m in (i.category or "") for m in markers)}
+    marked = [i for i in catalog.items if any(m in i.title or m in (i.category or "") for m in markers)]
+    # ...of another product in the room: its title names another item's kind (洗地机专用清洁液 beside the 洗地机,
+    # 投影仪吊架 beside the 投影仪). A category of its own that says 配件 (五金配件, 办公配件) does not make 角阀
+    # or 升降桌脚踏 part of anything: they are products explained in their own right.
+    kinds = {i.sku_id: set(category_words(i)) for i in catalog.items}
+    mains = [i for i in catalog.items if i not in marked]
+    return {i.sku_id for i in marked
+            if any(m in i.title for m in markers)
+            or any(w in normalize(i.title) for j in mains if j.sku_id != i.sku_id for w in kinds[j.sku_id])}
 
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
