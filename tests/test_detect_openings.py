@@ -604,3 +604,16 @@ def test_a_category_that_says_fittings_does_not_make_an_item_an_accessory_of_ano
     units, _ = evidence_units(["下面的角阀也看一下", "这个滚刷拆下来就能洗"], plumbing)
     assert units[0].scores["VALVE"] >= 2.0, units[0].hits
     assert units[1].scores["ROLLER"] < 1.0, units[1].hits
+
+
+def test_a_lucky_bag_prize_is_a_freebie_not_the_item_of_its_kind() -> None:
+    # 福袋里是抱枕套 / 抽三个人送毛毯: what the room can win is named in passing, not explained; the kind word
+    # keeps a share of its weight, as after 送.
+    home = catalog_from_records([
+        {"sku_id": "CUSHION", "title": "北欧风抱枕套 45x45 棉麻 沙发靠垫套", "category": "抱枕套", "price": 19.9,
+         "link_no": 12},
+        {"sku_id": "BLANKET", "title": "珊瑚绒毛毯 加厚 午睡毯 办公室", "category": "毛毯", "price": 59, "link_no": 8},
+    ])
+    units, _ = evidence_units(["福袋里是抱枕套", "等会儿抽毛毯", "这个毛毯是珊瑚绒的"], home)
+    bag, draw, said = units[0].scores.get("CUSHION", 0.0), units[1].scores.get("BLANKET", 0.0), units[2].scores["BLANKET"]
+    assert bag < 0.5 * said and draw < 0.5 * said, (units[0].hits, units[1].hits, units[2].hits)

@@ -298,7 +298,9 @@ def _after_reference(tokens: list[str], i: int) -> bool:
 def _after_gift(tokens: list[str], i: int) -> bool:
     """Whether token i comes within ``_GIFT_REACH`` tokens after a gift word (送一个手动打气筒, 赠两双袜子)."""
     markers = wordlist("gift_markers")
-    return any(t in markers for t in tokens[max(0, i - _GIFT_REACH):i])
+    # On the joined text: tokens are often single characters (福, 袋), and a marker may be a word (福袋).
+    before = "".join(tokens[max(0, i - _GIFT_REACH):i])
+    return any(m in before for m in markers)
 
 
 def _before_distal(tokens: list[str], last: int) -> bool:
