@@ -617,3 +617,26 @@ def test_a_lucky_bag_prize_is_a_freebie_not_the_item_of_its_kind() -> None:
     units, _ = evidence_units(["福袋里是抱枕套", "等会儿抽毛毯", "这个毛毯是珊瑚绒的"], home)
     bag, draw, said = units[0].scores.get("CUSHION", 0.0), units[1].scores.get("BLANKET", 0.0), units[2].scores["BLANKET"]
     assert bag < 0.5 * said and draw < 0.5 * said, (units[0].hits, units[1].hits, units[2].hits)
+
+
+def test_a_product_named_in_the_greeting_starts_where_the_host_opens_it() -> None:
+    # The host names the lucky bag's prize while greeting the room, chats, then opens the product. Decoded as
+    # that product from the first sentence (whisper's garbled greeting reads as product talk), the run is handed
+    # back to none up to the opening: the mention and the chat after it belong to no explanation.
+    from replay.detect.decode import hand_back_mentions
+
+    spirits = catalog_from_records([
+        {"sku_id": "MINI", "title": "黔老坊 小酒品鉴装 100ml*6瓶", "aliases": ["小酒"], "price": 59, "link_no": 13},
+        {"sku_id": "BOX", "title": "黔老坊 酱香型白酒 53度 500ml*6瓶 整箱", "price": 899, "link_no": 1},
+    ])
+    lines = ["家人们晚上好，我是老刘", "今天福袋里有三盒小酒", "欢迎欢迎", "有人问我喝了多少年酒",
+             "先把十三号给大家上一下", "这个小酒是给新来的朋友尝味道的", "一百毫升一瓶，一盒六瓶"]
+    units, _ = evidence_units(lines, spirits)
+    for u, (talk, opening) in zip(units, [(0.6, 0), (0.7, 0), (0, 0), (0, 0), (0.9, 1.0), (1, 0), (1, 0)], strict=True):
+        u.talk, u.opening = talk, opening
+    assert units[1].scores["MINI"] >= 0.3 and units[4].calls("MINI"), [u.hits for u in units]
+    assert hand_back_mentions(["MINI"] * 7, units) == [None] * 4 + ["MINI"] * 3
+    # Without chat between the mention and the opening it is the explanation's own start, link put up later.
+    for u in units[2:4]:
+        u.talk = 0.9
+    assert hand_back_mentions(["MINI"] * 7, units) == ["MINI"] * 7

@@ -213,6 +213,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
 # A product mentioned at the end of another's explanation and opened clearly this soon after (seconds) was
 # not on in between: 买月季的一定要带十号的加仑盆 … 包活 … 顺丰发 … 那我顺便把十号也给大家上了.
 _LATE_OPENING_S = 30.0
+_FAINT = 0.3  # evidence below this (a shared title word, a far fuzzy match) is too faint to mark where B is named
 _MENTION_S = 5.0  # the mention: the item's evidence lies in the run's first two units, within this many seconds
 
 
@@ -221,11 +222,12 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
     intro cue or a clear opening that calls B), when B came in right after A without an opening and was only
     mentioned before that (named in its first sentence or two, then talk that names nothing of it): the
     sentences between are A's explanation going on (its stock, shipping, after-sales), and B starts where the
-    host opens it. Hosts do not open a product they are already explaining."""
+    host opens it. Hosts do not open a product they are already explaining. The same after none (no A): the
+    mention and the chat after it belong to no explanation."""
     out = list(labels)
-    u, n = 1, len(out)
+    u, n = 0, len(out)
     while u < n:
-        item, before = out[u], out[u - 1]
+        item, before = out[u], out[u - 1] if u > 0 else None
         # (Over a sentence or two of none, too, as in absorb_asides: leaving A for none and entering B costs
         # the decoder less than switching, so A's talk before the mention can be decoded as nobody's.)
         first = u
@@ -234,20 +236,27 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
             before = out[first - 1]
         if before is None:
             first = u
-        if item is None or before is None or item == before or units[u].opens_clearly:
+        if item is None or item == before or units[u].opens_clearly:
             u += 1
             continue
         v = u
         while v + 1 < n and out[v + 1] == item:
             v += 1
-        t0 = units[u].start
-        opening = next((w for w in range(u + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
+        # B's first evidence (not a faint hit, 0.06 of a fuzzy match shared by seven items, in a greeting)
+        f = next((w for w in range(u, v + 1) if units[w].scores.get(item, 0.0) >= _FAINT), u)
+        t0 = units[f].start
+        opening = next((w for w in range(f + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
                         or (units[w].opens_clearly and units[w].calls(item))), None)
-        if (opening is not None and units[opening].start - t0 <= _LATE_OPENING_S
+        if (opening is not None and units[opening].start - t0 <= _LATE_OPENING_S and not units[f].opens_clearly
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in range(u, opening))  # not shown yet
                 # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)
-                and not any(units[w].scores.get(item, 0.0) > units[w].scores.get(before, 0.0)
-                            for w in range(u + 1, opening) if w >= u + 2 or units[w].start - t0 >= _MENTION_S)):
+                and not any(units[w].scores.get(item, 0.0) > units[w].scores.get(before, 0.0) if before else
+                            units[w].scores.get(item, 0.0) >= _FAINT
+                            for w in range(f + 1, opening) if w >= f + 2 or units[w].start - t0 >= _MENTION_S)
+                # After chat, with no explanation before it (a prize named in the greeting, then 欢迎欢迎, then
+                # the host opens the product), only when chat lies between the mention and the opening: a real
+                # explanation that puts the link up a few sentences in is product talk all along.
+                and (before is not None or any(units[w].talk < _CHAT for w in range(f + 1, opening)))):
             out[first:opening] = [before] * (opening - first)
         u = v + 1
     return out
