@@ -640,3 +640,35 @@ def test_a_product_named_in_the_greeting_starts_where_the_host_opens_it() -> Non
     for u in units[2:4]:
         u.talk = 0.9
     assert hand_back_mentions(["MINI"] * 7, units) == ["MINI"] * 7
+
+
+# Two desks of one brand, and two ukulele items (stop 27).
+DESKS = catalog_from_records([
+    {"sku_id": "DUAL", "title": "舒坐 电动升降桌 双电机 1.4m 记忆高度", "short_name": "舒坐双电机升降桌",
+     "aliases": ["升降桌", "双电机升降桌"], "category": "升降桌", "price": 2299, "live_price": 1199, "link_no": 4},
+    {"sku_id": "SINGLE", "title": "舒坐 电动升降桌 单电机 1.2m 家用书桌", "short_name": "舒坐单电机升降桌",
+     "aliases": ["单电机升降桌", "小升降桌"], "category": "升降桌", "price": 1299, "live_price": 699, "link_no": 5},
+    {"sku_id": "UKE", "title": "恩雅 23寸尤克里里 初学者 单板", "short_name": "恩雅尤克里里", "category": "尤克里里",
+     "price": 399, "link_no": 1},
+    {"sku_id": "BAG", "title": "23寸尤克里里琴包 加厚海绵 双肩", "short_name": "尤克里里琴包", "price": 69, "link_no": 17},
+])
+
+
+def test_a_word_of_two_items_said_after_a_verb_is_not_one_items_name_misheard() -> None:
+    # 看升降桌: 升降桌 is both desks' word; 看 is not a mishearing of 小, so it is not 小升降桌 (the single-motor
+    # desk's alias) with one syllable misheard.
+    units, _ = evidence_units(["来我们走到这边看升降桌"], DESKS)
+    assert not [h for h in units[0].hits if h.kind == "fuzzy"], units[0].hits
+    assert abs(units[0].scores.get("DUAL", 0.0) - units[0].scores.get("SINGLE", 0.0)) < 0.01, units[0].hits
+
+
+def test_a_name_said_with_de_between_its_words_is_the_name() -> None:
+    # 尤克里里的琴包 is the bag's short name 尤克里里琴包 with 的 inside; not 尤克里里 plus a stray 包.
+    units, _ = evidence_units(["尤克里里的琴包，加厚海绵的"], DESKS)
+    assert units[0].scores.get("BAG", 0.0) >= 2.0, units[0].hits
+
+
+def test_a_length_in_mi_that_a_title_writes_is_evidence_for_that_item() -> None:
+    # 一点四米 is the 1.4m desk's length (米 is a price unit too, but no item costs 1.4).
+    units, _ = evidence_units(["双电机的，一点四米"], DESKS)
+    assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "DUAL")], units[0].hits

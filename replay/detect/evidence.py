@@ -177,11 +177,38 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
         found.append((ti, s, s + m - 1, w, exact))
         if not exact:
             bent[(ti, s)] = {s + k for k in range(m) if term.tokens[k] != toks[s + k].text}
+    # A name said with 的 between its words is the name: 尤克里里的琴包 for 尤克里里琴包 (written exactly, three
+    # characters or more, and only where a 的 was skipped: the plain match is found above).
+    plain = [k for k, t in enumerate(toks) if t.text != "的"]
+    if len(plain) < len(toks):
+        said = [toks[k].text for k in plain]
+        starts: set[tuple[int, int]] = set()
+        for i, k in enumerate(plain):
+            for syl in reads[k]:
+                for ti, j in idx.by_reading.get(syl, ()):
+                    if i - j >= 0:
+                        starts.add((ti, i - j))
+        for ti, s in starts:
+            term = idx.terms[ti]
+            m = len(term.tokens)
+            if m < 3 or s + m > len(said) or plain[s + m - 1] - plain[s] == m - 1:
+                continue
+            if all(term.tokens[k] == said[s + k] for k in range(m)):
+                prob = sum(toks[plain[s + k]].prob for k in range(m)) / m
+                found.append((ti, plain[s], plain[s + m - 1], term.weight * min(1.0, max(0.05, prob / 0.35)), True))
     # A near-homophone loses to another item's word written exactly where it had to bend a character: 的锂电钻
     # is 锂电钻 said, not 得力电笔 misheard (欧来亚的小金关 keeps its slip: no other word is written there).
     exact_at = [(s, e, idx.terms[ti].sku_id) for ti, s, e, _w, ex in found if ex]
     found = [f for f in found if f[4] or not any(
         sku != idx.terms[f[0]].sku_id and any(a <= k <= b for k in bent[(f[0], f[1])]) for a, b, sku in exact_at)]
+    # Nor is it one when another item's word is written exactly on every character it did not bend: 看升降桌 is
+    # the word 升降桌 (both desks') said after 看, not 小升降桌 misheard. The bent character is what would set
+    # the name apart from the other item's word, and it was not said.
+    def spelled_out(f: tuple[int, int, int, float, bool]) -> bool:
+        said = [k for k in range(f[1], f[2] + 1) if k not in bent[(f[0], f[1])]]
+        return any(sku != idx.terms[f[0]].sku_id and all(a <= k <= b for k in said) for a, b, sku in exact_at)
+
+    found = [f for f in found if f[4] or not spelled_out(f)]
     # A longer match of another item wins over a shorter one inside it (剃须刀 inside 电动剃须刀); the same
     # item is counted once per stretch of text (电动牙刷 and 牙刷 are one mention).
     found.sort(key=lambda f: (f[2] - f[1], f[3]), reverse=True)

@@ -228,6 +228,9 @@ def title_specs(title: str) -> set[tuple[float, str]]:
     return {(float(m.group(1)), units[m.group(2).lower()]) for m in written.finditer(title)}
 
 
+_MAX_METRES = 10.0
+
+
 def spoken_specs(tokens: Sequence[str], numbers: Sequence[SpokenNumber] | None = None
                  ) -> list[tuple[float, str, int, int]]:
     """(value, canonical unit, first, last token) for every plain number said with a size or pack unit after
@@ -236,6 +239,11 @@ def spoken_specs(tokens: Sequence[str], numbers: Sequence[SpokenNumber] | None =
     units, _ = _spec_units()
     out = []
     for num in spoken_numbers(tokens) if numbers is None else numbers:
+        # 一点四米 reads as a price in 米 too: it is a length as well, when a title writes one (1.4m). Only a
+        # length a product has (a desk, a bed, a hose: up to 10 m); 一百二十九米 is a price.
+        if num.kind == "price" and tokens[num.last] == "米" and units.get("米") == "m" and num.value <= _MAX_METRES:
+            out.append((num.value, "m", num.first, num.last))
+            continue
         if num.kind != "plain":
             continue
         for width in (2, 1):
