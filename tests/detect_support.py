@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from replay.contracts import Catalog, Segment, Transcript
+from replay.detect import detect
 from replay.detect.evidence import add_evidence
 from replay.detect.units import Unit, build_units
 
@@ -24,3 +25,9 @@ def evidence_units(lines: list[str], catalog: Catalog) -> tuple[list[Unit], list
     units = build_units(tr, 0.3, use_cues=True)
     add_evidence(units, catalog)
     return units, spans
+
+
+def detected(lines: list[str], catalog: Catalog) -> tuple[list[tuple[str, float, float]], list[tuple[float, float]]]:
+    """The detector's 看点 on the lines (default options) as (sku_id, start, end), and each line's span."""
+    tr, spans = srt(lines)
+    return [(h.sku_id, h.start, h.end) for h in detect(tr, catalog)], spans

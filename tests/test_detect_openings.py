@@ -7,7 +7,7 @@ Each rule here came from an error on the dev practice transcripts; the lines are
 from __future__ import annotations
 
 import pytest
-from detect_support import evidence_units, srt
+from detect_support import detected, evidence_units, srt
 
 from replay.catalog import catalog_from_records
 from replay.detect import detect
@@ -427,8 +427,7 @@ def test_an_opening_that_calls_the_product_keeps_it_against_a_recommendation_of_
         "好，大家喝口水，我也喝一口",
         "嗓子有点哑，换季了大家注意保暖",
     ]
-    tr, spans = srt(lines)
-    got = [(h.sku_id, h.start, h.end) for h in detect(tr, THERMO)]
+    got, spans = detected(lines, THERMO)
     assert [s for s, *_ in got] == ["FOREHEAD", "EAR"], got
     assert abs(got[1][1] - spans[5][0]) < 1.0 and got[1][2] >= spans[12][1] - 1.0, got
 
@@ -464,8 +463,7 @@ def test_adding_one_more_product_by_link_number_is_a_cross_sell() -> None:
         "红色烫金，折一下就成型",
         "十九块九五十个",
     ]
-    tr, spans = srt(lines)
-    got = [(h.sku_id, h.start, h.end) for h in detect(tr, PARTY)]
+    got, spans = detected(lines, PARTY)
     assert [s for s, *_ in got] == ["BALLOONS", "CANDY"], got
     assert got[0][2] >= spans[11][1] - 1.0, got
 
@@ -511,8 +509,7 @@ def test_pairing_another_product_with_the_one_in_hand_is_a_cross_sell() -> None:
         "有人说老公打呼噜，那你就买耳塞吧",
         "好，我们喝口水休息一下",
     ]
-    tr, spans = srt(lines)
-    got = [(h.sku_id, h.start, h.end) for h in detect(tr, SLEEP)]
+    got, spans = detected(lines, SLEEP)
     assert [s for s, *_ in got] == ["MASK", "PLUGS"], got
     assert got[1][2] >= spans[10][1] - 1.0, got
     # The pairing sentence is read as a cross-sell: the mask named there counts 0.3 of a link number.
@@ -560,8 +557,7 @@ def test_a_referral_at_the_end_of_an_explanation_does_not_take_its_tail() -> Non
         "好，有人问我昨晚几点睡的",
         "三点才睡，困死了",
     ]
-    tr, spans = srt(lines)
-    got = [(h.sku_id, h.start, h.end) for h in detect(tr, CAMP)]
+    got, spans = detected(lines, CAMP)
     assert [s for s, *_ in got] == ["TENT"], got
     assert got[0][2] >= spans[9][1] - 1.0, (got, spans)
 
@@ -583,8 +579,7 @@ def test_a_product_opened_after_being_recommended_starts_where_it_is_opened() ->
         "充一次电能亮一个通宵",
         "四十五块一盏",
     ]
-    tr, spans = srt(lines)
-    got = [(h.sku_id, h.start, h.end) for h in detect(tr, CAMP)]
+    got, spans = detected(lines, CAMP)
     assert [s for s, *_ in got] == ["TENT", "LAMP"], got
     assert abs(got[1][1] - spans[8][0]) <= 1.0 and got[0][2] >= spans[7][1] - 1.0, (got, spans)
 

@@ -22,7 +22,7 @@ from itertools import accumulate
 
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
-from replay.detect.decode import Run
+from replay.detect.decode import Run, past_mention
 from replay.detect.units import NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
@@ -263,10 +263,6 @@ _PARTING_S = 8.0
 # two sentences and the rest is talk that names nothing (要钓椅的兄弟看十二号 / 颜色有白色和深灰 / 库存就八十个 /
 # 偏远地区不包邮): a cross-sell or a referral, after which the host went on with the explanation it sits in.
 _PARTING_TAIL_S = 20.0
-# "Its first two sentences": the other item's evidence lies in the block's first two units, within this many
-# seconds (a cue of ASR-style subtitles often holds two or three sentences).
-_PARTING_NAMED_UNITS = 2
-_PARTING_NAMED_S = 5.0
 
 
 def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) -> bool:
@@ -276,13 +272,12 @@ def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) ->
         return False
     if talk <= o.min_units and b.end - b.start <= _PARTING_S:
         return True
-    # (Not when the next product opens straight after: A, a short B, C is three explanations.)
-    named_until = units[b.first].start + _PARTING_NAMED_S
-    # (Never when its card or picture is on screen: the host put it up to explain it.)
+    # Not when the next product opens straight after (A, a short B, C is three explanations), nor when its card
+    # or picture is on screen (the host put it up to explain it).
     return (breaks and b.end - b.start <= _PARTING_TAIL_S and b.start_unit == b.first
             and not any(units[u].visual.get(b.sku_id, 0.0) > 0 for u in range(b.start_unit, b.end_unit + 1))
             and not any(units[u].scores.get(b.sku_id, 0.0) > 0 for u in range(b.first + 1, b.end_unit + 1)
-                        if u >= b.first + _PARTING_NAMED_UNITS or units[u].start >= named_until))
+                        if past_mention(units, b.first, u)))
 
 
 def _run_on(prev: Block, b: Block) -> None:

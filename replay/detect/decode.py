@@ -214,7 +214,15 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
 # not on in between: 买月季的一定要带十号的加仑盆 … 包活 … 顺丰发 … 那我顺便把十号也给大家上了.
 _LATE_OPENING_S = 30.0
 _FAINT = 0.3  # evidence below this (a shared title word, a far fuzzy match) is too faint to mark where B is named
-_MENTION_S = 5.0  # the mention: the item's evidence lies in the run's first two units, within this many seconds
+# A mention: an item named in its first sentence or two, within this many seconds (a cue of ASR-style subtitles
+# often holds two or three sentences). Shared with boundaries' parting words.
+_MENTION_UNITS = 2
+_MENTION_S = 5.0
+
+
+def past_mention(units: list[Unit], first: int, u: int) -> bool:
+    """Whether unit u lies past a mention that starts at unit ``first`` (beyond its first two units, or 5 s)."""
+    return u >= first + _MENTION_UNITS or units[u].start - units[first].start >= _MENTION_S
 
 
 def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
@@ -252,7 +260,7 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
                 # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)
                 and not any(units[w].scores.get(item, 0.0) > units[w].scores.get(before, 0.0) if before else
                             units[w].scores.get(item, 0.0) >= _FAINT
-                            for w in range(f + 1, opening) if w >= f + 2 or units[w].start - t0 >= _MENTION_S)
+                            for w in range(f + 1, opening) if past_mention(units, f, w))
                 # After chat, with no explanation before it (a prize named in the greeting, then 欢迎欢迎, then
                 # the host opens the product), only when chat lies between the mention and the opening: a real
                 # explanation that puts the link up a few sentences in is product talk all along.

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
-from replay.contracts import Catalog
+from replay.contracts import Catalog, CatalogItem
 from replay.detect.units import NAMED, Hit, Unit
 from replay.lang import (
     MatchTerm,
@@ -137,16 +137,22 @@ def term_index(catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -
     return _TermIndex(multi, readings, by_reading, dict(singles))
 
 
-def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, bool]]:
-    """(term, first, last, weight, exact) for each term found in the unit by folded pinyin."""
-    toks = unit.tokens
-    reads = [heard_reading(t.text) for t in toks]
-    cands: set[tuple[int, int]] = set()
+def _term_starts(reads: list[frozenset[str]], idx: _TermIndex) -> set[tuple[int, int]]:
+    """(term, first token) for every term one of whose syllables is heard at a token, placed where it would start."""
+    starts: set[tuple[int, int]] = set()
     for i, r in enumerate(reads):
         for syl in r:
             for ti, j in idx.by_reading.get(syl, ()):
                 if i - j >= 0:
-                    cands.add((ti, i - j))
+                    starts.add((ti, i - j))
+    return starts
+
+
+def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, bool]]:
+    """(term, first, last, weight, exact) for each term found in the unit by folded pinyin."""
+    toks = unit.tokens
+    reads = [heard_reading(t.text) for t in toks]
+    cands = _term_starts(reads, idx)
     found = []
     bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
     for ti, s in cands:
@@ -182,13 +188,7 @@ def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, 
     plain = [k for k, t in enumerate(toks) if t.text != "的"]
     if len(plain) < len(toks):
         said = [toks[k].text for k in plain]
-        starts: set[tuple[int, int]] = set()
-        for i, k in enumerate(plain):
-            for syl in reads[k]:
-                for ti, j in idx.by_reading.get(syl, ()):
-                    if i - j >= 0:
-                        starts.add((ti, i - j))
-        for ti, s in starts:
+        for ti, s in _term_starts([reads[k] for k in plain], idx):
             term = idx.terms[ti]
             m = len(term.tokens)
             if m < 3 or s + m > len(said) or plain[s + m - 1] - plain[s] == m - 1:
@@ -365,11 +365,13 @@ def accessory_items(catalog: Catalog) -> set[str]:
     # ...of another product in the room: its title names another item's kind (洗地机专用清洁液 beside the 洗地机,
     # 投影仪吊架 beside the 投影仪). A category of its own that says 配件 (五金配件, 办公配件) does not make 角阀
     # or 升降桌脚踏 part of anything: they are products explained in their own right.
-    kinds = {i.sku_id: set(category_words(i)) for i in catalog.items}
-    mains = [i for i in catalog.items if i not in marked]
-    return {i.sku_id for i in marked
-            if any(m in i.title for m in markers)
-            or any(w in normalize(i.title) for j in mains if j.sku_id != i.sku_id for w in kinds[j.sku_id])}
+    kinds = [(j.sku_id, category_words(j)) for j in catalog.items if j not in marked]
+
+    def names_another(item: CatalogItem) -> bool:
+        title = normalize(item.title)
+        return any(w in title for sku, words in kinds if sku != item.sku_id for w in words)
+
+    return {i.sku_id for i in marked if any(m in i.title for m in markers) or names_another(i)}
 
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
