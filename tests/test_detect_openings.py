@@ -667,3 +667,37 @@ def test_a_length_in_mi_that_a_title_writes_is_evidence_for_that_item() -> None:
     # 一点四米 is the 1.4m desk's length (米 is a price unit too, but no item costs 1.4).
     units, _ = evidence_units(["双电机的，一点四米"], DESKS)
     assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "DUAL")], units[0].hits
+
+
+# E-readers whose titles name their models in Latin letters, with no brand, short name or category (stop 28).
+READERS = catalog_from_records([
+    {"sku_id": "OCEAN", "title": "掌阅iReader Ocean4 Turbo 7英寸墨水屏电纸书阅读器", "price": 1499, "live_price": 1299,
+     "link_no": 1},
+    {"sku_id": "LEAF", "title": "文石BOOX Leaf3C 7英寸彩色墨水屏电纸书安卓阅读器", "price": 2099, "live_price": 1899,
+     "link_no": 4},
+    {"sku_id": "PW", "title": "Kindle Paperwhite5 二手95新电子书阅读器6.8英寸墨水屏", "price": 899, "live_price": 659,
+     "link_no": 9},
+    {"sku_id": "N10", "title": "汉王N10 mini手写电纸本7.8英寸墨水屏电子笔记本", "price": 2299, "live_price": 1899,
+     "link_no": 7},
+    {"sku_id": "CASE", "title": "7英寸电纸书保护套 USB Type-C 通用", "price": 99, "live_price": 49, "link_no": 11},
+])
+
+
+def test_a_model_written_in_latin_letters_names_its_item() -> None:
+    # Paperwhite五 is Paperwhite5 said (digits are said as numerals), 汉王的N十 is N10 said as a number; Kindle is
+    # a word of one item's title only. USB and Type-C are in every other title: they name nothing.
+    units, _ = evidence_units(["Kindle的Paperwhite五，九五新的", "汉王的N十mini，能手写", "充电口是USB的Type-C"], READERS)
+    assert units[0].scores.get("PW", 0.0) >= 2.0 and set(units[0].scores) == {"PW"}, units[0].hits
+    assert units[1].scores.get("N10", 0.0) >= 1.5, units[1].hits
+    assert not units[2].scores, units[2].hits
+
+
+def test_a_product_opened_by_its_latin_model_name_alone_is_found() -> None:
+    lines = ["先看一号，掌阅的Ocean四", "七英寸的墨水屏，拿在手里刚刚好", "有实体翻页键，躺着看方便",
+             "一千四百九十九，今天一千二百九十九", "有朋友说预算只有几百块", "那我推荐一台二手的",
+             "Kindle的Paperwhite五", "国内停服了，但是机器还能用", "自己导书进去完全没问题",
+             "每一台我们都检测过屏幕和电池", "六百五十九，半年质保", "好，今天就到这里，晚安"]
+    found, spans = detected(lines, READERS)
+    assert [s for s, _a, _b in found] == ["OCEAN", "PW"], found
+    assert abs(found[1][1] - spans[4][0]) <= 3.0 or abs(found[1][1] - spans[6][0]) <= 3.0, (found, spans)
+    assert found[1][2] >= spans[10][0], (found, spans)

@@ -73,6 +73,8 @@ class EvidenceWeights:
     """The brand (divided among the items that share it)."""
     title: float = 0.6
     """Another word of the title (divided by the number of sharers to the power 1.5)."""
+    model: float = 1.5
+    """A Latin word of the title (Ocean4, Paperwhite5, SKG), divided among the items that share it."""
     link: float = 2.5
     """A spoken N号 (or N号链接) that resolves to an item's link_no."""
     ordinal: float = 1.25
@@ -121,7 +123,8 @@ class _TermIndex:
 
 
 def term_index(catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> _TermIndex:
-    kinds = {k: getattr(weights, k) for k in ("full", "name", "alias", "category", "category1", "brand", "title")}
+    kinds = {k: getattr(weights, k) for k in ("full", "name", "alias", "category", "category1", "brand", "title",
+                                                   "model")}
     terms = match_terms(catalog, kinds)
     multi = [t for t in terms if t.kind != "category1"]
     readings = [tuple(char_readings(t) for t in term.tokens) for term in multi]

@@ -36,7 +36,7 @@ from pathlib import Path
 from replay.detect.units import Unit
 from replay.lang import spoken_numbers
 
-_NAME_KINDS = frozenset({"name", "full", "alias", "brand", "title", "category", "fuzzy"})
+_NAME_KINDS = frozenset({"name", "full", "alias", "brand", "title", "model", "category", "fuzzy"})
 _NGRAMS = (1, 2, 3)
 
 

@@ -3,6 +3,8 @@
 - names: the short name, brand + short name, aliases (what hosts say when they name the product);
 - brand: shared by a shop's items, so it hints rather than names;
 - title words: the title's own words (jieba), minus generic shop words and pack/size fragments;
+- model words: the title's Latin words (Ocean4, Paperwhite5, Leaf3C, a brand written in Latin): said as written,
+  they often name the item on their own (Latin words many products share, USB or Pro, are not model words);
 - category words: the head noun of the title, the short name or the ``category`` field (坚果 of 三只松鼠每日
   坚果, 霜 of 舒敏保湿特护霜), which hosts use instead of the name (这个霜, 这瓶水). A one-character
   category word only counts after a demonstrative and a measure word (see ``replay.lang.wordlists``
@@ -27,7 +29,7 @@ from replay.lang.wordlists import wordlist
 # Base weights: a brand+product name or short name identifies an item; a category word identifies it when
 # no other item shares it; a brand or a title word only hints. Shared terms are divided among the sharers.
 KIND_WEIGHT = {"full": 3.0, "name": 2.5, "alias": 2.0, "category": 2.0, "category1": 1.6, "title": 0.6,
-               "brand": 1.5}
+               "brand": 1.5, "model": 1.5}
 _UNIT_WORD = re.compile(r"^[\d.×x*+%-]+(g|kg|ml|l|米|毫升|克|千克|斤|袋|盒|瓶|片|颗|包|支|条|件|只|个|cm|mm|mah|毫安|w)?$")
 
 
@@ -39,8 +41,9 @@ class MatchTerm:
     text: str
     tokens: tuple[str, ...]
     kind: str
-    """full (brand+short name), name (short name), alias, brand, title (a title word), category (a head noun
-    of two or more characters), category1 (a one-character head noun: needs a demonstrative before it)."""
+    """full (brand+short name), name (short name), alias, brand, title (a title word), model (a Latin word of
+    the title), category (a head noun of two or more characters), category1 (a one-character head noun: needs a
+    demonstrative before it)."""
     weight: float
     shared: int = 1
     """How many catalog items have this term."""
@@ -80,6 +83,31 @@ def title_words(item: CatalogItem) -> list[str]:
             if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and w not in brand:
                 out.append(w)
     return out
+
+
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9.]*[a-z0-9]|[0-9.]+[a-z][a-z0-9.]*")
+_LETTER_STEM = re.compile(r"^([a-z]{4,})\d")
+
+
+def model_words(item: CatalogItem) -> list[str]:
+    """The title's Latin words of three characters or more that are not generic (USB, Pro: replay/wordlists/
+    generic_latin_words.txt) nor a size (500ml), with the letters of a model number (ocean of Ocean4, said
+    alone for the line; two items sharing it divide its weight). A brand written in Latin counts too:
+    hosts say SKG or Kindle the way they would say a name."""
+    generic = set(wordlist("generic_latin_words"))
+    out: list[str] = []
+    for part in item.title.split():
+        for w in words(part):
+            # A generic word with a number is a rating or a version, not a model: SPF50, IPX7, USB3, Pro2.
+            rating = re.fullmatch(r"([a-z]+)[\d.]+", w)
+            if (len(w) < 3 or not _LATIN_WORD.fullmatch(w) or w in generic or _UNIT_WORD.match(w)
+                    or (rating and rating.group(1) in generic)):
+                continue
+            out.append(w)
+            stem = _LETTER_STEM.match(w)
+            if stem and stem.group(1) not in generic:
+                out.append(stem.group(1))
+    return list(dict.fromkeys(out))
 
 
 # jieba part-of-speech flags of characters that cannot head a noun phrase (particles, pronouns, adverbs…).
@@ -196,7 +224,16 @@ def title_brand(item: CatalogItem) -> str:
 _DIGITS_SAID = re.compile(r"\d")
 _LINK_SHAPED = re.compile(r"[\d零一二两三四五六七八九十百]+号")
 _DIGIT_SAID = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
-_SPOKEN_VARIANT = frozenset({"name", "full", "alias"})
+_TENS_SAID = re.compile(r"(?<![\d.])[1-9]\d(?![\d.])")
+
+
+def _said_tens(digits: str) -> str:
+    """A two-digit number as said: 10 -> 十, 23 -> 二十三."""
+    tens, ones = int(digits[0]), int(digits[1])
+    return ("" if tens == 1 else _DIGIT_SAID[digits[0]]) + "十" + ("" if ones == 0 else _DIGIT_SAID[digits[1]])
+
+
+_SPOKEN_VARIANT = frozenset({"name", "full", "alias", "model"})
 
 
 def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
@@ -217,15 +254,20 @@ def _raw_terms(item: CatalogItem) -> list[tuple[str, str]]:
     terms += [("category1" if len(c) == 1 else "category", c) for c in category_words(item)
               if (len(c) > 1 or c not in measure) and not _LINK_SHAPED.fullmatch(c)]
     terms += [("title", w) for w in title_words(item) if not _LINK_SHAPED.fullmatch(w)]
+    terms += [("model", w) for w in model_words(item)]
     # Model numbers are said digit by digit (See5 -> see五, E3 -> e三, 7572 -> 七五七二): each name with digits
     # is also matched as it is said.
     terms += [(kind, _DIGITS_SAID.sub(lambda m: _DIGIT_SAID[m.group()], text)) for kind, text in terms
               if kind in _SPOKEN_VARIANT and _DIGITS_SAID.search(text)]
+    # ...or, from 10 to 99, as a number (N10 -> n十, K20 -> k二十).
+    terms += [(kind, _TENS_SAID.sub(lambda m: _said_tens(m.group()), text)) for kind, text in terms
+              if kind in _SPOKEN_VARIANT and _TENS_SAID.search(text)]
     out, seen = [], set()
     for kind, text in terms:
         n = len(tokenize(text))
-        # Single characters match everywhere; only a category head (after 这个/这瓶) may be one.
-        if text and text not in seen and (n >= 2 or kind == "category1"):
+        # Single characters match everywhere; only a category head (after 这个/这瓶) may be one. A Latin word
+        # is one token but not one character: kindle, skg.
+        if text and text not in seen and (n >= 2 or kind == "category1" or (n == 1 and _LATIN_WORD.fullmatch(text))):
             seen.add(text)
             out.append((kind, text))
     return out
