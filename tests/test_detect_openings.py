@@ -10,7 +10,10 @@ import pytest
 from detect_support import detected, evidence_units, srt
 
 from replay.catalog import catalog_from_records
-from replay.detect import detect
+from replay.detect import BoundaryOptions, DetectOptions, detect
+from replay.detect.boundaries import evidence_span
+from replay.detect.decode import Run
+from replay.detect.talk import score_units
 from replay.lang.numbers import spoken_numbers
 
 # Two toothbrushes and the heads of one of them: one brand for all three.
@@ -701,3 +704,23 @@ def test_a_product_opened_by_its_latin_model_name_alone_is_found() -> None:
     assert [s for s, _a, _b in found] == ["OCEAN", "PW"], found
     assert abs(found[1][1] - spans[4][0]) <= 3.0 or abs(found[1][1] - spans[6][0]) <= 3.0, (found, spans)
     assert found[1][2] >= spans[10][0], (found, spans)
+
+
+WINTER = catalog_from_records([
+    {"sku_id": "SCARF", "title": "羊绒围巾女冬季 送礼礼盒装", "price": 399, "live_price": 259, "link_no": 3},
+    {"sku_id": "GLOVE", "title": "触屏手套 加绒 骑行", "price": 89, "live_price": 49, "link_no": 5},
+])
+
+
+def test_a_faint_word_after_a_stretch_of_chat_does_not_carry_the_explanation_over_it() -> None:
+    # 送礼 is a word of the scarf's title only (weak evidence). Said after three lines of chat, in the lead-in
+    # of the gloves, it is not where the scarf's explanation ends, even when the decoder kept the scarf on.
+    lines = ["三号链接，羊绒围巾", "百分之百的羊绒，摸着特别软", "长一米八，怎么系都好看", "原价三百九十九，今天二百五十九",
+             "福袋开了，恭喜这位叫小林的朋友", "有人问我平时穿什么颜色的衣服", "黑色灰色多一点，我这人懒，耐脏",
+             "好，我们接着看下一个", "过年想送礼的朋友", "我们来看五号", "触屏手套，戴着能刷手机"]
+    units, _ = evidence_units(lines, WINTER)
+    score_units(units, DetectOptions().talk_model)
+    assert units[8].scores.get("SCARF", 0.0) >= 0.3 and all(u.talk < 0.5 for u in units[4:7]), units
+    assert evidence_span(Run("SCARF", 0, 8), units, BoundaryOptions().anchor_min) == (0, 3)
+    # One chat line inside the explanation is not a break: 送礼 after it is still the scarf's.
+    assert evidence_span(Run("SCARF", 0, 5), [*units[:5], units[8]], BoundaryOptions().anchor_min) == (0, 5)

@@ -98,10 +98,27 @@ def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple
     closed = [u for u in said if units[u].has("outro")]
     if closed and not any(run.sku_id in units[u].called() for u in said if u > closed[-1]):
         said = [u for u in said if u <= closed[-1]]
+    # Nor is a faint word after a stretch of chat (a title word, 学生, in the lead-in of the next product): a
+    # host back on the product says more of it than that.
+    while len(said) > 1 and units[said[-1]].scores[run.sku_id] < NAMED and _chat_between(units, said[-2], said[-1]):
+        said.pop()
     shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
     if said:
         return min(said[0], shown[0]) if shown else said[0], said[-1]
     return (shown[0], shown[-1]) if shown else None
+
+
+_CHAT_RUN = 2  # chat lines in a row that are a break in the talk, not a line of chat inside an explanation
+
+
+def _chat_between(units: list[Unit], a: int, b: int) -> bool:
+    """Whether ``_CHAT_RUN`` or more chat lines in a row lie between units a and b."""
+    run = 0
+    for u in range(a + 1, b):
+        run = run + 1 if units[u].talk < 0.5 else 0
+        if run >= _CHAT_RUN:
+            return True
+    return False
 
 
 def _intro_time(unit: Unit, cue: CueHit | None, sku: str) -> float:
