@@ -724,3 +724,15 @@ def test_a_faint_word_after_a_stretch_of_chat_does_not_carry_the_explanation_ove
     assert evidence_span(Run("SCARF", 0, 8), units, BoundaryOptions().anchor_min) == (0, 3)
     # One chat line inside the explanation is not a break: 送礼 after it is still the scarf's.
     assert evidence_span(Run("SCARF", 0, 5), [*units[:5], units[8]], BoundaryOptions().anchor_min) == (0, 5)
+
+
+def test_an_electrical_rating_said_as_a_number_is_evidence_for_the_item_whose_title_writes_it() -> None:
+    # 十六安 is 16A said; only the air-conditioner socket is rated 16A. 五伏两安 is not in any title.
+    sockets = catalog_from_records([
+        {"sku_id": "AC16", "title": "正泰16A空调插座 86型三孔 热水器专用", "price": 29, "link_no": 16},
+        {"sku_id": "FIVE10", "title": "正泰10A五孔插座 86型 白色", "price": 12, "link_no": 8},
+        {"sku_id": "USB", "title": "USB排插 5V2A 1.8米", "price": 59, "link_no": 2},
+    ])
+    units, _ = evidence_units(["这个十六安的，大功率电器都能插", "它是五伏两安的，普通充电"], sockets)
+    assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "AC16")], units[0].hits
+    assert sorted((h.kind, h.sku_id) for h in units[1].hits if h.kind == "spec") == [("spec", "USB")] * 2, units[1].hits
