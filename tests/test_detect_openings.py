@@ -736,3 +736,29 @@ def test_an_electrical_rating_said_as_a_number_is_evidence_for_the_item_whose_ti
     units, _ = evidence_units(["这个十六安的，大功率电器都能插", "它是五伏两安的，普通充电"], sockets)
     assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "AC16")], units[0].hits
     assert sorted((h.kind, h.sku_id) for h in units[1].hits if h.kind == "spec") == [("spec", "USB")] * 2, units[1].hits
+
+
+def test_a_bare_ordinal_ending_a_clause_is_a_link_number_unless_a_link_number_is_said_beside_it() -> None:
+    # 看第七个，还是早饭的: the seventh link, said before the clause goes on. 第一个，看五号: the evening's first
+    # product is link 5, not link 1. 第二个区别 is no link at all.
+    cereal = catalog_from_records([
+        {"sku_id": "OAT7", "title": "王饱饱 酸奶果粒燕麦片 400g", "price": 49.9, "link_no": 7},
+        {"sku_id": "OAT1", "title": "纯燕麦片 1kg 大袋", "price": 39.9, "link_no": 1},
+        {"sku_id": "SHAKE5", "title": "代餐奶昔 草莓味 10袋", "price": 129, "link_no": 5},
+        {"sku_id": "BAR2", "title": "蛋白棒 巧克力味 7支", "price": 69, "link_no": 2},
+    ])
+    units, _ = evidence_units(["看第七个，还是早饭的", "第一个，看五号", "第二个区别，它不加糖"], cereal)
+    assert [(h.kind, h.sku_id) for h in units[0].hits] == [("link_no", "OAT7")], units[0].hits
+    assert [h.sku_id for h in units[1].hits if h.kind == "link_no"] == ["SHAKE5"], units[1].hits
+    assert not [h for h in units[2].hits if h.kind == "link_no"], units[2].hits
+
+
+def test_clause_ends_come_from_the_punctuation_of_subtitles_and_of_whisper_words() -> None:
+    from replay.contracts import Segment, Transcript, Word
+    from replay.detect.units import transcript_tokens
+
+    words = (Word(0.0, 0.4, "看"), Word(0.4, 1.0, "第七个，"), Word(1.0, 1.6, "还是"), Word(1.6, 2.0, "早饭的"))
+    for tr in (Transcript((Segment(0.0, 2.0, "看第七个，还是早饭的"),), duration=3.0),
+               Transcript((Segment(0.0, 2.0, "看第七个，还是早饭的", words=words),), duration=3.0)):
+        toks = transcript_tokens(tr)
+        assert [t.text for t in toks if t.clause_end] == ["个"], toks

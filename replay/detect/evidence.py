@@ -390,7 +390,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             specs[spec].add(item.sku_id)
     for u in units:
         toks = [t.text for t in u.tokens]
-        nums = spoken_numbers(toks)
+        nums = spoken_numbers(toks, frozenset(k for k, t in enumerate(u.tokens) if t.clause_end))
         hits: list[Hit] = []
         ends: list[int] = []  # the token each hit ends on
         covered: set[int] = set()  # tokens inside a name or word found
@@ -409,8 +409,11 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
-        for no, sku, i, h, bare in _spoken_links(toks, nums, links, titles):
-            if h in heard:
+        said = _spoken_links(toks, nums, links, titles)
+        # A bare 第N个 beside a link number is the evening's Nth product, not link N: 第一个，看五号.
+        numbered = any(not bare for *_x, bare in said) or bool(heard)
+        for no, sku, i, h, bare in said:
+            if h in heard or (bare and numbered):
                 continue
             hits.append(Hit("link_no", f"{no}号", sku, weights.ordinal if bare else weights.link, u.tokens[i].start))
             ends.append(h)

@@ -39,6 +39,8 @@ class Token:
     """Silence before this token."""
     boundary: bool = False
     """A sentence ends before this token (punctuation, or a new subtitle cue)."""
+    clause_end: bool = False
+    """A comma, a full stop or a space comes right after this token (看第七个，还是早饭的)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +160,28 @@ def transcript_tokens(transcript: Transcript) -> list[Token]:
             need = _CHAR_SECONDS * len(toks)
             onset = max(w_start, w_end - need) if w_end - w_start > need + 0.3 else w_start
             step = (w_end - onset) / len(toks)
+            ends = _clause_ends(text)
             for k, t in enumerate(toks):
                 s = onset + k * step
                 pause = (s - prev_end) if (k == 0 and prev_end is not None) else 0.0
-                out.append(Token(t, s, s + step, prob, max(0.0, pause), boundary and k == 0))
+                out.append(Token(t, s, s + step, prob, max(0.0, pause), boundary and k == 0, k in ends))
                 prev_end = s + step
             boundary = bool(_SENTENCE_END.search(text)) or (clauses and text.rstrip().endswith(("，", ",")))
     return out
+
+
+_CLAUSE_MARK = re.compile(r"[。！？!?…；;，,、\s]+")
+
+
+def _clause_ends(text: str) -> set[int]:
+    """Indices of the tokens of ``text`` that a clause mark (punctuation or a space) follows."""
+    ends, count, pos = set(), 0, 0
+    for mark in _CLAUSE_MARK.finditer(text):
+        count += len(tokenize(text[pos:mark.start()]))
+        pos = mark.end()
+        if count:
+            ends.add(count - 1)
+    return ends
 
 
 def split_units(tokens: list[Token], min_pause: float) -> list[Unit]:

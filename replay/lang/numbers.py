@@ -75,8 +75,8 @@ class SpokenNumber:
     last: int
     kind: Literal["price", "link", "ordinal", "plain", "countdown"]
     """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N;
-    ordinal: 第N个 ending the sentence (我们看一下第七个), most often the cart's Nth link but sometimes the Nth
-    product shown; countdown: three or more falling digits (三二一); plain: any other number."""
+    ordinal: 第N个 ending the sentence or a clause (我们看一下第七个; 看第七个，还是早饭的), most often the cart's
+    Nth link but sometimes the Nth product shown; countdown: three or more falling digits (三二一); plain: any other number."""
 
 
 def _run(tokens: Sequence[str], i: int) -> int:
@@ -121,8 +121,9 @@ def _tenths(tokens: Sequence[str], k: int) -> bool:
     return True
 
 
-def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
-    """Every number in the tokens, classified as price, link number, countdown or plain.
+def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozenset()) -> list[SpokenNumber]:
+    """Every number in the tokens, classified as price, link number, countdown or plain. ``clause_ends``: the
+    tokens a comma or a full stop follows, when the text had them (a bare 第N个 ending a clause is an ordinal).
 
     A price may carry its tenths after the unit (三十九块九, 39米9 -> 39.9). N号 is a link number unless the
     words around it say it is a date (5月3号, 3号发货), a shade or a size (3号色, 38号码): those context words
@@ -179,7 +180,7 @@ def spoken_numbers(tokens: Sequence[str]) -> list[SpokenNumber]:
             out.append(SpokenNumber(value, i, last, "link"))
             i = last + 1
             continue
-        if value == int(value) and nth and nxt == "个" and j + 2 == n:  # 我们看一下第七个
+        if value == int(value) and nth and nxt == "个" and (j + 2 == n or j + 1 in clause_ends):  # 看一下第七个
             out.append(SpokenNumber(value, i, j + 1, "ordinal"))
             i = j + 2
             continue
