@@ -47,6 +47,13 @@ def test_chinese_numerals_parse_to_their_value(n: int) -> None:
     assert zh_number(say(n)) == n
 
 
+@pytest.mark.parametrize("said, value", [("一百五", 150), ("两千三", 2300), ("一万五", 15000), ("一百零五", 105),
+                                         ("三百八十", 380)])
+def test_a_digit_after_bai_qian_or_wan_is_the_next_place_down(said: str, value: float) -> None:
+    # 原价一百五 is 150 yuan: the place after 百 is left unsaid; 一百零五 says 105.
+    assert zh_number(said) == value
+
+
 @pytest.mark.parametrize("said, value", [
     ("三十九块九", 39.9), ("39米9", 39.9), ("到手价一百二十九米", 129.0), ("两百九十九块钱", 299.0),
     ("九块九毛", 9.9), ("269元一罐", 269.0), ("二十九块九一件", 29.9), ("十九块九两件", 19.9),
@@ -61,6 +68,7 @@ def test_prices_in_any_unit(said: str, value: float) -> None:
     ("看3号", [3]), ("3号的宝贝们", [3]), ("把十二号挂上来", [12]), ("五号链接准备好了吗", [5]),
     ("5月3号发货", []), ("3号色最显白", []), ("穿38号码的", []), ("8号之前都能发", []),
     ("二十九块钱九号链接", [9]),  # not 29.9 and 号链接
+    ("七号链接三小时的", [7]),  # the 链接 of 七号链接 is not 链接三
 ])
 def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links

@@ -27,7 +27,7 @@ _MONEY_TENTHS = frozenset({"毛", "角"})
 
 
 def zh_number(s: str) -> float | None:
-    """Parse Chinese numerals: 三十九点九 -> 39.9, 两百二十九 -> 229, 一百零九 -> 109, 五五 -> 55."""
+    """Parse Chinese numerals: 三十九点九 -> 39.9, 两百二十九 -> 229, 一百零九 -> 109, 一百五 -> 150, 五五 -> 55."""
     if not s:
         return None
     whole, _, frac = s.partition("点")
@@ -45,6 +45,10 @@ def zh_number(s: str) -> float | None:
             else:
                 section += (digit or 1) * _UNIT[ch]
                 digit = 0
+        # A digit right after 百, 千 or 万 is the next place down: 一百五 is 150, 两千三 2300, 一万五 15000
+        # (一百零五 says 105).
+        if digit and len(whole) >= 2 and whole[-2] in _UNIT and _UNIT[whole[-2]] >= 100:
+            digit *= _UNIT[whole[-2]] // 10
         value = float(total + section + digit)
     if frac:
         if any(c not in _DIGIT for c in frac):
@@ -173,7 +177,9 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
         nth = i > 0 and tokens[i - 1] == "第"
         ordinal = (nth and nxt in ("个", "条")
                    and (said_link or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
+        # (Not the 链接 of N号链接 either: 七号链接三小时的 is link 7, three hours.)
         after_link = ("".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
+                      and not (i >= 3 and tokens[i - 3] == "号")
                       and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
         if value == int(value) and (ordinal or after_link):
             last = (j + 3 if said_link else j + 1) if ordinal else j
