@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from replay.catalog import catalog_from_records
 from replay.contracts import Catalog, CatalogItem
 from replay.errors import ReplayError
 from replay.lang import (
@@ -20,7 +21,7 @@ from replay.lang import (
     written_prices,
     zh_number,
 )
-from replay.lang.terms import title_brand
+from replay.lang.terms import title_brand, title_words
 
 _D = "零一二三四五六七八九"
 
@@ -247,3 +248,11 @@ def test_how_hosts_address_the_room_is_never_a_title_word() -> None:
     adult = CatalogItem("adult", "素银记S999足银手镯女开口古法锤纹", short_name="足银手镯", price=459)
     texts = {(t.sku_id, t.text) for t in match_terms(Catalog((baby, adult)))}
     assert ("baby", "宝宝") not in texts and ("baby", "宝宝银镯") in texts, texts
+
+
+def test_a_title_word_jieba_does_not_know_is_kept_whole() -> None:
+    # jieba cuts 球釜 (a rice cooker's ball-shaped pot) into 球 + 釜: two one-character words in a row are one
+    # word of the title; particles and numerals between words are not (的, 一).
+    cooker = catalog_from_records([{"sku_id": "C", "title": "苏泊尔电饭煲球釜4L智能IH电饭锅 一的"}]).items[0]
+    assert "球釜" in title_words(cooker)
+    assert not [w for w in title_words(cooker) if "的" in w or "一" in w]

@@ -82,6 +82,24 @@ def title_words(item: CatalogItem) -> list[str]:
         for k, w in enumerate(ws):
             if len(w) >= 2 and _is_word(w, ws[k - 1] if k else "") and w not in brand:
                 out.append(w)
+        out += _single_runs(ws, brand)
+    return out
+
+
+_GLUE_POS = ("u", "p", "r", "c", "y", "e", "o", "m", "q")  # particles, pronouns, numerals, measure words…
+
+
+def _single_runs(ws: tuple[str, ...], brand: str) -> list[str]:
+    """Runs of two or more one-character words: jieba cuts a word it does not know into characters (球釜 of
+    电饭煲球釜 comes out 球 + 釜), and a shop's own product word is often one it does not know."""
+    out, run = [], ""
+    for w in (*ws, ""):
+        if len(w) == 1 and is_han(w) and w not in NUMERAL_CHARS and not _pos(w).startswith(_GLUE_POS):
+            run += w
+            continue
+        if len(run) >= 2 and _is_word(run) and run not in brand:
+            out.append(run)
+        run = ""
     return out
 
 
