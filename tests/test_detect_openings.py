@@ -762,3 +762,17 @@ def test_clause_ends_come_from_the_punctuation_of_subtitles_and_of_whisper_words
                Transcript((Segment(0.0, 2.0, "看第七个，还是早饭的", words=words),), duration=3.0)):
         toks = transcript_tokens(tr)
         assert [t.text for t in toks if t.clause_end] == ["个"], toks
+
+
+def test_a_comparison_goes_on_into_the_next_sentence_about_the_item_compared_with() -> None:
+    # Explaining the plain sausage (二号), the host compares: 跟一号不一样 / 一号是蒜香的. The second sentence is
+    # still the comparison; 我还是推荐一号 after a comparison recommends item 1, and keeps its weight.
+    sausages = catalog_from_records([
+        {"sku_id": "GARLIC", "title": "哈尔滨红肠 蒜香风味 果木熏烤 500g", "price": 59, "link_no": 1},
+        {"sku_id": "PLAIN", "title": "老式哈尔滨红肠 纯肉无淀粉 450g", "price": 49, "link_no": 2},
+    ])
+    units, _ = evidence_units(["这个是二号，老式的", "跟一号不一样", "一号是蒜香的", "比一号便宜一点", "我还是推荐一号"],
+                              sausages)
+    alone, _ = evidence_units(["一号是蒜香的", "我还是推荐一号"], sausages)
+    assert 0 < units[2].scores["GARLIC"] <= 0.5 * alone[0].scores["GARLIC"], (units[2].hits, alone[0].hits)
+    assert units[4].scores["GARLIC"] == alone[1].scores["GARLIC"], (units[4].hits, alone[1].hits)

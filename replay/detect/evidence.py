@@ -52,6 +52,7 @@ _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  #
 _KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thing, not which item
 _GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
 _SUPPORTING = ("category", "category1", "brand", "alias")  # shared kinds that support the current item
+_COMPARISON_GAP_S = 1.0  # a sentence this soon after a comparison goes on with it
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
 
@@ -388,6 +389,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     for item in catalog.items:
         for spec in title_specs(item.title):
             specs[spec].add(item.sku_id)
+    compared: set[str] = set()  # items the previous unit compared the product in hand with (跟一号不一样)
+    prev_end = -1e9
     for u in units:
         toks = [t.text for t in u.tokens]
         nums = spoken_numbers(toks, frozenset(k for k, t in enumerate(u.tokens) if t.clause_end))
@@ -436,6 +439,13 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 ends.append(last)
         starts = {t.start: k for k, t in enumerate(u.tokens)}
         pointed = {h.sku_id for h, e in zip(hits, ends, strict=True) if _before_distal(toks, e)}
+        # A comparison goes on into the next sentence said straight after, when that sentence is about the item
+        # compared with (跟一号不一样。一号是蒜香的): it is still not the one explained, unless the host opens it
+        # (cue) or pauses first. (跟三号比低一点。我还是推荐三号 recommends it: not a comparison any more.)
+        if u.start - prev_end <= _COMPARISON_GAP_S and not u.opens:
+            pointed |= {h.sku_id for h in hits if h.sku_id in compared and starts.get(h.time, 0) <= 1}
+        compared = {h.sku_id for h in hits if _after_reference(toks, starts.get(h.time, 0))}
+        prev_end = u.end
         # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
         # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
         hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), pointed, accessories, weights))
