@@ -464,16 +464,24 @@ def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> 
     """Scale each unit's speech evidence by how much the unit is product talk (``Unit.talk``, see talk) and
     down in a cross-mention (买了X的再加个Y) or before a future marker (二号一会儿给你们讲). Runs after the talk
     model, which reads the evidence to abstract names away."""
-    for u in units:
+    for k, u in enumerate(units):
         f = weights.chat_floor + (1 - weights.chat_floor) * u.talk
+        prev = units[k - 1] if k else None
         if u.has("cross"):
             f *= weights.cross
+        # A cross-mention cue whose sentence names nothing goes on into the next one said straight after it,
+        # when that one opens on a product (不想再配眼镜的 | 十七号有夹片: whisper cut the sentence at a breath).
+        carried = (prev is not None and prev.has("cross") and not prev.scores and not u.opens
+                   and not u.has("cross") and u.start - prev.end <= _COMPARISON_GAP_S)
         later = [c.first for c in u.cues if c.kind == "future"]
-        if f >= 0.999 and not later:
-            continue
         starts = {t.start: k for k, t in enumerate(u.tokens)}
+        lead = {h.sku_id for h in u.hits if h.source == "speech" and h.kind not in ("price", "spec")
+                and starts.get(h.time, 0) <= 1} if carried else set()
+        if f >= 0.999 and not later and not lead:
+            continue
         u.hits = [replace(h, weight=h.weight * f * (
-            weights.announce if any(first > starts.get(h.time, 0) for first in later) else 1.0))
+            weights.announce if any(first > starts.get(h.time, 0) for first in later) else 1.0)
+            * (weights.cross if h.sku_id in lead else 1.0))
             if h.source == "speech" else h for h in u.hits]
         u.scores, u.support = {}, {k: v * f for k, v in u.support.items()}
         for h in u.hits:
