@@ -799,3 +799,14 @@ def test_a_cross_mention_cue_goes_on_into_the_sentence_whisper_cut_from_it() -> 
     price = weighed(["开车的朋友看八号", "度数高的朋友买了以后", "七百九十九的到手价"])
     plain = weighed(["开车的朋友看八号", "近视的朋友", "七百九十九的到手价"])[2].scores["SUN"]
     assert price[2].scores["SUN"] == pytest.approx(plain, rel=0.01)  # the talk model reads the context a little
+
+
+def test_a_price_several_items_share_supports_whichever_is_on() -> None:
+    # 一百九十九 is the live price of both drills: it cannot open either, but it is talk about the one in hand.
+    drills = catalog_from_records([
+        {"sku_id": "D12", "title": "东成12V锂电钻", "price": 299, "live_price": 199, "link_no": 1},
+        {"sku_id": "D20", "title": "东成20V冲击钻", "price": 499, "live_price": 199, "link_no": 2},
+        {"sku_id": "BITS", "title": "麻花钻头套装", "price": 59, "live_price": 29, "link_no": 11},
+    ])
+    units, _ = evidence_units(["今天直播间一百九十九"], drills)
+    assert set(units[0].support) == {"D12", "D20"} and units[0].support["D12"] >= units[0].scores["D12"] > 0, units[0]

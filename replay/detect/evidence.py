@@ -51,7 +51,8 @@ _DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=Tr
 _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
 _KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thing, not which item
 _GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
-_SUPPORTING = ("category", "category1", "brand", "alias")  # shared kinds that support the current item
+# Shared kinds that support the current item: a category word, a brand, a price or a size several items share.
+_SUPPORTING = ("category", "category1", "brand", "alias", "price", "spec")
 _COMPARISON_GAP_S = 1.0  # a sentence this soon after a comparison goes on with it
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
@@ -89,7 +90,7 @@ class EvidenceWeights:
     """A spoken size or pack count equal to one written in an item's title (四十升 for 40L, 五双 for 5双装),
     split among the items whose titles have it."""
     support: float = 0.5
-    """Fraction of a shared category word's or brand's weight that supports each item sharing it."""
+    """Fraction of a shared category word's, brand's, price's or size's weight that supports each item sharing it."""
     chat_floor: float = 0.4
     """Evidence in a unit that is surely chat (talk probability 0) keeps this share of its weight: a product
     named in passing (福袋里是一个抓夹, 恭喜中了一袋锅包肉) says less than one named in product talk."""
