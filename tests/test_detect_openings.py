@@ -12,7 +12,7 @@ from detect_support import detected, evidence_units, srt
 from replay.catalog import catalog_from_records
 from replay.detect import BoundaryOptions, DetectOptions, detect
 from replay.detect.boundaries import evidence_span
-from replay.detect.decode import Run
+from replay.detect.decode import Run, absorb_asides
 from replay.detect.evidence import reweigh
 from replay.detect.talk import score_units
 from replay.lang.numbers import spoken_numbers
@@ -810,3 +810,21 @@ def test_a_price_several_items_share_supports_whichever_is_on() -> None:
     ])
     units, _ = evidence_units(["今天直播间一百九十九"], drills)
     assert set(units[0].support) == {"D12", "D20"} and units[0].support["D12"] >= units[0].scores["D12"] > 0, units[0]
+
+
+def test_a_price_only_the_item_on_has_recalls_it_after_another_item_is_mentioned() -> None:
+    # Explaining the Action 4, the host mentions the GoPro (link 5) and what it does, then says the Action 4's
+    # own prices (2498, 2298: no other item's) and moves on. The GoPro stretch is an aside.
+    cams = catalog_from_records([
+        {"sku_id": "ACT4", "title": "大疆运动相机 Action4 4K防抖", "price": 2498, "live_price": 2298, "link_no": 1},
+        {"sku_id": "GOPRO", "title": "GoPro HERO13 运动相机", "price": 3198, "live_price": 2698, "link_no": 5},
+        {"sku_id": "CARD", "title": "闪迪256G存储卡 V30", "price": 199, "live_price": 159, "link_no": 15},
+    ])
+    units, _ = evidence_units(["一号，大疆的Action四", "四K一百二十帧", "五号是GoPro十三", "磁吸快拆真方便",
+                               "官方两千四百九十八", "今天直播间两千二百九十八", "十五号，闪迪的卡"], cams)
+    labels = ["ACT4", "ACT4", "GOPRO", "GOPRO", "GOPRO", "GOPRO", "CARD"]
+    assert absorb_asides(labels, units)[:6] == ["ACT4"] * 6
+    # Without A's price the GoPro stretch, followed by the card, is not recalled.
+    units2, _ = evidence_units(["一号，大疆的Action四", "四K一百二十帧", "五号是GoPro十三", "磁吸快拆真方便",
+                                "一秒钟换到车把", "今天直播间两千二百九十八", "十五号，闪迪的卡"], cams)
+    assert absorb_asides(["ACT4", "ACT4", "GOPRO", "GOPRO", "GOPRO", "CARD", "CARD"], units2)[2] == "GOPRO"
