@@ -80,8 +80,9 @@ class EvidenceWeights:
     link: float = 2.5
     """A spoken N号 (or N号链接) that resolves to an item's link_no."""
     ordinal: float = 1.25
-    """A bare 第N个 ending a sentence (我们看一下第七个) that resolves to an item's link_no: usually the cart's
-    Nth link, sometimes the Nth product of the evening (今天第八个), so it weighs half a link number."""
+    """A bare 第N个 ending a sentence or a clause (我们看一下第七个) that resolves to an item's link_no, with no link
+    number beside it: usually the cart's Nth link, sometimes the Nth product of the evening (今天第八个), so it
+    weighs half a link number."""
     link_homophone: float = 1.5
     """The same heard through homophones (伺候链接 for 四号链接)."""
     price: float = 0.6
