@@ -828,3 +828,17 @@ def test_a_price_only_the_item_on_has_recalls_it_after_another_item_is_mentioned
     units2, _ = evidence_units(["一号，大疆的Action四", "四K一百二十帧", "五号是GoPro十三", "磁吸快拆真方便",
                                 "一秒钟换到车把", "今天直播间两千二百九十八", "十五号，闪迪的卡"], cams)
     assert absorb_asides(["ACT4", "ACT4", "GOPRO", "GOPRO", "GOPRO", "CARD", "CARD"], units2)[2] == "GOPRO"
+
+
+def test_a_comparison_word_reaches_past_gang_cai_to_the_item_compared_with() -> None:
+    # 跟刚才九号比: the turntable in hand compared with link 9, said a minute ago; 九号 keeps the reference weight,
+    # and so does the sentence that goes on about it (九号是听个响). 刚才九号卖完了 is no comparison.
+    decks = catalog_from_records([
+        {"sku_id": "CASE", "title": "手提箱黑胶唱机 复古 蓝牙", "price": 459, "live_price": 359, "link_no": 9},
+        {"sku_id": "AT", "title": "铁三脚 AT-LP60X 全自动黑胶唱机", "price": 1399, "live_price": 1199, "link_no": 10},
+    ])
+    units, _ = evidence_units(["想认真玩的看十号", "跟刚才九号比，声音是两个级别", "九号是听个响", "刚才九号卖完了"], decks)
+    alone, _ = evidence_units(["九号是听个响", "刚才九号卖完了"], decks)
+    assert units[1].scores["CASE"] <= 0.5 * alone[0].scores["CASE"], units[1].hits
+    assert units[2].scores["CASE"] <= 0.5 * alone[0].scores["CASE"], units[2].hits
+    assert units[3].scores["CASE"] == alone[1].scores["CASE"], units[3].hits

@@ -325,7 +325,15 @@ def _after_reference(tokens: list[str], i: int) -> bool:
     """Whether token i comes right after a comparison word (跟二号, 比一号, 和刚才的), within two tokens."""
     markers = wordlist("reference_markers")
     before = "".join(tokens[max(0, i - 3):i])
-    return any(before.endswith(m) or before[:-1].endswith(m) for m in markers if before)
+    if any(before.endswith(m) or before[:-1].endswith(m) for m in markers if before):
+        return True
+    # Past a 刚才, 前面 or 那个 (跟刚才九号比, 和前面的三号): replay/wordlists/reference_fillers.txt.
+    before = "".join(tokens[max(0, i - 6):i]).removesuffix("的")
+    filler = next((f for f in wordlist("reference_fillers") if before.endswith(f)), None)
+    if filler is None:
+        return False
+    before = before[:-len(filler)]
+    return any(before.endswith(m) for m in markers if before)
 
 
 def _after_gift(tokens: list[str], i: int) -> bool:
