@@ -22,6 +22,7 @@ current product rather than choosing one.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
@@ -53,7 +54,10 @@ _KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thin
 _GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
 # Shared kinds that support the current item: a category word, a brand, a price or a size several items share.
 _SUPPORTING = ("category", "category1", "brand", "alias", "price", "spec")
-_COMPARISON_GAP_S = 1.0  # a sentence this soon after a comparison goes on with it
+# A sentence said this soon after another, with no cue opening it, may go on with it: whisper cuts a sentence at
+# a breath, and a comparison or a cross-sell runs on into the next sentence.
+_CARRY_GAP_S = 1.0
+_LEAD_TOKENS = 2  # a hit on one of a unit's first two tokens is what the sentence opens on
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
 
@@ -370,6 +374,16 @@ def _discount(h: Hit, toks: list[str], i: int, pointed: set[str], accessories: s
     return f
 
 
+def _goes_on(prev: Unit, u: Unit) -> bool:
+    """Whether unit u is said straight after ``prev`` (within ``_CARRY_GAP_S``) and no cue opens it."""
+    return u.start - prev.end <= _CARRY_GAP_S and not u.opens
+
+
+def _opening_items(hits: Iterable[Hit], starts: dict[float, int]) -> set[str]:
+    """The items of the hits on a unit's first ``_LEAD_TOKENS`` tokens (``starts``: token index by start time)."""
+    return {h.sku_id for h in hits if starts.get(h.time, 0) < _LEAD_TOKENS}
+
+
 def accessory_items(catalog: Catalog) -> set[str]:
     """Items that are accessories or consumables of another product: their title has a marker word
     (replay/wordlists/accessory_markers.txt: 替换, 配件, 耗材), or their category has one and their title names
@@ -400,7 +414,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         for spec in title_specs(item.title):
             specs[spec].add(item.sku_id)
     compared: set[str] = set()  # items the previous unit compared the product in hand with (跟一号不一样)
-    prev_end = -1e9
+    prev: Unit | None = None
     for u in units:
         toks = [t.text for t in u.tokens]
         nums = spoken_numbers(toks, frozenset(k for k, t in enumerate(u.tokens) if t.clause_end))
@@ -452,10 +466,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # A comparison goes on into the next sentence said straight after, when that sentence is about the item
         # compared with (跟一号不一样。一号是蒜香的): it is still not the one explained, unless the host opens it
         # (cue) or pauses first. (跟三号比低一点。我还是推荐三号 recommends it: not a comparison any more.)
-        if u.start - prev_end <= _COMPARISON_GAP_S and not u.opens:
-            pointed |= {h.sku_id for h in hits if h.sku_id in compared and starts.get(h.time, 0) <= 1}
+        if prev is not None and _goes_on(prev, u):
+            pointed |= compared & _opening_items(hits, starts)
         compared = {h.sku_id for h in hits if _after_reference(toks, starts.get(h.time, 0))}
-        prev_end = u.end
+        prev = u
         # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
         # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
         hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), pointed, accessories, weights))
@@ -474,19 +488,17 @@ def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> 
     """Scale each unit's speech evidence by how much the unit is product talk (``Unit.talk``, see talk) and
     down in a cross-mention (买了X的再加个Y) or before a future marker (二号一会儿给你们讲). Runs after the talk
     model, which reads the evidence to abstract names away."""
-    for k, u in enumerate(units):
+    for prev, u in zip([None, *units], units, strict=False):
         f = weights.chat_floor + (1 - weights.chat_floor) * u.talk
-        prev = units[k - 1] if k else None
         if u.has("cross"):
             f *= weights.cross
         # A cross-mention cue whose sentence names nothing goes on into the next one said straight after it,
         # when that one opens on a product (不想再配眼镜的 | 十七号有夹片: whisper cut the sentence at a breath).
-        carried = (prev is not None and prev.has("cross") and not prev.scores and not u.opens
-                   and not u.has("cross") and u.start - prev.end <= _COMPARISON_GAP_S)
+        carried = prev is not None and _goes_on(prev, u) and prev.has("cross") and not prev.scores and not u.has("cross")
         later = [c.first for c in u.cues if c.kind == "future"]
         starts = {t.start: k for k, t in enumerate(u.tokens)}
-        lead = {h.sku_id for h in u.hits if h.source == "speech" and h.kind not in ("price", "spec")
-                and starts.get(h.time, 0) <= 1} if carried else set()
+        lead = _opening_items((h for h in u.hits if h.source == "speech" and h.kind not in ("price", "spec")),
+                              starts) if carried else set()
         if f >= 0.999 and not later and not lead:
             continue
         u.hits = [replace(h, weight=h.weight * f * (
