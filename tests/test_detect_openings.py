@@ -6,6 +6,9 @@ Each rule here came from an error on the dev practice transcripts; the lines are
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from detect_support import detected, evidence_units, srt
 
@@ -14,7 +17,7 @@ from replay.detect import BoundaryOptions, DetectOptions, detect
 from replay.detect.boundaries import evidence_span
 from replay.detect.decode import Run, absorb_asides
 from replay.detect.evidence import reweigh
-from replay.detect.talk import score_units
+from replay.detect.talk import features, probability, score_units
 from replay.lang.numbers import spoken_numbers
 
 # Two toothbrushes and the heads of one of them: one brand for all three.
@@ -842,3 +845,14 @@ def test_a_comparison_word_reaches_past_gang_cai_to_the_item_compared_with() -> 
     assert units[1].scores["CASE"] <= 0.5 * alone[0].scores["CASE"], units[1].hits
     assert units[2].scores["CASE"] <= 0.5 * alone[0].scores["CASE"], units[2].hits
     assert units[3].scores["CASE"] == alone[1].scores["CASE"], units[3].hits
+
+
+def test_the_talk_model_gives_the_same_probability_whatever_the_order_of_the_features() -> None:
+    # The n-gram features come from a set, whose order follows Python's hash seed: the same stream must get the
+    # same probabilities (and so the same 看点) in every process, to the last bit.
+    data = json.loads((Path(__file__).parent / "data" / "paraphrase" / "dev" / "l4.json").read_text(encoding="utf-8"))
+    units, _ = evidence_units([line["text"] for line in data["lines"]], catalog_from_records(data["catalog"]))
+    for feats in features(units):
+        backwards = dict(reversed(feats.items()))
+        for head in ("talk", "opens"):
+            assert probability(head, feats) == probability(head, backwards), feats

@@ -132,7 +132,9 @@ def probability(head: str, feats: dict[str, float], model: str | None = None) ->
     """P(head) for one unit's features; heads: ``talk`` (product talk, not chat), ``opens`` (the host opens a
     product here: 咱们来看二号, 还有一条裤子也给你们看看)."""
     bias, weights = _heads(model)[head]
-    z = bias + sum(weights.get(k, 0.0) * v for k, v in feats.items())
+    # fsum: the n-grams come from a set, whose order changes with Python's hash seed, and a float sum in another
+    # order can differ in its last bit and flip a tie downstream. An exact sum does not depend on the order.
+    z = math.fsum([bias, *(weights.get(k, 0.0) * v for k, v in feats.items())])
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
