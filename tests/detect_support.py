@@ -31,3 +31,8 @@ def detected(lines: list[str], catalog: Catalog) -> tuple[list[tuple[str, float,
     """The detector's 看点 on the lines (default options) as (sku_id, start, end), and each line's span."""
     tr, spans = srt(lines)
     return [(h.sku_id, h.start, h.end) for h in detect(tr, catalog)], spans
+
+
+def kind_hits(unit: Unit, kind: str) -> list[str]:
+    """The sku_ids of a unit's hits of one kind (spec, link_no, fuzzy…), in the order found."""
+    return [h.sku_id for h in unit.hits if h.kind == kind]

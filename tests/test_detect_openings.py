@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from detect_support import detected, evidence_units, srt
+from detect_support import detected, evidence_units, kind_hits, srt
 
 from replay.catalog import catalog_from_records
 from replay.detect import BoundaryOptions, DetectOptions, detect
@@ -532,8 +532,8 @@ def test_a_size_said_as_in_the_title_is_evidence_for_that_item() -> None:
         {"sku_id": "POLES", "title": "碳纤维登山杖伸缩折叠徒步手杖2支装", "price": 199, "link_no": 15},
     ])
     units, _ = evidence_units(["这个包四十升的", "五双二十九块九"], hiking)
-    assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "PACK")], units[0].hits
-    assert [(h.kind, h.sku_id) for h in units[1].hits if h.kind == "spec"] == [("spec", "SOCKS")], units[1].hits
+    assert kind_hits(units[0], "spec") == ["PACK"], units[0].hits
+    assert kind_hits(units[1], "spec") == ["SOCKS"], units[1].hits
 
 
 # A tent, its groundsheet and a lantern of one camping shop (stop 27).
@@ -660,7 +660,7 @@ def test_a_word_of_two_items_said_after_a_verb_is_not_one_items_name_misheard() 
     # 看升降桌: 升降桌 is both desks' word; 看 is not a mishearing of 小, so it is not 小升降桌 (the single-motor
     # desk's alias) with one syllable misheard.
     units, _ = evidence_units(["来我们走到这边看升降桌"], DESKS)
-    assert not [h for h in units[0].hits if h.kind == "fuzzy"], units[0].hits
+    assert not kind_hits(units[0], "fuzzy"), units[0].hits
     assert abs(units[0].scores.get("DUAL", 0.0) - units[0].scores.get("SINGLE", 0.0)) < 0.01, units[0].hits
 
 
@@ -673,7 +673,7 @@ def test_a_name_said_with_de_between_its_words_is_the_name() -> None:
 def test_a_length_in_mi_that_a_title_writes_is_evidence_for_that_item() -> None:
     # 一点四米 is the 1.4m desk's length (米 is a price unit too, but no item costs 1.4).
     units, _ = evidence_units(["双电机的，一点四米"], DESKS)
-    assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "DUAL")], units[0].hits
+    assert kind_hits(units[0], "spec") == ["DUAL"], units[0].hits
 
 
 # E-readers whose titles name their models in Latin letters, with no brand, short name or category (stop 28).
@@ -738,8 +738,8 @@ def test_an_electrical_rating_said_as_a_number_is_evidence_for_the_item_whose_ti
         {"sku_id": "USB", "title": "USB排插 5V2A 1.8米", "price": 59, "link_no": 2},
     ])
     units, _ = evidence_units(["这个十六安的，大功率电器都能插", "它是五伏两安的，普通充电"], sockets)
-    assert [(h.kind, h.sku_id) for h in units[0].hits if h.kind == "spec"] == [("spec", "AC16")], units[0].hits
-    assert sorted((h.kind, h.sku_id) for h in units[1].hits if h.kind == "spec") == [("spec", "USB")] * 2, units[1].hits
+    assert kind_hits(units[0], "spec") == ["AC16"], units[0].hits
+    assert kind_hits(units[1], "spec") == ["USB", "USB"], units[1].hits
 
 
 def test_a_bare_ordinal_ending_a_clause_is_a_link_number_unless_a_link_number_is_said_beside_it() -> None:
@@ -753,8 +753,8 @@ def test_a_bare_ordinal_ending_a_clause_is_a_link_number_unless_a_link_number_is
     ])
     units, _ = evidence_units(["看第七个，还是早饭的", "第一个，看五号", "第二个区别，它不加糖"], cereal)
     assert [(h.kind, h.sku_id) for h in units[0].hits] == [("link_no", "OAT7")], units[0].hits
-    assert [h.sku_id for h in units[1].hits if h.kind == "link_no"] == ["SHAKE5"], units[1].hits
-    assert not [h for h in units[2].hits if h.kind == "link_no"], units[2].hits
+    assert kind_hits(units[1], "link_no") == ["SHAKE5"], units[1].hits
+    assert not kind_hits(units[2], "link_no"), units[2].hits
 
 
 def test_clause_ends_come_from_the_punctuation_of_subtitles_and_of_whisper_words() -> None:
