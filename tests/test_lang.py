@@ -70,6 +70,8 @@ def test_prices_in_any_unit(said: str, value: float) -> None:
     ("5月3号发货", []), ("3号色最显白", []), ("穿38号码的", []), ("8号之前都能发", []),
     ("二十九块钱九号链接", [9]),  # not 29.9 and 号链接
     ("七号链接三小时的", [7]),  # the 链接 of 七号链接 is not 链接三
+    ("链接三", [3]), ("然后是给姐妹们自己的，序号六", [6]), ("编号五的宝贝", [5]),  # replay/wordlists/link_words.txt
+    ("链接三十九块", []),  # a price after 链接
 ])
 def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links

@@ -137,6 +137,7 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
     not_link = wordlist("not_link_after_hao")
     not_link_counted = wordlist("classifiers")  # 链接三件: three pieces, not link 3
     cart = wordlist("cart_words")
+    link_words = wordlist("link_words")  # 链接三, 序号六
     i = 0
     n = len(tokens)
     while i < n:
@@ -172,13 +173,13 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
                 out.append(SpokenNumber(value, i, j + 1, "link"))
             i = j + 2
             continue
-        # 第三个链接 / 链接三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
+        # 第三个链接 / 链接三 / 序号三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
         said_link = "".join(tokens[j + 2:j + 4]) == "链接"
         nth = i > 0 and tokens[i - 1] == "第"
         ordinal = (nth and nxt in ("个", "条")
                    and (said_link or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
         # (Not the 链接 of N号链接 either: 七号链接三小时的 is link 7, three hours.)
-        after_link = ("".join(tokens[max(0, i - 2):i]) == "链接" and nxt not in _MONEY and nxt not in not_link_counted
+        after_link = ("".join(tokens[max(0, i - 2):i]) in link_words and nxt not in _MONEY and nxt not in not_link_counted
                       and not (i >= 3 and tokens[i - 3] == "号")
                       and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
         if value == int(value) and (ordinal or after_link):
