@@ -54,6 +54,20 @@ def test_hotwords_fit_the_budget_and_prefer_short_names() -> None:
     assert "链接" in terms and "品牌0" not in terms
 
 
+def test_an_item_with_only_a_title_still_gives_whisper_its_words() -> None:
+    # A shop that exports only titles: before, the prompt held the trade vocabulary alone, and whisper wrote
+    # 渔夫帽 as 鱼服猫 and 蕉下 as 交下.
+    items = [CatalogItem(sku_id="H1", title="蕉下渔夫帽女夏季防晒帽UPF50+可折叠盆帽"),
+             CatalogItem(sku_id="H2", title="MLB棒球帽男女同款NY刺绣鸭舌帽硬顶"),
+             CatalogItem(sku_id="H3", title="针织毛线帽女秋冬保暖堆堆帽", short_name="堆堆帽")]
+    terms = select_hotwords(items).split()
+    assert terms[:3] == ["渔夫帽", "棒球帽", "堆堆帽"]  # a title's first category word stands in for a name
+    assert terms[3:7] == ["链接", "库存", "到手价", "直播间"]
+    assert {"MLB", "鸭舌帽", "刺绣", "硬顶", "防晒帽", "盆帽"} <= set(terms)  # Latin words keep the title's case
+    assert "针织" not in terms  # an item with a short name adds nothing from its title
+    assert len(" ".join(terms)) <= HOTWORD_BUDGET_CHARS
+
+
 def _w(start: float, end: float, text: str) -> Word:
     return Word(start=start, end=end, text=text)
 

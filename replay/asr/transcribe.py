@@ -18,6 +18,7 @@ import zhconv
 
 from replay.contracts import AudioChunk, CatalogItem, Segment, Word
 from replay.lang import wordlist
+from replay.lang.terms import spoken_terms
 from replay.media.audio import load_pcm
 
 # faster-whisper keeps max_length // 2 = 223 prompt tokens of hotwords; ~180 Chinese characters fit.
@@ -66,14 +67,21 @@ def select_hotwords(items: Sequence[CatalogItem], budget_chars: int = HOTWORD_BU
     first (the word hosts actually say), then the four words of the trade whisper gets wrong most (链接,
     库存, 到手价, 直播间: it writes 练结, 裤存), then brands, aliases, and the rest of the trade vocabulary
     (replay/wordlists/trade_vocabulary.txt) while room is left. Duplicates are dropped.
+
+    An item with no short name (a shop that exports only titles) stands in with the words of its title a host
+    says (replay.lang.terms.spoken_terms: 渔夫帽, MLB): its first in the short names' rank, its next two
+    before the rest of the trade vocabulary, and the others after it.
     """
     vocab = list(wordlist("trade_vocabulary")) if trade else []
+    spoken = [[] if i.short_name else spoken_terms(i) for i in items]
     ranks: list[list[str]] = [
-        [i.short_name or "" for i in items],
+        [i.short_name or next(iter(s), "") for i, s in zip(items, spoken, strict=True)],
         vocab[:4],
         [i.brand or "" for i in items],
         [a for i in items for a in i.aliases[:1]],
+        *([s[k] for s in spoken if len(s) > k] for k in (1, 2)),
         vocab[4:],
+        [t for s in spoken for t in s[3:]],
     ]
     chosen: list[str] = []
     seen: set[str] = set()

@@ -228,6 +228,19 @@ def category_words(item: CatalogItem) -> list[str]:
     return list(dict.fromkeys(c for c in out if c and c not in brand))
 
 
+def spoken_terms(item: CatalogItem) -> list[str]:
+    """What a host may say for an item, as the title writes it, for an item that has no short name: its category
+    words of two characters or more (渔夫帽, 鸭舌帽), its Latin brand and model words in the title's own case
+    (MLB, Ohsunny, N9s), then the rest of its title words (刺绣, 硬顶, 披肩). A shop that exports only titles
+    still has these in them; whisper, told nothing, writes 渔夫帽 as 鱼服猫."""
+    out = [c for c in category_words(item) if len(c) >= 2]
+    for w in model_words(item):
+        found = re.search(re.escape(w), item.title, re.IGNORECASE)
+        out.append(found.group() if found else w)
+    out += title_words(item)
+    return list(dict.fromkeys(out))
+
+
 def title_brand(item: CatalogItem) -> str:
     """The brand: the ``brand`` field, else a title's lone first word before a space (德世朗 不锈钢保温杯 …),
     which is how shops that export only titles write it."""
