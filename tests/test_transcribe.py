@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,6 +12,7 @@ from replay.asr.transcribe import (
     HOTWORD_BUDGET_CHARS,
     TranscribeOptions,
     collapse_repeats,
+    loops,
     resegment,
     select_hotwords,
     to_simplified,
@@ -129,3 +131,34 @@ def test_times_are_absolute_for_a_later_chunk(tmp_path: Path) -> None:
                             TranscribeOptions(model_dir=model, threads=2))
     assert segs and segs[0].start >= 2.0
     assert segs[-1].end <= info.duration + 0.3
+
+
+def test_a_window_that_loops_is_decoded_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batched pipeline keeps a decoder loop (it has no temperature fallback); the window is decoded again.
+
+    Here the batched pipeline is made to answer a loop for the whole of a real clip, as whisper did for 25 s of
+    a dev recording (买买买…); the sequential decoder must bring back the clip's real words, inside the window.
+    """
+    import replay.asr.transcribe as transcribe
+
+    row = next(csv.DictReader((DATA / "audio" / "references.tsv").open(encoding="utf-8"), delimiter="\t"))
+    info = probe(DATA / "audio" / row["file"])
+    pcm = extract_pcm(info, tmp_path / "x.pcm")
+    opts = TranscribeOptions(model_dir=resolve_model("whisper-base", Path(__file__).parent.parent / "data" /
+                                                     "models"), threads=2)
+    model, _ = transcribe.load_model(opts)
+    looped = SimpleNamespace(start=0.0, end=info.duration, text="广州" + "买" * 40, no_speech_prob=0.01,
+                             avg_logprob=-0.2, words=None)
+
+    class LoopingPipeline:
+        def transcribe(self, audio: object, **kwargs: object) -> tuple[list[SimpleNamespace], None]:
+            return [looped], None
+
+    monkeypatch.setattr(transcribe, "load_model", lambda options: (model, LoopingPipeline()))
+    assert loops(looped.text) and not loops("好好好好好，三二一上链接")
+    segs = transcribe_chunk(AudioChunk(index=0, start=0.0, end=info.duration, path=pcm), opts)
+    text = "".join(s.text for s in segs)
+    assert "买买买" not in text
+    errors, total = _cer(row["reference_text"], text)
+    assert errors / total <= 0.2, text
+    assert all(0.0 <= w.start <= w.end <= info.duration + 0.3 for s in segs for w in s.words)

@@ -191,16 +191,34 @@ def load_model(options: TranscribeOptions) -> Any:
     return _MODEL_CACHE[key]
 
 
+# A window whose text loses this many characters to collapse_repeats was a decoder loop (买买买买… for 25 s).
+_LOOP_CHARS = 8
+# faster-whisper's own fallback schedule: a window that fails the compression-ratio or log-prob test is decoded
+# again at the next temperature.
+_FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def loops(text: str) -> bool:
+    """Whether whisper's text for a window is a decoder loop (see ``_LOOP_CHARS``)."""
+    text = to_simplified(text)
+    return len(text) - len(collapse_repeats(text)) >= _LOOP_CHARS
+
+
 def transcribe_chunk(chunk: AudioChunk, options: TranscribeOptions) -> list[Segment]:
-    """Transcribe one chunk; returned times are absolute (chunk.start added)."""
-    _, pipeline = load_model(options)
+    """Transcribe one chunk; returned times are absolute (chunk.start added).
+
+    The batched pipeline decodes each window at one temperature only (faster-whisper 1.x drops the fallback
+    schedule in batched mode), so a window that loops (买买买买…) keeps the loop, and cutting the loop loses the
+    rest of the window's speech: 25 s of one dev recording, an explanation's start with it. Such a window is
+    decoded again on its own by the sequential decoder, which retries hotter until the loop is gone.
+    """
+    model, pipeline = load_model(options)
     audio = load_pcm(chunk.path, chunk.start, chunk.end)
     if len(audio) < 1600:  # under 0.1 s: nothing to say
         return []
     kwargs: dict[str, Any] = dict(
         language=options.language,
         beam_size=options.beam_size,
-        batch_size=options.batch_size,
         word_timestamps=True,
         hotwords=options.hotwords or None,
         # Loops feed on the previous window's text; the batched pipeline decodes windows independently
@@ -209,8 +227,18 @@ def transcribe_chunk(chunk: AudioChunk, options: TranscribeOptions) -> list[Segm
         compression_ratio_threshold=2.4,
         log_prob_threshold=-1.0,
         no_speech_threshold=0.6,
-        vad_filter=True,
     )
-    kwargs.update(dict(options.extra))
-    segments, _info = pipeline.transcribe(audio, **kwargs)
-    return postprocess(segments, chunk.start, options)
+    extra = dict(options.extra)
+    segments, _info = pipeline.transcribe(audio, **{**kwargs, "batch_size": options.batch_size, "vad_filter": True,
+                                                    **extra})
+    again_kwargs = {**kwargs, **{k: v for k, v in extra.items() if k != "batch_size"},
+                    "temperature": _FALLBACK_TEMPERATURES}
+    out: list[Segment] = []
+    for seg in segments:
+        if not loops(seg.text):
+            out += postprocess([seg], chunk.start, options)
+            continue
+        first, last = int(seg.start * 16000), int(seg.end * 16000)
+        again, _ = model.transcribe(audio[first:last], **again_kwargs)
+        out += postprocess(list(again), chunk.start + seg.start, options)
+    return out
