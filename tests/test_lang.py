@@ -240,6 +240,10 @@ def test_sizes_and_pack_counts_said_match_the_ones_titles_write() -> None:
             for text in ("这个包四十升的", "二百六十毫升的大宝宝也够喝", "五双二十九块九", "拿一双试试", "一百二十九米")}
     assert said == {"这个包四十升的": [(40.0, "l")], "二百六十毫升的大宝宝也够喝": [(260.0, "ml")],
                     "五双二十九块九": [(5.0, "双")], "拿一双试试": [], "一百二十九米": []}, said
+    # Eggs and coins are counted in 枚, plasters and heat packs in 贴: 土鸡蛋30枚 against 60枚 in the same room.
+    assert title_specs("蛋小满 农家散养土鸡蛋30枚 新鲜") == {(30.0, "枚")}
+    assert title_specs("暖宝宝暖贴 自发热 10贴装") == {(10.0, "贴")}
+    assert [(v, u) for v, u, *_ in spoken_specs(tokenize("三十枚一箱"))] == [(30.0, "枚")]
 
 
 def test_how_hosts_address_the_room_is_never_a_title_word() -> None:
