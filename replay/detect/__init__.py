@@ -79,7 +79,7 @@ class DetectOptions:
     """Evidence weight of a visual event (OCR'd card or image match), times the event's score."""
     scene_snap: float = 3.0
     """A 看点 without a spoken intro cue may start at a scene cut at most this many seconds earlier."""
-    min_confidence: float = 0.4
+    min_confidence: float = 0.3
     """看点 below this confidence are dropped; 0 keeps every decoded block (for threshold sweeps)."""
     max_evidence: int = 12
     """Evidence items kept per 看点 (strongest first), besides its boundary cues."""
