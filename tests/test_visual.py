@@ -156,6 +156,23 @@ def test_a_lone_character_does_not_match_a_name_that_contains_it() -> None:
     assert match_text("紫熨斗眼霸 ¥299", CATALOG).sku_id == "IRON"  # an OCR slip still matches
 
 
+def test_a_name_two_titles_share_leaves_the_card_to_its_link_and_price() -> None:
+    # 蝴蝶Butterfly is a part of its own in one title and runs into 张继科ALC in the other: a card that shows it
+    # cut off (蝴蝶Butterfly张…) with 3号链接 and ¥1399 is item 3's. Before, only item 4 had the name, and the
+    # card went to it, a 看点 of the wrong item for 40 s of a dev recording.
+    from replay.contracts import Catalog, CatalogItem
+
+    bats = Catalog((CatalogItem("S03", "蝴蝶Butterfly张继科ALC乒乓球底板 芳碳外置 横拍", price=1580, live_price=1399,
+                                link_no=3),
+                    CatalogItem("S04", "蝴蝶Butterfly T05乒乓球套胶 Tenergy05 反胶", price=499, live_price=439,
+                                link_no=4),
+                    CatalogItem("S20", "蝴蝶Butterfly乒乓球服 速干短袖 比赛训练服", price=299, live_price=199,
+                                link_no=20)))
+    assert match_text("蝴蝶Butterfly张… 直播价¥1399 原价¥1580 3号链接", bats).sku_id == "S03"
+    assert match_text("蝴蝶Butterfly T05 直播价¥439 4号链接", bats).sku_id == "S04"
+    assert match_text("蝴蝶Butterfly", bats) is None  # the brand alone names none of them
+
+
 def test_thumbnail_shows_the_card(card_stream: MediaInfo, analysed) -> None:
     track, _ = analysed
     t = best_thumbnail_time(card_stream, 9.0, 15.0, track, "IRON")

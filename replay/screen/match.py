@@ -35,16 +35,28 @@ def _names(item: CatalogItem) -> list[str]:
     return [n for n in (normalize(x) for x in names) if len(n) >= 2]
 
 
-def _name_score(item: CatalogItem, text: str) -> float:
+def _own_part(name: str, shared: frozenset[str]) -> str:
+    """``name`` without the shared names inside it (see ``shared_names``)."""
+    for part in shared:
+        if part != name and part in name:
+            name = name.replace(part, "")
+    return name
+
+
+def _name_score(item: CatalogItem, text: str, shared: frozenset[str] = frozenset()) -> float:
     best = 0.0
-    for name in _names(item):
+    title = normalize(item.title)
+    # Another item's name that this title contains names this item as much (蝴蝶Butterfly, a part of its own
+    # in one title, runs into 张继科ALC in another's): on a card it fits both, and link and price decide.
+    for name in [*_names(item), *(n for n in shared if n in title)]:
         if name in text:
             # Exact containment; a longer name is stronger evidence than a two-character alias.
             s = 1.0 if len(name) >= 3 else 0.85
-        elif len(name) >= 3 and len(text) >= len(name) - 1:
+        elif len(core := _own_part(name, shared)) >= 3 and len(text) >= len(core) - 1:
             # partial_ratio aligns the shorter string inside the longer one, so a text shorter than the name
-            # (a lone 双 read off a banner) would score 100 against any name that contains it.
-            s = fuzz.partial_ratio(name, text) / 100.0
+            # (a lone 双 read off a banner) would score 100 against any name that contains it. A shared part
+            # (蝴蝶Butterfly of 蝴蝶Butterfly乒乓球服) is left out: it would make every item of that brand a near hit.
+            s = fuzz.partial_ratio(core, text) / 100.0
             s = s if s >= 0.75 else 0.0  # below this a fuzzy hit is mostly shared characters
         else:
             s = 0.0
@@ -52,9 +64,18 @@ def _name_score(item: CatalogItem, text: str) -> float:
     return best
 
 
-def score_item(item: CatalogItem, text: str) -> float:
+def shared_names(catalog: Catalog) -> frozenset[str]:
+    """Names (see ``_names``) that another item's title contains too: 蝴蝶Butterfly, the first part of one
+    title, is the brand that starts another's (蝴蝶Butterfly张继科ALC底板)."""
+    titles = {it.sku_id: normalize(it.title) for it in catalog.items}
+    return frozenset(name for it in catalog.items for name in _names(it)
+                     if any(name in t for sku, t in titles.items() if sku != it.sku_id))
+
+
+def score_item(item: CatalogItem, text: str, shared: frozenset[str] = frozenset()) -> float:
+    """How well a card's text names ``item`` (``shared``: see ``shared_names``)."""
     norm = normalize(text)
-    name = _name_score(item, norm)
+    name = _name_score(item, norm, shared)
     brand = 1.0 if item.brand and normalize(item.brand) in norm else 0.0
     link = 1.0 if item.link_no is not None and item.link_no in written_links(text) else 0.0
     found = written_prices(text)
@@ -67,7 +88,8 @@ def match_text(text: str, catalog: Catalog, min_score: float = 0.5) -> TextMatch
     """The catalog item a card's text names, or None. Ties and near-ties (within 0.05) give None."""
     if not text.strip() or not catalog.items:
         return None
-    scored = sorted(((score_item(it, text), it.sku_id) for it in catalog.items), reverse=True)
+    shared = shared_names(catalog)
+    scored = sorted(((score_item(it, text, shared), it.sku_id) for it in catalog.items), reverse=True)
     best, sku = scored[0]
     if best < min_score:
         return None
