@@ -173,6 +173,19 @@ def test_a_name_two_titles_share_leaves_the_card_to_its_link_and_price() -> None
     assert match_text("蝴蝶Butterfly", bats) is None  # the brand alone names none of them
 
 
+def test_a_card_that_cuts_the_title_off_names_the_item_it_starts() -> None:
+    # A shop with titles only: the card shows the title's first characters and an ellipsis. Fuzzy matching
+    # of the whole title fell short (9 of 16 characters) and link and price alone are not enough, so the card
+    # named nothing, and the picture beside it was matched to the wrong insole.
+    from replay.contracts import Catalog, CatalogItem
+
+    insoles = Catalog((CatalogItem("AKI05", "增高鞋垫隐形内增高男女全垫3cm", price=49, live_price=25, link_no=5),
+                       CatalogItem("AKI13", "足跟痛鞋垫足底筋膜炎专用后跟减压", price=79, live_price=45, link_no=13)))
+    assert match_text("足跟痛鞋垫足底筋膜… 直播价¥45 原价¥79 13号链接", insoles).sku_id == "AKI13"
+    assert match_text("增高鞋垫隐形... 直播价¥25", insoles).sku_id == "AKI05"
+    assert match_text("鞋垫足底… 直播价¥99", insoles) is None  # not the start of either title
+
+
 def test_thumbnail_shows_the_card(card_stream: MediaInfo, analysed) -> None:
     track, _ = analysed
     t = best_thumbnail_time(card_stream, 9.0, 15.0, track, "IRON")

@@ -11,6 +11,7 @@ use (too few stable corners at 60–100 px); template matching finds those relia
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,24 @@ def _own_part(name: str, shared: frozenset[str]) -> str:
         if part != name and part in name:
             name = name.replace(part, "")
     return name
+
+
+# A title cut off to fit the card: 足跟痛鞋垫足底筋膜… (the card shows its first characters, then an ellipsis).
+_CUT_OFF = re.compile(r"([^\s…]+?)\s*(?:…|\.\.\.)")
+_MIN_CUT = 4  # characters of a cut-off title that must be the start of an item's title
+
+
+def _cut_off_score(item: CatalogItem, raw_text: str) -> float:
+    """1 when the card shows the start of the item's title cut off with an ellipsis (0.85 for 4-5 characters).
+    A run-together title (no short name) is cut off long before its end, so fuzzy matching of the whole
+    title falls short; its start is what the card says."""
+    title = normalize(item.title).replace(" ", "")
+    best = 0.0
+    for m in _CUT_OFF.finditer(raw_text):
+        frag = normalize(m.group(1))
+        if len(frag) >= _MIN_CUT and title.startswith(frag):
+            best = max(best, 1.0 if len(frag) >= 6 else 0.85)
+    return best
 
 
 def _name_score(item: CatalogItem, text: str, shared: frozenset[str] = frozenset()) -> float:
@@ -75,7 +94,7 @@ def shared_names(catalog: Catalog) -> frozenset[str]:
 def score_item(item: CatalogItem, text: str, shared: frozenset[str] = frozenset()) -> float:
     """How well a card's text names ``item`` (``shared``: see ``shared_names``)."""
     norm = normalize(text)
-    name = _name_score(item, norm, shared)
+    name = max(_name_score(item, norm, shared), _cut_off_score(item, text))
     brand = 1.0 if item.brand and normalize(item.brand) in norm else 0.0
     link = 1.0 if item.link_no is not None and item.link_no in written_links(text) else 0.0
     found = written_prices(text)
