@@ -146,3 +146,17 @@ def test_a_weakly_named_explanation_is_kept() -> None:
     kept = [h for h in detect(transcript, catalog) if h.sku_id == "AIL06" and h.start < wanted["end"]
             and h.end > wanted["start"]]
     assert kept and kept[0].confidence < 0.4
+
+
+def test_a_product_pointed_at_on_the_way_out_is_not_explained() -> None:
+    """A cross-sell said at the end of an explanation, with nothing of it after: not a 看点 of its own.
+
+    Dev stream ak4 (author ak): the explanation of a fleece insole ends 还嫌冷的，七号充电加热款也有。码数偏大，拍小一码。
+    Item 7 is named once and the host goes on about sizes: the lines belong to item 6, and item 7 gets no 看点.
+    """
+    transcript, truth, catalog = practice(PARA / "dev" / "ak4.json")
+    assert not any(s["sku_id"] == "AKI07" for s in truth["segments"])
+    hl = detect(transcript, catalog)
+    assert not any(h.sku_id == "AKI07" for h in hl), hl
+    six = next(s for s in truth["segments"] if s["sku_id"] == "AKI06")
+    assert any(h.sku_id == "AKI06" and abs(h.end - six["end"]) < 1.5 for h in hl)

@@ -25,7 +25,15 @@ from replay.detect.boundaries import (
     join_same_product,
     snap_to_scene_cuts,
 )
-from replay.detect.decode import DecodeCosts, Run, absorb_asides, hand_back_mentions, runs, viterbi
+from replay.detect.decode import (
+    DecodeCosts,
+    Run,
+    absorb_asides,
+    hand_back_mentions,
+    keep_passing_mentions,
+    runs,
+    viterbi,
+)
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
 from replay.detect.talk import score_units
@@ -174,7 +182,8 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
                         o.outro_bonus)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
-    blocks = place_blocks(runs(hand_back_mentions(absorb_asides(labels, units), units), units), units, o, visual)
+    labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
+    blocks = place_blocks(runs(labels, units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)
     out: list[Highlight] = []

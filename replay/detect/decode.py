@@ -277,6 +277,40 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
     return out
 
 
+# A product named in passing at the end of another's explanation is decoded for at most this long (seconds).
+_PASSING_S = 8.0
+# ...and the sentence that names it does not sound like an opening (the learned opening probability, see talk):
+# 十八号也顺嘴说一下这个月球灯 (0.84) is a short explanation; 十一号中空咖啡杯也可以看 (0.06) a pointer.
+_PASSING_OPENING = 0.8
+
+
+def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel a short run of item B that is only a mention as the item A right before it: B came in straight
+    from A, the host neither opened it (nor sounded like opening it) nor put it on screen, B is named only in the run's first
+    sentence or two (``past_mention``), and within ``_PASSING_S`` the run ends on something else. The host
+    pointed at B on the way out of A's explanation (十一号中空咖啡杯也可以看; 看四号，双孔的四号是五十九，今天不细讲)
+    and moved on: a cross-sell, not an explanation of B. ``absorb_asides`` takes the same mention when A is
+    named again after it."""
+    out = list(labels)
+    u, n = 1, len(out)
+    while u < n:
+        item, before = out[u], out[u - 1]
+        v = u
+        while v + 1 < n and out[v + 1] == item:
+            v += 1
+        span = range(u, v + 1)
+        named = [w for w in span if units[w].scores.get(item, 0.0) >= _FAINT]
+        if (item is not None and before is not None and before != item and named
+                and units[v].end - units[u].start <= _PASSING_S
+                and units[u].opening < _PASSING_OPENING
+                and not any(units[w].opens_clearly for w in span)
+                and not any(units[w].visual.get(item, 0.0) > 0 for w in span)
+                and not any(past_mention(units, u, w) for w in named)):
+            out[u:v + 1] = [before] * (v + 1 - u)
+        u = v + 1
+    return out
+
+
 # A stretch of chat this long inside one item's run, with the item named again after it, is two explanations
 # (the product came back, 返场), not one: "an explanation runs until ... a clear stretch of talk about nothing
 # in the catalog".
