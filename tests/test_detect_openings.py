@@ -856,3 +856,23 @@ def test_the_talk_model_gives_the_same_probability_whatever_the_order_of_the_fea
         backwards = dict(reversed(feats.items()))
         for head in ("talk", "opens"):
             assert probability(head, feats) == probability(head, backwards), feats
+
+
+def test_a_product_opened_mid_cue_starts_there() -> None:
+    # An ASR's subtitle cue runs two or three sentences together: the end of one explanation and the opening
+    # of the next (一号抓紧拍，库存不多了 | 三号这个保温杯). The decoder switches only between units, so the cue is cut
+    # at its commas when it is long (replay.detect.units.split_long), and the 看点 of link 3 starts at its
+    # opening, not 2 s before it with link 1's closing words.
+    catalog = catalog_from_records([
+        {"sku_id": "BOX", "title": "不锈钢保温饭盒 三层 上班族", "price": 69, "live_price": 39.9, "link_no": 1},
+        {"sku_id": "CUP", "title": "316不锈钢保温杯 大容量 男女", "price": 89, "live_price": 59, "link_no": 3},
+    ], source="test")
+    lines = [
+        "一号链接，这个不锈钢饭盒", "三层的，能装两个菜一个饭", "四十九块九，今天三十九米",
+        "一号抓紧拍，库存不多了，三号这个保温杯，是三百一十六不锈钢的",
+        "保温十二个小时，早上倒的水晚上还烫", "原价八十九，今天五十九",
+    ]
+    hl, spans = detected(lines, catalog)
+    assert [h[0] for h in hl] == ["BOX", "CUP"], hl
+    opening = spans[3][0] + len("一号抓紧拍，库存不多了，") / 5.0
+    assert abs(hl[1][1] - opening) <= 1.0 and hl[0][2] <= opening + 0.5, (hl, spans)
