@@ -160,3 +160,17 @@ def test_a_product_pointed_at_on_the_way_out_is_not_explained() -> None:
     assert not any(h.sku_id == "AKI07" for h in hl), hl
     six = next(s for s in truth["segments"] if s["sku_id"] == "AKI06")
     assert any(h.sku_id == "AKI06" and abs(h.end - six["end"]) < 1.5 for h in hl)
+
+
+def test_a_pointer_after_a_sentence_decoded_as_nobodys_stays_with_the_explanation() -> None:
+    """The same pointer when the sentence before it was decoded as no product's talk (leaving for none and
+    entering the pointed-at item costs the decoder less than switching).
+
+    Dev stream al6 (author al): 一只四毛钱，盖子也算进去了 / 要更便宜的，十一号中空咖啡杯也可以看 / 送外卖的话一定要带盖子的
+    end the explanation of item 12, and item 11 gets no 看点 there.
+    """
+    transcript, truth, catalog = practice(PARA / "dev" / "al6.json")
+    twelve = next(s for s in truth["segments"] if s["sku_id"] == "ALC12")
+    hl = detect(transcript, catalog)
+    assert not any(h.sku_id == "ALC11" and h.start < twelve["end"] + 1 for h in hl), hl
+    assert any(h.sku_id == "ALC12" and abs(h.end - twelve["end"]) < 1.5 for h in hl), hl

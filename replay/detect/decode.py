@@ -286,15 +286,20 @@ _PASSING_OPENING = 0.8
 
 def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel a short run of item B that is only a mention as the item A right before it: B came in straight
-    from A, the host neither opened it (nor sounded like opening it) nor put it on screen, B is named only in the run's first
-    sentence or two (``past_mention``), and within ``_PASSING_S`` the run ends on something else. The host
+    from A (or over one sentence decoded as nobody's), the host neither opened it (nor sounded like opening it)
+    nor put it on screen, B is named only in the run's first sentence or two (``past_mention``), and within
+    ``_PASSING_S`` the run ends on something else. The host
     pointed at B on the way out of A's explanation (十一号中空咖啡杯也可以看; 看四号，双孔的四号是五十九，今天不细讲)
     and moved on: a cross-sell, not an explanation of B. ``absorb_asides`` takes the same mention when A is
     named again after it."""
     out = list(labels)
     u, n = 1, len(out)
     while u < n:
-        item, before = out[u], out[u - 1]
+        item, before, first = out[u], out[u - 1], u
+        # Or over one sentence of A's talk decoded as nobody's (冷链只发江浙沪 | 可以磕两个一号的土鸡蛋进去), as in
+        # absorb_asides: leaving A for none and entering B costs the decoder less than switching.
+        if before is None and u >= 2 and out[u - 2] is not None and units[u - 1].talk >= _CHAT:
+            first, before = u - 1, out[u - 2]
         v = u
         while v + 1 < n and out[v + 1] == item:
             v += 1
@@ -306,7 +311,7 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
                 and not any(units[w].opens_clearly for w in span)
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in span)
                 and not any(past_mention(units, u, w) for w in named)):
-            out[u:v + 1] = [before] * (v + 1 - u)
+            out[first:v + 1] = [before] * (v + 1 - first)
         u = v + 1
     return out
 
