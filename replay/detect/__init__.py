@@ -89,6 +89,8 @@ class DetectOptions:
     """A 看点 without a spoken intro cue may start at a scene cut at most this many seconds earlier."""
     min_confidence: float = 0.3
     """看点 below this confidence are dropped; 0 keeps every decoded block (for threshold sweeps)."""
+    lead_in_confidence: float = 0.4
+    """A 看点 that runs straight into another product's needs this much: below it, it is that one's lead-in."""
     max_evidence: int = 12
     """Evidence items kept per 看点 (strongest first), besides its boundary cues."""
     talk_model: str | None = None
@@ -157,9 +159,15 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
     # must not cut the next explanation's opening short: place the starts again without it. Ends stay: the
     # weak run's talk is no more the previous explanation's than it was (often it is a product of its own
     # that the evidence could not confirm).
-    weak = [r for r in decoded if not any(b.sku_id == r.sku_id and r.first <= b.first <= r.last
-                                          and _confidence(b, units, o.confidence) >= o.min_confidence
-                                          for b in blocks)]
+    # A weak run right before another item's run is that one's lead-in (a faint word said while the host leads
+    # up to the product): it needs lead_in_confidence; a weak run on its own (a short 返场) only min_confidence.
+    def needed(k: int) -> float:
+        leads_in = k + 1 < len(decoded) and decoded[k + 1].first == decoded[k].last + 1
+        return max(o.min_confidence, o.lead_in_confidence) if leads_in and o.min_confidence > 0 else o.min_confidence
+
+    weak = [r for k, r in enumerate(decoded) if not any(b.sku_id == r.sku_id and r.first <= b.first <= r.last
+                                                         and _confidence(b, units, o.confidence) >= needed(k)
+                                                         for b in blocks)]
     if weak:
         ends = {(b.sku_id, b.first): (b.end_unit, b.end, b.end_cue) for b in blocks}
         blocks = _blocks([r for r in decoded if r not in weak], units, o, visual)
