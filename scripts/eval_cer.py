@@ -88,13 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stream", type=Path, action="append", default=[],
                     help="a stream folder (stream.mp4, catalog.json, truth.json); repeatable")
-    ap.add_argument("--no-sample", action="store_true", help="skip samples/demo")
+    ap.add_argument("--no-sample", action="store_true", help="skip replay/samples/demo")
     args = ap.parse_args(argv)
-    streams = ([] if args.no_sample else [ROOT / "samples/demo"]) + args.stream
+    streams = ([] if args.no_sample else [ROOT / "replay" / "samples" / "demo"]) + args.stream
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         print(f"{'input':28s} {'CER before':>11s} {'CER after':>10s} {'trade words before':>19s} {'after':>8s}")
-        items = load_catalog(ROOT / "samples/demo/catalog.json").items
+        items = load_catalog(ROOT / "replay" / "samples" / "demo" / "catalog.json").items
         rows = {trade: real_clips(select_hotwords(items, trade=trade), tmp) for trade in (False, True)}
         print(f"{'real clips, sample catalog':28s} {rows[False][0] / rows[False][1]:11.3f} "
               f"{rows[True][0] / rows[True][1]:10.3f} {'-':>19s} {'-':>8s}")
