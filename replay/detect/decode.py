@@ -232,6 +232,17 @@ def past_mention(units: list[Unit], first: int, u: int) -> bool:
     return u >= first + _MENTION_UNITS or units[u].start - units[first].start >= _MENTION_S
 
 
+def _item_before(out: list[str | None], units: list[Unit], u: int, max_gap: int) -> tuple[int, str | None]:
+    """(first, A): the item A decoded before unit u, and where a run entering at u would take over from it:
+    u itself, or, when up to ``max_gap`` units of product talk (talk >= ``_CHAT``) decoded as none lie between,
+    the first of them. A is None when there is no item there."""
+    first, before = u, out[u - 1] if u > 0 else None
+    while before is None and first - 1 >= 1 and u - first < max_gap and units[first - 1].talk >= _CHAT:
+        first -= 1
+        before = out[first - 1]
+    return (u, None) if before is None else (first, before)
+
+
 def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel the start of item B's run as the item A before it, up to where the host clearly opens B (an
     intro cue or a clear opening that calls B), when B came in right after A without an opening and was only
@@ -242,15 +253,10 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
-        item, before = out[u], out[u - 1] if u > 0 else None
+        item = out[u]
         # (Over a sentence or two of none, too, as in absorb_asides: leaving A for none and entering B costs
         # the decoder less than switching, so A's talk before the mention can be decoded as nobody's.)
-        first = u
-        while (before is None and first - 1 >= 1 and u - first < 2 and units[first - 1].talk >= _CHAT):
-            first -= 1
-            before = out[first - 1]
-        if before is None:
-            first = u
+        first, before = _item_before(out, units, u, 2)
         if item is None or item == before or units[u].opens_clearly:
             u += 1
             continue
@@ -288,18 +294,16 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
     """Relabel a short run of item B that is only a mention as the item A right before it: B came in straight
     from A (or over one sentence decoded as nobody's), the host neither opened it (nor sounded like opening it)
     nor put it on screen, B is named only in the run's first sentence or two (``past_mention``), and within
-    ``_PASSING_S`` the run ends on something else. The host
-    pointed at B on the way out of A's explanation (十一号中空咖啡杯也可以看; 看四号，双孔的四号是五十九，今天不细讲)
-    and moved on: a cross-sell, not an explanation of B. ``absorb_asides`` takes the same mention when A is
-    named again after it."""
+    ``_PASSING_S`` the run ends on something else. The host pointed at B on the way out of A's explanation
+    (十一号中空咖啡杯也可以看; 看四号，双孔的四号是五十九，今天不细讲) and moved on: a cross-sell, not an explanation
+    of B. ``absorb_asides`` takes the same mention when A is named again after it."""
     out = list(labels)
     u, n = 1, len(out)
     while u < n:
-        item, before, first = out[u], out[u - 1], u
+        item = out[u]
         # Or over one sentence of A's talk decoded as nobody's (冷链只发江浙沪 | 可以磕两个一号的土鸡蛋进去), as in
         # absorb_asides: leaving A for none and entering B costs the decoder less than switching.
-        if before is None and u >= 2 and out[u - 2] is not None and units[u - 1].talk >= _CHAT:
-            first, before = u - 1, out[u - 2]
+        first, before = _item_before(out, units, u, 1)
         v = u
         while v + 1 < n and out[v + 1] == item:
             v += 1

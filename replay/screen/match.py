@@ -103,11 +103,16 @@ def score_item(item: CatalogItem, text: str, shared: frozenset[str] = frozenset(
     return 0.55 * name + 0.15 * brand + 0.2 * link + 0.1 * price
 
 
-def match_text(text: str, catalog: Catalog, min_score: float = 0.5) -> TextMatch | None:
-    """The catalog item a card's text names, or None. Ties and near-ties (within 0.05) give None."""
+def match_text(text: str, catalog: Catalog, min_score: float = 0.5,
+               shared: frozenset[str] | None = None) -> TextMatch | None:
+    """The catalog item a card's text names, or None. Ties and near-ties (within 0.05) give None.
+
+    ``shared``: ``shared_names(catalog)``, which a caller matching many cards against one catalog computes once
+    (it compares every item's names with every other title)."""
     if not text.strip() or not catalog.items:
         return None
-    shared = shared_names(catalog)
+    if shared is None:
+        shared = shared_names(catalog)
     scored = sorted(((score_item(it, text, shared), it.sku_id) for it in catalog.items), reverse=True)
     best, sku = scored[0]
     if best < min_score:

@@ -27,7 +27,7 @@ from replay.media.frames import Frame, FrameOptions, SceneDetector, find_scene_c
 from replay.media.framestore import FrameKeeper
 from replay.media.keyframes import median_gap
 from replay.media.thumbnails import sharpness
-from replay.screen.match import ImageMatcher, match_text
+from replay.screen.match import ImageMatcher, match_text, shared_names
 from replay.screen.ocr import OcrEngine, OcrLine
 from replay.screen.options import VisualOptions
 
@@ -146,6 +146,7 @@ class _Analyser:
         self.options = options
         self.engine = engine
         self.images = ImageMatcher(catalog, min_score=options.min_image_score)
+        self.shared = shared_names(catalog)  # once per stream, not once per card read
         self.state = _State()
 
     def _budget_ok(self, t: float) -> bool:
@@ -166,7 +167,7 @@ class _Analyser:
         named = False
         for block in _blocks(lines):
             text = " ".join(ln.text for ln in block)
-            match = match_text(text, self.catalog, self.options.min_text_score)
+            match = match_text(text, self.catalog, self.options.min_text_score, self.shared)
             if match is None:
                 continue
             x0 = min(ln.box[0] for ln in block) + ox
