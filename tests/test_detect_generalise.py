@@ -137,6 +137,15 @@ def test_the_talk_model_never_saw_the_held_out_set_or_the_bench() -> None:
                                        for s in sources)
 
 
+def test_a_product_opened_by_a_bare_link_number_is_explained() -> None:
+    """Dev stream aj1 (author aj): 再看十六 opens the reversible belt (link 16), then its features and prices
+    without its name. Read as a plain number, the belt before kept the whole explanation."""
+    transcript, truth, catalog = practice(PARA / "dev" / "aj1.json")
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == "AJB16")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "AJB16"]
+    assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
+
+
 def test_a_weakly_named_explanation_is_kept() -> None:
     """A real explanation with little catalog evidence (a 返场 named once, by a shared word) scores 0.3-0.4: kept.
 

@@ -757,6 +757,19 @@ def test_a_bare_ordinal_ending_a_clause_is_a_link_number_unless_a_link_number_is
     assert not kind_hits(units[2], "link_no"), units[2].hits
 
 
+def test_a_bare_number_pointed_at_is_a_link_number_unless_an_item_costs_that_much() -> None:
+    # 再看十六 opens link 16 (half a link number's weight, as a bare 第N个). 今天只要二十九 is a price: item 2
+    # costs 29, so 要二十九 is not read as link 29 even though the catalog has one.
+    belts = catalog_from_records([
+        {"sku_id": "REV16", "title": "双面头层牛皮皮带 男士 可旋转扣", "price": 259, "live_price": 109, "link_no": 16},
+        {"sku_id": "AUTO2", "title": "自动扣皮带 商务", "price": 39, "live_price": 29, "link_no": 2},
+        {"sku_id": "KEY29", "title": "钥匙包 牛皮", "price": 59, "live_price": 49, "link_no": 29},
+    ])
+    units, _ = evidence_units(["再看十六", "今天只要二十九"], belts)
+    assert [(h.kind, h.sku_id, h.weight) for h in units[0].hits] == [("link_no", "REV16", 1.25)], units[0].hits
+    assert not kind_hits(units[1], "link_no") and kind_hits(units[1], "price") == ["AUTO2"], units[1].hits
+
+
 def test_clause_ends_come_from_the_punctuation_of_subtitles_and_of_whisper_words() -> None:
     from replay.contracts import Segment, Transcript, Word
     from replay.detect.units import transcript_tokens

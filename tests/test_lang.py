@@ -86,6 +86,29 @@ def test_a_bare_ordinal_ending_the_sentence(said: str, ordinals: list[int]) -> N
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "ordinal"] == ordinals
 
 
+@pytest.mark.parametrize("said, bare", [
+    ("再看十六", [16]), ("上小六", [6]), ("往下拉到十四", [14]), ("拍十八", [18]), ("瞅瞅四", [4]),
+    ("拍十单", []), ("在三点开播", []), ("看一看", []), ("看一下第七个", []), ("二十一学生包", []),
+    ("一公斤十九块九", []), ("给你们上三件", []), ("我们在一起", []), ("平时要十六", []), ("上十三号", []),
+    ("看十六那个", []),  # the number runs on into the sentence
+])
+def test_a_number_pointed_at_is_a_bare_link_number(said: str, bare: list[int]) -> None:
+    # 看十六, 小六: hosts point at the cart's Nth link without 号 (replay/wordlists/bare_link_verbs.txt); not a
+    # quantity, a time or a measure after it (拍十单, 在三点: not_link_after_bare.txt, classifiers, money units).
+    assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "bare"] == bare
+
+
+def test_a_number_said_as_a_clause_of_its_own_is_a_bare_link_number_but_not_a_countdown() -> None:
+    # 二十一，学生包: the number is a clause of its own (the comma ends it). 三，二，一 said one by one is a countdown.
+    toks = tokenize("二十一学生包")
+    assert [n.kind for n in spoken_numbers(toks, frozenset({2}))] == ["bare"]
+    assert [n.kind for n in spoken_numbers(toks)] == ["plain"]
+    assert [n.kind for n in spoken_numbers(tokenize("三"))] == ["plain"]  # one, two, three: in too many words
+    # 十九，八，七，六 and 十九，八七六五四三二一: a countdown said with pauses is not links 19, 8, 7 and 6.
+    assert "bare" not in [n.kind for n in spoken_numbers(tokenize("十九八七六"), frozenset({1, 2, 3}))]
+    assert "bare" not in [n.kind for n in spoken_numbers(tokenize("十九八七六五四三二一"), frozenset({1}))]
+
+
 @pytest.mark.parametrize("said, first", [
     ("今天二百六十八一罐", 268.0), ("六十九一瓶", 69.0), ("一百二十九一个", 129.0), ("一百零九", 109.0),
     ("一千零一十", 1010.0), ("三十九点九九", 39.99), ("五五", 55.0),

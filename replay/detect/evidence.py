@@ -22,7 +22,7 @@ current product rather than choosing one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
@@ -302,14 +302,17 @@ def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, 
 
 
 def _spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, str],
-                  titles: dict[str, str]) -> list[tuple[int, str, int, int, bool]]:
+                  titles: dict[str, str], prices: Mapping[float, object]) -> list[tuple[int, str, int, int, bool]]:
     """(link_no, sku, first token, last token, bare ordinal) for every spoken N号 (第N个链接, 链接N, and a bare
     第N个 ending the sentence) whose N is a link number; 是八号 heard as 十八号 falls back to the shorter tail.
     Not a standard size (五号电池: an AA battery), unless item N is one (九号电池 where link 9 is a battery).
     ``nums`` are the unit's ``spoken_numbers``, read once for links, prices and sizes."""
     out = []
     for num in nums:
-        if num.kind not in ("link", "ordinal"):
+        if num.kind not in ("link", "ordinal", "bare"):
+            continue
+        # A bare number (看十六, 二十一，学生包) is a link only when no item costs that much (要一百零九 is a price).
+        if num.kind == "bare" and round(num.value, 2) in prices:
             continue
         text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
         after = "".join(toks[num.last + 1:num.last + 4])
@@ -320,7 +323,7 @@ def _spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, st
             if value is not None and value == int(value) and int(value) in links:
                 sku = links[int(value)]
                 if size is None or size in titles[sku]:
-                    out.append((int(value), sku, num.first, num.last, num.kind == "ordinal"))
+                    out.append((int(value), sku, num.first, num.last, num.kind in ("ordinal", "bare")))
                 break
     return out
 
@@ -436,7 +439,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
-        said = _spoken_links(toks, nums, links, titles)
+        said = _spoken_links(toks, nums, links, titles, prices)
         # A bare 第N个 beside a link number is the evening's Nth product, not link N: 第一个，看五号.
         numbered = any(not bare for *_x, bare in said) or bool(heard)
         for no, sku, i, h, bare in said:
@@ -448,7 +451,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             hits.append(Hit("link_no", f"{no}号链接", sku, weights.link_homophone, u.tokens[j].start))
             ends.append(j + 2)
         for num in nums:
-            if num.kind not in ("price", "plain"):
+            if num.kind not in ("price", "plain", "bare"):
                 continue
             skus = prices.get(round(num.value, 2), frozenset())
             for sku in skus:  # a price shared by many items says little

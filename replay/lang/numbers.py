@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -77,10 +77,12 @@ class SpokenNumber:
     value: float
     first: int
     last: int
-    kind: Literal["price", "link", "ordinal", "plain", "countdown"]
+    kind: Literal["price", "link", "ordinal", "bare", "plain", "countdown"]
     """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N;
     ordinal: 第N个 ending the sentence or a clause (我们看一下第七个; 看第七个，还是早饭的), most often the cart's
-    Nth link but sometimes the Nth product shown; countdown: three or more falling digits (三二一); plain: any other number."""
+    Nth link but sometimes the Nth product shown; bare: an integer pointed at (看十六, 小六) or said as a clause of its
+    own (二十一，学生包), the cart's Nth link when the catalog has one; countdown: three or more falling digits (三二一);
+    plain: any other number."""
 
 
 def _run(tokens: Sequence[str], i: int) -> int:
@@ -206,9 +208,34 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
             out.append(SpokenNumber(round(value, 2), i, last, "price"))
             i = last + 1
             continue
-        out.append(SpokenNumber(value, i, j, "plain"))
+        kind = "bare" if value == int(value) and _bare_link(tokens, i, j, clause_ends) else "plain"
+        out.append(SpokenNumber(value, i, j, kind))
         i = j + 1
+    # Numbers said one by one, falling (十九，八，七，六 … or 五，四): a countdown, not links.
+    bare = [k for k, num in enumerate(out) if num.kind == "bare"]
+    falling = {k for a, b in zip(bare, bare[1:], strict=False) if out[a].value - out[b].value == 1 for k in (a, b)}
+    falling |= {k for k in bare if any(0 <= k + d < len(out) and out[k + d].kind == "countdown" for d in (-1, 1))}
+    for k in bare if len(bare) >= 3 else falling:
+        out[k] = replace(out[k], kind="plain")
     return out
+
+
+def _bare_link(tokens: Sequence[str], i: int, j: int, clause_ends: frozenset[int]) -> bool:
+    """Whether the number in tokens i..j is a link number said bare: more than three, ending its clause, and
+    pointed at (看十六, 拍十三, 小六: the words in ``bare_link_verbs``) or a clause of its own (二十一，学生包);
+    no measure, money, size or time word after it (拍十单, 在三点: ``not_link_after_bare``)."""
+    nxt = tokens[j + 1] if j + 1 < len(tokens) else ""
+    units, _ = _spec_units()
+    if (nxt in _MONEY or nxt in _MONEY_TENTHS or nxt in wordlist("classifiers") or nxt.lower() in units
+            or nxt in wordlist("not_link_after_bare") or (i > 0 and tokens[i - 1] in ("第", nxt))):  # 看一看
+        return False
+    # It ends the clause: a number that runs on into more words is part of them (在一起, 上一代, 不到16块).
+    # And not one, two or three, which are in too many words (一起, 两个) and in countdowns said with pauses.
+    if not (j == len(tokens) - 1 or j in clause_ends) or (number_value("".join(tokens[i:j + 1])) or 0) <= 3:
+        return False
+    before = "".join(tokens[max(0, i - 2):i])
+    pointed = any(before.endswith(w) for w in wordlist("bare_link_verbs"))
+    return pointed or i == 0 or i - 1 in clause_ends  # pointed at, or a clause of its own (二十一，学生包)
 
 
 # --- sizes and pack counts (40L, 260ml, 5双装) ---------------------------------------------------------

@@ -53,7 +53,7 @@ def check_prices(cues: Sequence[Segment], catalog: Catalog, sku_id: str | None =
     for cue in cues:
         tokens = tokenize(cue.text)
         for n in spoken_numbers(tokens):
-            after_jia = n.kind == "plain" and n.first > 0 and tokens[n.first - 1] == "价"
+            after_jia = n.kind in ("plain", "bare") and n.first > 0 and tokens[n.first - 1] == "价"
             if n.kind != "price" and not after_jia:
                 continue
             if not any(abs(n.value - p) < 0.005 for p in allowed):
