@@ -13,6 +13,7 @@ import pytest
 from detect_support import evidence_units, srt
 
 from replay.catalog import catalog_from_records
+from replay.contracts import Segment, Transcript
 from replay.detect import DetectOptions, detect
 
 # A shop that exports only sku_id, title, prices and link numbers: no short names, aliases or categories.
@@ -355,6 +356,24 @@ def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_character
     assert "outro" in kinds("好校服先说到这") and "outro" in kinds("好打蛋器就先这样")  # stop 25 (dev l)
     # Cross-sells (stop 25; in dev and train 顺手带, 再带一, 一起带 are 67 cross-sells against 5 other lines)
     assert all("cross" in kinds(t) for t in ("买锅的顺手带一个铲子", "再带一瓶酱油", "可以一起带两包"))
+
+
+def test_short_cue_phrases_match_their_own_syllables_not_folded_ones() -> None:
+    # Folded (zh/z, ang/an), the gift word 赠 met 正常, 真实, 一整天 and 怎么样, and 再返 met 再放: some 900 false
+    # cues on the practice transcripts. A one- or two-character cue now needs its own syllables; whisper's
+    # homophones keep them (反常 for 返场), and longer cues are still matched folded.
+    from replay.detect.units import build_units
+
+    def kinds(text: str) -> set[str]:
+        units = build_units(Transcript((Segment(0.0, 3.0, text),), duration=4.0), 0.5)
+        return {c.kind for u in units for c in u.cues}
+
+    for said in ("码数正常拍", "给大家看看真实状态", "通勤穿一整天不累脚", "你们那边天气怎么样"):
+        assert "sales" not in kinds(said), said
+    assert "return" not in kinds("放的时候先放凝珠再放衣服")
+    assert "sales" in kinds("今天下单再赠一个杯子")
+    assert "return" in kinds("好我们反常一下三号")  # 返场 heard as 反常
+    assert "intro" in kinds("好节下来看这款")  # 接下来, three characters: folded still
 
 
 # A viewer asks about link 1 while the cup is on; the host answers by its link number and name, then goes on.

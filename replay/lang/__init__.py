@@ -18,6 +18,7 @@ from replay.lang.numbers import (
 )
 from replay.lang.pinyin import (
     char_readings,
+    exact_reading,
     fold_syllable,
     heard_reading,
     phrase_readings,
@@ -30,7 +31,7 @@ from replay.lang.wordlists import wordlist
 
 __all__ = [
     "MatchTerm", "SpokenNumber", "catalog_links", "catalog_prices", "category_words", "char_readings",
-    "fold_syllable", "heard_reading", "is_han", "match_terms", "normalize", "number_value", "phrase_readings",
+    "exact_reading", "fold_syllable", "heard_reading", "is_han", "match_terms", "normalize", "number_value", "phrase_readings",
     "raw_readings",
     "sound_key", "spoken_numbers", "tokenize", "wordlist", "written_links", "written_prices", "zh_number",
 ]

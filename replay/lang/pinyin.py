@@ -59,11 +59,19 @@ def heard_reading(ch: str) -> frozenset[str]:
     return frozenset({fold_syllable(raw[0])}) if raw else frozenset({ch})
 
 
-def phrase_readings(text: str) -> tuple[frozenset[str], ...]:
+@lru_cache(maxsize=65536)
+def exact_reading(ch: str) -> frozenset[str]:
+    """The unfolded toneless reading of a transcript character (its most common one), as ``heard_reading``
+    without folding: 赠 zeng and 正 zheng stay apart."""
+    raw = raw_readings(ch) if is_han(ch) else ()
+    return frozenset({raw[0]}) if raw else frozenset({ch})
+
+
+def phrase_readings(text: str, folded: bool = True) -> tuple[frozenset[str], ...]:
     """Folded readings of each token of a phrase *we* wrote (a cue phrase): the character's reading in the
     phrase's context (pypinyin's phrase dictionary) and its most common one, which is how the transcript side
     reads it (``heard_reading``). Not its rare heteronyms: with them 款 also reads xin (and 完 kuan), so the
-    outro 过款 matched 德国心脏病.
+    outro 过款 matched 德国心脏病. ``folded=False``: the same readings unfolded (see ``exact_reading``).
     """
     from pypinyin import Style, pinyin
 
@@ -72,10 +80,12 @@ def phrase_readings(text: str) -> tuple[frozenset[str], ...]:
     toks = tokenize(text)
     han = "".join(t for t in toks if is_han(t))
     ctx = iter(g[0] for g in pinyin(han, style=Style.NORMAL, errors="ignore")) if han else iter(())
+    fold = fold_syllable if folded else str
     out = []
     for t in toks:
         if is_han(t):
-            out.append(heard_reading(t) | {fold_syllable(next(ctx, ""))} - {""})
+            heard = heard_reading(t) if folded else exact_reading(t)
+            out.append(heard | {fold(next(ctx, ""))} - {""})
         else:
             out.append(frozenset({t}))
     return tuple(out)
