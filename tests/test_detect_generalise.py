@@ -146,6 +146,15 @@ def test_a_product_opened_by_a_bare_link_number_is_explained() -> None:
     assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
 
 
+def test_a_mention_then_chat_then_the_product_is_not_its_explanation() -> None:
+    """Dev stream ao5: 拿不准的，恁直接拍十二号的尝鲜装 ends the 小米 explanation; then 来，俺喝口水 … 福袋挂上了
+    (12 s of chat), then 那俺就说说这个十二号. Item 12's 看点 starts there, not at the mention before the chat."""
+    transcript, truth, catalog = practice(PARA / "dev" / "ao5.json")
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == "JB12")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "JB12"]
+    assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
+
+
 def test_a_weakly_named_explanation_is_kept() -> None:
     """A real explanation with little catalog evidence (a 返场 named once, by a shared word) scores 0.3-0.4: kept.
 

@@ -770,6 +770,30 @@ def test_a_bare_number_pointed_at_is_a_link_number_unless_an_item_costs_that_muc
     assert not kind_hits(units[1], "link_no") and kind_hits(units[1], "price") == ["AUTO2"], units[1].hits
 
 
+def test_two_products_introduced_together_are_not_a_passing_mention() -> None:
+    # 二号跟三号我一起说 | 二号是羊绒的 | 戴着不扎手 | 三号是真皮的 …: item 2 is named in its first two sentences and
+    # its run is short, as a pointer on the way out of item 1 is (keep_passing_mentions). But its first sentence
+    # names item 3 too, the product the host goes on to: the two are introduced together, and 2 is explained.
+    # (Dev stream ao5, 二号跟三号，俺一块儿说, lost its 8 s explanation of item 2 this way.)
+    from replay.detect.decode import keep_passing_mentions
+
+    gloves = catalog_from_records([
+        {"sku_id": "SCARF", "title": "纯羊毛围巾 男女款 冬季加厚", "price": 99, "live_price": 79, "link_no": 1},
+        {"sku_id": "CASH", "title": "羊绒手套 触屏款 女", "price": 89, "live_price": 59, "link_no": 2},
+        {"sku_id": "LEATHER", "title": "真皮手套 骑车防风 加绒", "price": 159, "live_price": 129, "link_no": 3},
+    ])
+    lines = ["围一圈脖子就暖和了", "七十九，一号链接拍吧", "二号跟三号我一起说", "二号是羊绒的，软", "戴着不扎手",
+             "三号是真皮的，挡风", "骑电动车的戴三号", "加绒的，零下也不冻手", "三号一百二十九"]
+    units, _ = evidence_units(lines, gloves)
+    assert len(units) == len(lines)
+    labels = ["SCARF"] * 2 + ["CASH"] * 3 + ["LEATHER"] * 4
+    assert keep_passing_mentions(labels, units) == labels
+    # A run whose sentence names only item 2 is a pointer: 二号也可以看看, and on to item 3.
+    units, _ = evidence_units([*lines[:2], "二号也可以看看", *lines[5:]], gloves)
+    pointer = ["SCARF"] * 2 + ["CASH"] + ["LEATHER"] * 4
+    assert keep_passing_mentions(pointer, units) == ["SCARF"] * 3 + ["LEATHER"] * 4
+
+
 def test_clause_ends_come_from_the_punctuation_of_subtitles_and_of_whisper_words() -> None:
     from replay.contracts import Segment, Transcript, Word
     from replay.detect.units import transcript_tokens

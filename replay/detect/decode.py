@@ -243,13 +243,32 @@ def _item_before(out: list[str | None], units: list[Unit], u: int, max_gap: int)
     return (u, None) if before is None else (first, before)
 
 
+# Chat this long (seconds) between a mention of B and B called again: the host opens B after the chat (拿不准的拍
+# 十二号的尝鲜装 | 来，俺喝口水 … 福袋挂上了 | 那俺就说说这个十二号); the mention was not its explanation.
+_MENTION_CHAT_S = 8.0
+
+
+def _chat_between(units: list[Unit], f: int, w: int) -> bool:
+    """Whether a stretch of chat (talk < ``_CHAT``) of at least ``_MENTION_CHAT_S`` lies between units f and w."""
+    run_from: float | None = None
+    for x in range(f + 1, w):
+        if units[x].talk < _CHAT:
+            run_from = units[x].start if run_from is None else run_from
+            if units[x].end - run_from >= _MENTION_CHAT_S:
+                return True
+        else:
+            run_from = None
+    return False
+
+
 def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel the start of item B's run as the item A before it, up to where the host clearly opens B (an
     intro cue or a clear opening that calls B), when B came in right after A without an opening and was only
     mentioned before that (named in its first sentence or two, then talk that names nothing of it): the
     sentences between are A's explanation going on (its stock, shipping, after-sales), and B starts where the
-    host opens it. Hosts do not open a product they are already explaining. The same after none (no A): the
-    mention and the chat after it belong to no explanation."""
+    host opens it, or calls it again after a stretch of chat (``_MENTION_CHAT_S``). Hosts do not open a product
+    they are already explaining. The same after none (no A): the mention and the chat after it belong to no
+    explanation."""
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
@@ -267,7 +286,8 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         f = next((w for w in range(u, v + 1) if units[w].scores.get(item, 0.0) >= _FAINT), u)
         t0 = units[f].start
         opening = next((w for w in range(f + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
-                        or (units[w].opens_clearly and units[w].calls(item))), None)
+                        or (units[w].opens_clearly and units[w].calls(item))
+                        or (units[w].calls(item) and _chat_between(units, f, w))), None)
         if (opening is not None and units[opening].start - t0 <= _LATE_OPENING_S and not units[f].opens_clearly
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in range(u, opening))  # not shown yet
                 # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)
@@ -309,8 +329,12 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
             v += 1
         span = range(u, v + 1)
         named = [w for w in span if units[w].scores.get(item, 0.0) >= _FAINT]
+        after = out[v + 1] if v + 1 < n else None
         if (item is not None and before is not None and before != item and named
                 and units[v].end - units[u].start <= _PASSING_S
+                # Not when B's first sentence names the product the host goes on to as well: 二号跟三号，俺一块儿说
+                # introduces the two together.
+                and not (after is not None and units[u].scores.get(after, 0.0) >= _FAINT)
                 and units[u].opening < _PASSING_OPENING
                 and not any(units[w].opens_clearly for w in span)
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in span)
