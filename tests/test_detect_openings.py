@@ -841,6 +841,30 @@ def test_a_cross_mention_cue_goes_on_into_the_sentence_whisper_cut_from_it() -> 
     assert price[2].scores["SUN"] == pytest.approx(plain, rel=0.01)  # the talk model reads the context a little
 
 
+def test_a_cross_sell_that_names_the_product_goes_on_into_the_next_sentence_on_it() -> None:
+    # 买了咖啡机的再带一个五号的杯子 | 五号两只才二十九: the second sentence goes on with the cross-sell (dev stream an1:
+    # 买了机器的一定加一个七号的纸 | 七号三卷才十九块九, which took the whole printer explanation for the paper). Said
+    # after a sentence that only names it, 五号 keeps its weight; a sentence naming another product is not carried.
+    coffee = catalog_from_records([
+        {"sku_id": "MACHINE", "title": "德龙半自动咖啡机 家用意式", "price": 2999, "live_price": 1999, "link_no": 1},
+        {"sku_id": "CUPS", "title": "双层玻璃咖啡杯 2只装", "price": 59, "live_price": 29, "link_no": 5},
+        {"sku_id": "BEANS", "title": "意式拼配咖啡豆 500g", "price": 89, "live_price": 69, "link_no": 6},
+    ])
+
+    def weighed(lines: list[str]) -> list:
+        units, _ = evidence_units(["一号咖啡机，一键出意式", *lines], coffee)
+        score_units(units, DetectOptions().talk_model)
+        reweigh(units)
+        return units
+
+    carried = weighed(["买了咖啡机的再带一个五号的杯子", "五号两只才二十九"])
+    plain = weighed(["五号的杯子也很好看", "五号两只才二十九"])
+    assert 0 < carried[2].scores["CUPS"] <= 0.5 * plain[2].scores["CUPS"], (carried[2].hits, plain[2].hits)
+    other = weighed(["买了咖啡机的再带一个五号的杯子", "六号豆子是意式拼配的"])
+    alone = weighed(["五号的杯子也很好看", "六号豆子是意式拼配的"])
+    assert other[2].scores["BEANS"] == pytest.approx(alone[2].scores["BEANS"], rel=0.05)
+
+
 def test_a_price_several_items_share_supports_whichever_is_on() -> None:
     # 一百九十九 is the live price of both drills: it cannot open either, but it is talk about the one in hand.
     drills = catalog_from_records([

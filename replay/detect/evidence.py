@@ -497,11 +497,16 @@ def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> 
             f *= weights.cross
         # A cross-mention cue whose sentence names nothing goes on into the next one said straight after it,
         # when that one opens on a product (不想再配眼镜的 | 十七号有夹片: whisper cut the sentence at a breath).
-        carried = prev is not None and _goes_on(prev, u) and prev.has("cross") and not prev.scores and not u.has("cross")
+        # And one that names the product it suggests goes on into the next sentence that opens on that product
+        # again (买了机器的一定加一个七号的纸 | 七号三卷才十九块九): still the cross-sell, not its explanation.
+        carried = prev is not None and _goes_on(prev, u) and prev.has("cross") and not u.has("cross")
         later = [c.first for c in u.cues if c.kind == "future"]
         starts = {t.start: k for k, t in enumerate(u.tokens)}
         lead = _opening_items((h for h in u.hits if h.source == "speech" and h.kind not in ("price", "spec")),
                               starts) if carried else set()
+        if prev is not None and prev.scores:
+            # (A price names nothing: 两盒一起拍，券后一百二十九 | 一号链接 is no cross-sell going on.)
+            lead &= {h.sku_id for h in prev.hits if h.source == "speech" and h.kind not in ("price", "spec")}
         if f >= 0.999 and not later and not lead:
             continue
         u.hits = [replace(h, weight=h.weight * f * (
