@@ -35,7 +35,7 @@ BENCH = SHARED / "bench"
 DEV_STREAMS = ("dev1", "dev2", "dev3", "dev4", "dev5", "long1")
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_paraphrase_set import timed_lines, truth_segments  # noqa: E402
+from make_paraphrase_set import convert, timed_lines, truth_segments  # noqa: E402
 
 
 def bench_transcript(name: str) -> tuple[Transcript, dict]:
@@ -91,12 +91,12 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # sku_recall, min seg_f1@0.5). Each was scored once while unseen (docs/BENCHMARKS.md): g and i at stop 21, j, l
 # and m at stop 22, n, o, p, q and r at stop 23, s, t and u at stop 24, v, w and x at stop 25, y and z at stop 26,
 # aa, ab and ac early in stop 27, ad, ae and af at the end of stop 27, ag, ah and ai mid-stop 28, aj, ak and al
-# at the end of stop 28.
+# at the end of stop 28, am, an and ao at the end of stop 29.
 # Their errors were then analysed, so they are dev, and a–u are training data for the product-talk model (v–z
 # are not: a model trained with v, w and x did no better on y and z): the bounds are a floor against
 # regressions, not a held-out figure. They are the figures of stop 25 (v, w, x: stop 26; y, z: stop 27's start;
-# aa, ab, ac, ag, ah, ai, aj, ak, al: their one measurement; ad, ae, af: stop 28's start) less a margin (0.04 on
-# the means, 0.1 on the minimum). The authors in tests/data/paraphrase/heldout have no bounds here.
+# aa, ab, ac, ag, ah, ai, aj, ak, al: their one measurement; am, an, ao: stop 30's start; ad, ae, af: stop 28's
+# start) less a margin (0.04 on the means, 0.1 on the minimum). The authors in tests/data/paraphrase/heldout have no bounds here.
 AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "j": ("dev", 0.93, 0.93, 0.72), "l": ("dev", 0.91, 0.91, 0.78),
                  "m": ("dev", 0.89, 0.93, 0.62), "n": ("dev", 0.94, 0.96, 0.84),
@@ -112,8 +112,8 @@ AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "ag": ("dev", 0.83, 0.86, 0.67), "ah": ("dev", 0.87, 0.93, 0.74),
                  "ai": ("dev", 0.88, 0.93, 0.77), "aj": ("dev", 0.85, 0.84, 0.56),
                  "ak": ("dev", 0.88, 0.87, 0.74), "al": ("dev", 0.89, 0.94, 0.71),
-                 "am": ("dev", 0.84, 0.91, 0.63), "an": ("dev", 0.91, 0.96, 0.72),
-                 "ao": ("dev", 0.86, 0.96, 0.55)}
+                 "am": ("dev", 0.81, 0.88, 0.56), "an": ("dev", 0.88, 0.93, 0.65),
+                 "ao": ("dev", 0.83, 0.93, 0.48)}
 
 
 @pytest.mark.parametrize("author", sorted(AUTHOR_BOUNDS))
@@ -152,6 +152,27 @@ def test_a_mention_then_chat_then_the_product_is_not_its_explanation() -> None:
     transcript, truth, catalog = practice(PARA / "dev" / "ao5.json")
     wanted = next(s for s in truth["segments"] if s["sku_id"] == "JB12")
     found = [h for h in detect(transcript, catalog) if h.sku_id == "JB12"]
+    assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
+
+
+@pytest.mark.parametrize("timing", ["practice", "subtitle set"])
+def test_a_clearly_opened_explanation_ending_on_a_mention_is_kept(timing: str, tmp_path: Path) -> None:
+    """Dev stream ag6 (author ag): 再往前翻，翻到最上面那个 opens a fountain pen (AGF01), explained for 40 s with
+    few catalog words, and ends 用墨囊的话，三号是它家的T十墨囊 (its cartridges, item 3, a parting cross-sell).
+    Timed as the practice transcripts are, the cartridges get a block of their own and the pen's weak block
+    counted as their lead-in; timed as the subtitle set of scripts/make_paraphrase_set.py, the pen's block took
+    the cartridges in as a mention, and their link number and name sank its confidence as a rival. Either
+    way no 看点 for the pen. A clearly opened run leads into nothing, and a mention taken in is no rival."""
+    if timing == "practice":
+        transcript, truth, catalog = practice(PARA / "dev" / "ag6.json")
+    else:
+        from replay.asr.transcript_io import read_transcript
+
+        convert(PARA / "dev" / "ag6.json", tmp_path, seed=1, merge=False)
+        transcript, catalog = read_transcript(tmp_path / "transcript.srt"), load_catalog(tmp_path / "catalog.json")
+        truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == "AGF01")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "AGF01"]
     assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
 
 

@@ -57,7 +57,8 @@ class ConfidenceWeights:
     link: float = 0.5
     """When its link number was said."""
     rival: float = 0.5
-    """Per unit by which another item's evidence inside the block exceeds its own."""
+    """Per unit by which another item's evidence inside the block exceeds its own (not an item the block took in
+    as a mention of it: a parting word, a cross-sell)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def _confidence(block: Block, units: list[Unit], c: ConfidenceWeights) -> float:
                 else:
                     specific += h.weight
                 link = link or h.kind == "link_no"
-            else:
+            elif h.sku_id not in block.mentions:  # a product it took in as a mention is no rival
                 others[h.sku_id] = others.get(h.sku_id, 0.0) + h.weight
     other = max(others.values(), default=0.0)
     own = specific + weak
@@ -161,8 +162,14 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
     # that the evidence could not confirm).
     # A weak run right before another item's run is that one's lead-in (a faint word said while the host leads
     # up to the product): it needs lead_in_confidence; a weak run on its own (a short 返场) only min_confidence.
+    def placed(r: Run) -> bool:
+        return any(b.sku_id == r.sku_id and r.first <= b.first <= r.last for b in blocks)
+
+    # (Not a lead-in to a run the block took in as a mention: that run is no explanation to lead into. Nor a run
+    # the host clearly opens: 再往前翻，翻到最上面那个 leads up to nothing but the product it opens.)
     def needed(k: int) -> float:
-        leads_in = k + 1 < len(decoded) and decoded[k + 1].first == decoded[k].last + 1
+        leads_in = (k + 1 < len(decoded) and decoded[k + 1].first == decoded[k].last + 1 and placed(decoded[k + 1])
+                    and not units[decoded[k].first].opens_clearly)
         return max(o.min_confidence, o.lead_in_confidence) if leads_in and o.min_confidence > 0 else o.min_confidence
 
     weak = [r for k, r in enumerate(decoded) if not any(b.sku_id == r.sku_id and r.first <= b.first <= r.last
@@ -170,8 +177,10 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
                                                          for b in blocks)]
     if weak:
         ends = {(b.sku_id, b.first): (b.end_unit, b.end, b.end_cue) for b in blocks}
+        mentions = {(b.sku_id, b.first): b.mentions for b in blocks}  # (a run it took in is not there any more)
         blocks = _blocks([r for r in decoded if r not in weak], units, o, visual)
         for b in blocks:
+            b.mentions |= mentions.get((b.sku_id, b.first), set())
             if (b.sku_id, b.first) in ends and ends[b.sku_id, b.first][1] < b.end:
                 b.end_unit, b.end, b.end_cue = ends[b.sku_id, b.first]
     return blocks

@@ -17,7 +17,7 @@ and sign-offs add small bonuses or hard stops; without any cue list the split st
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from replay.contracts import VisualEvent
@@ -81,6 +81,8 @@ class Block:
     end: float
     start_cue: str | None = None
     end_cue: str | None = None
+    mentions: set[str] = field(default_factory=set)
+    """Items whose short blocks it took in as mentions (a parting word, a cross-sell: ``absorb_mentions``)."""
 
 
 def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple[int, int] | None:
@@ -270,6 +272,7 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], o: BoundaryOptions) 
             continue
         if touching:
             _run_on(prev, b)  # its evidence (prev.last) stays prev's own
+            prev.mentions |= {b.sku_id, *b.mentions}
     return out
 
 
