@@ -716,6 +716,20 @@ WINTER = catalog_from_records([
 ])
 
 
+def test_a_faint_word_before_a_stretch_of_chat_is_not_where_the_explanation_starts() -> None:
+    # The mirror of the test below: 送礼 (a scarf title word, weak) said in passing, then the room's chat, then
+    # the host opens the scarf by its link number. The run the decoder gave the scarf starts at the faint word
+    # (dev recording aj2: 克服再解10, heard as 度假, 15 s early); its explanation starts at 三号链接.
+    lines = ["过年想送礼的朋友", "欢迎刚进来的宝宝们", "左上角点个关注", "灯牌亮起来", "三号链接，羊绒围巾",
+             "百分之百的羊绒，摸着特别软"]
+    units, _ = evidence_units(lines, WINTER)
+    score_units(units, DetectOptions().talk_model)
+    assert units[0].scores.get("SCARF", 0.0) >= 0.3 and all(u.talk < 0.5 for u in units[1:4]), units
+    assert evidence_span(Run("SCARF", 0, 5), units, BoundaryOptions().anchor_min) == (4, 5)
+    # One chat line between is not a break: 送礼 before it is where the host started on the scarf.
+    assert evidence_span(Run("SCARF", 0, 3), [units[0], units[1], *units[4:]], BoundaryOptions().anchor_min) == (0, 3)
+
+
 def test_a_faint_word_after_a_stretch_of_chat_does_not_carry_the_explanation_over_it() -> None:
     # 送礼 is a word of the scarf's title only (weak evidence). Said after three lines of chat, in the lead-in
     # of the gloves, it is not where the scarf's explanation ends, even when the decoder kept the scarf on.

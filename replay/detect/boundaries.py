@@ -104,6 +104,9 @@ def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple
     # host back on the product says more of it than that.
     while len(said) > 1 and units[said[-1]].scores[run.sku_id] < NAMED and _chat_between(units, said[-2], said[-1]):
         said.pop()
+    # The same before it: a faint word (克服再解10, heard as 度假) and then chat is not where the host opened it.
+    while len(said) > 1 and units[said[0]].scores[run.sku_id] < NAMED and _chat_between(units, said[0], said[1]):
+        said.pop(0)
     shown = [u for u in range(run.first, run.last + 1) if units[u].visual.get(run.sku_id, 0.0) > 0]
     if said:
         return min(said[0], shown[0]) if shown else said[0], said[-1]
