@@ -152,6 +152,9 @@ def _blocks(decoded: list[Run], units: list[Unit], o: DetectOptions, visual: Vis
     return join_same_product(absorb_mentions(blocks, units, o.boundaries), o.boundaries.join_gap)
 
 
+_LEAD_IN_RUN_S = 20.0  # the longest run that can be the lead-in of the product after it (seconds)
+
+
 def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
                  visual: VisualTrack | None = None) -> list[Block]:
     """The explanations of the decoded runs, with their starts and ends placed (see boundaries)."""
@@ -166,10 +169,12 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
         return any(b.sku_id == r.sku_id and r.first <= b.first <= r.last for b in blocks)
 
     # (Not a lead-in to a run the block took in as a mention: that run is no explanation to lead into. Nor a run
-    # the host clearly opens: 再往前翻，翻到最上面那个 leads up to nothing but the product it opens.)
+    # longer than _LEAD_IN_RUN_S: a host leads up to a product in a sentence or three, and 40 s of talk about a
+    # pen with few catalog words is the pen's explanation, whatever follows it.)
     def needed(k: int) -> float:
-        leads_in = (k + 1 < len(decoded) and decoded[k + 1].first == decoded[k].last + 1 and placed(decoded[k + 1])
-                    and not units[decoded[k].first].opens_clearly)
+        r = decoded[k]
+        leads_in = (k + 1 < len(decoded) and decoded[k + 1].first == r.last + 1 and placed(decoded[k + 1])
+                    and units[r.last].end - units[r.first].start <= _LEAD_IN_RUN_S)
         return max(o.min_confidence, o.lead_in_confidence) if leads_in and o.min_confidence > 0 else o.min_confidence
 
     weak = [r for k, r in enumerate(decoded) if not any(b.sku_id == r.sku_id and r.first <= b.first <= r.last
