@@ -2,12 +2,11 @@
 
 Everything here comes from the catalog, not from phrase lists:
 - names: catalog terms (short name, brand+name, aliases, brand, title words, category words) found by folded
-  pinyin, so homophones match; exact characters weigh more, and the weight is scaled by whisper's word
-  probability because hotword hallucinations come out with near-zero probability;
+  pinyin, so homophones match (replay.detect.names);
 - category words said of the product in hand (这个霜, 这瓶水): a one-character category word counts only after
-  a demonstrative (replay/wordlists/demonstratives.txt, classifiers.txt);
+  a demonstrative (replay.detect.names);
 - link numbers: any spoken N号 that resolves to an item's ``link_no`` (看3号, 3号的宝贝们, 把3号挂上来), in
-  digits, numerals or homophones of 号链接, and 第N个链接, 链接N, 购物车第N个;
+  digits, numerals or homophones of 号链接, and 第N个链接, 链接N, 购物车第N个, 看十六 (replay.detect.links);
 - an accessory's or consumable's part words (滚刷 of an item titled 洗地机配件) weigh less: they are said of
   the main product;
 - spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices;
@@ -22,33 +21,23 @@ current product rather than choosing one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from itertools import takewhile
 
 from replay.contracts import Catalog, CatalogItem
+from replay.detect.links import homophone_links, spoken_links
+from replay.detect.names import category_hits, name_hits, term_index
 from replay.detect.units import NAMED, Hit, Unit
 from replay.lang import (
-    MatchTerm,
-    SpokenNumber,
     catalog_links,
     catalog_prices,
     category_words,
-    char_readings,
-    heard_reading,
-    is_han,
-    match_terms,
     normalize,
-    raw_readings,
     spoken_numbers,
     wordlist,
 )
-from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value, spoken_specs, title_specs
+from replay.lang.numbers import spoken_specs, title_specs
 
-# Homophones of numerals whisper writes in 号链接 (伺候 for 四号): raw pinyin -> numeral character.
-_SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
-          "jiu": "九", "shi": "十", "liang": "两"}
-_DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
 _KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thing, not which item
 _GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
@@ -58,7 +47,7 @@ _SUPPORTING = ("category", "category1", "brand", "alias", "price", "spec")
 # a breath, and a comparison or a cross-sell runs on into the next sentence.
 _CARRY_GAP_S = 1.0
 _LEAD_TOKENS = 2  # a hit on one of a unit's first two tokens is what the sentence opens on
-_MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
+_TERM_KINDS = ("full", "name", "alias", "category", "category1", "brand", "title", "model")  # weighed per kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,211 +110,8 @@ class EvidenceWeights:
     """How many products a unit names before it counts as a list."""
 
 
-@dataclass(slots=True)
-class _TermIndex:
-    terms: list[MatchTerm]
-    readings: list[tuple[frozenset[str], ...]]
-    by_reading: dict[str, list[tuple[int, int]]]
-    singles: dict[str, list[MatchTerm]]
 
 
-def term_index(catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> _TermIndex:
-    kinds = {k: getattr(weights, k) for k in ("full", "name", "alias", "category", "category1", "brand", "title",
-                                                   "model")}
-    terms = match_terms(catalog, kinds)
-    multi = [t for t in terms if t.kind != "category1"]
-    readings = [tuple(char_readings(t) for t in term.tokens) for term in multi]
-    by_reading: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for ti, rs in enumerate(readings):
-        for j, r in enumerate(rs):
-            for syl in r:
-                by_reading[syl].append((ti, j))
-    singles: dict[str, list[MatchTerm]] = defaultdict(list)
-    for t in terms:
-        if t.kind == "category1":
-            singles[t.text].append(t)
-    return _TermIndex(multi, readings, by_reading, dict(singles))
-
-
-def _term_starts(reads: list[frozenset[str]], idx: _TermIndex) -> set[tuple[int, int]]:
-    """(term, first token) for every term one of whose syllables is heard at a token, placed where it would start."""
-    starts: set[tuple[int, int]] = set()
-    for i, r in enumerate(reads):
-        for syl in r:
-            for ti, j in idx.by_reading.get(syl, ()):
-                if i - j >= 0:
-                    starts.add((ti, i - j))
-    return starts
-
-
-def _name_hits(unit: Unit, idx: _TermIndex) -> list[tuple[int, int, int, float, bool]]:
-    """(term, first, last, weight, exact) for each term found in the unit by folded pinyin."""
-    toks = unit.tokens
-    reads = [heard_reading(t.text) for t in toks]
-    cands = _term_starts(reads, idx)
-    found = []
-    bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
-    for ti, s in cands:
-        pat = idx.readings[ti]
-        m = len(pat)
-        if s + m > len(toks):
-            continue
-        term = idx.terms[ti]
-        sound = sum(1 for k in range(m) if pat[k] & reads[s + k] or term.tokens[k] == toks[s + k].text)
-        # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard.
-        if sound < m if m <= 3 else sound < m - 1:
-            continue
-        # A model number or Latin word is said as it is written, not misheard as one Han syllable: 这个芒果干 is
-        # not 7D芒果干 with 7D misheard.
-        if any(not (pat[k] & reads[s + k]) and not is_han(term.tokens[k][0]) for k in range(m)):
-            continue
-        # A different number is a different thing, not a slip of the ear (三号双氧水 is not 四号双氧水).
-        if any(not (pat[k] & reads[s + k]) and is_number_token(term.tokens[k]) and is_number_token(toks[s + k].text)
-               for k in range(m)):
-            continue
-        same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
-        exact = same == m
-        if term.kind == "category" and not exact:
-            continue  # a category word is common speech: only its own characters count
-        prob = sum(t.prob for t in toks[s:s + m]) / m
-        # Homophones weigh less than the written name; hallucinated hotwords (p ~ 0.01) almost nothing.
-        w = term.weight * (sound / m) * (0.6 + 0.4 * same / m) * min(1.0, max(0.05, prob / 0.35))
-        found.append((ti, s, s + m - 1, w, exact))
-        if not exact:
-            bent[(ti, s)] = {s + k for k in range(m) if term.tokens[k] != toks[s + k].text}
-    # A name said with 的 between its words is the name: 尤克里里的琴包 for 尤克里里琴包 (written exactly, three
-    # characters or more, and only where a 的 was skipped: the plain match is found above).
-    plain = [k for k, t in enumerate(toks) if t.text != "的"]
-    if len(plain) < len(toks):
-        said = [toks[k].text for k in plain]
-        for ti, s in _term_starts([reads[k] for k in plain], idx):
-            term = idx.terms[ti]
-            m = len(term.tokens)
-            if m < 3 or s + m > len(said) or plain[s + m - 1] - plain[s] == m - 1:
-                continue
-            if all(term.tokens[k] == said[s + k] for k in range(m)):
-                prob = sum(toks[plain[s + k]].prob for k in range(m)) / m
-                found.append((ti, plain[s], plain[s + m - 1], term.weight * min(1.0, max(0.05, prob / 0.35)), True))
-    # A near-homophone loses to another item's word written exactly where it had to bend a character: 的锂电钻
-    # is 锂电钻 said, not 得力电笔 misheard (欧来亚的小金关 keeps its slip: no other word is written there).
-    exact_at = [(s, e, idx.terms[ti].sku_id) for ti, s, e, _w, ex in found if ex]
-    found = [f for f in found if f[4] or not any(
-        sku != idx.terms[f[0]].sku_id and any(a <= k <= b for k in bent[(f[0], f[1])]) for a, b, sku in exact_at)]
-    # Nor is it one when another item's word is written exactly on every character it did not bend: 看升降桌 is
-    # the word 升降桌 (both desks') said after 看, not 小升降桌 misheard. The bent character is what would set
-    # the name apart from the other item's word, and it was not said.
-    def spelled_out(f: tuple[int, int, int, float, bool]) -> bool:
-        said = [k for k in range(f[1], f[2] + 1) if k not in bent[(f[0], f[1])]]
-        return any(sku != idx.terms[f[0]].sku_id and all(a <= k <= b for k in said) for a, b, sku in exact_at)
-
-    found = [f for f in found if f[4] or not spelled_out(f)]
-    # A longer match of another item wins over a shorter one inside it (剃须刀 inside 电动剃须刀); the same
-    # item is counted once per stretch of text (电动牙刷 and 牙刷 are one mention).
-    found.sort(key=lambda f: (f[2] - f[1], f[3]), reverse=True)
-    kept: list[tuple[int, int, int, float, bool]] = []
-    for f in found:
-        sku = idx.terms[f[0]].sku_id
-        clash = False
-        for k in kept:
-            if f[2] < k[1] or k[2] < f[1]:
-                continue
-            k_sku = idx.terms[k[0]].sku_id
-            if k_sku == sku or (k[1] <= f[1] and f[2] <= k[2] and (k[2] - k[1]) > (f[2] - f[1])):
-                clash = True
-                break
-        if not clash:
-            kept.append(f)
-    return kept
-
-
-def _pointed_at(tokens: list[str], i: int) -> bool:
-    """Whether token i follows a demonstrative: 这霜, 这个霜, 这一瓶水, 那双新款的鞋 (up to two modifiers)."""
-    dem, cls = set(wordlist("demonstratives")), set(wordlist("classifiers"))
-    for j in range(i - 1, max(-1, i - 6), -1):
-        if tokens[j] in dem:
-            between = tokens[j + 1:i]
-            if between and between[0] == "一":
-                between = between[1:]
-            if between and between[0] in cls:
-                between = between[1:]
-            return len(between) <= _MODIFIER_REACH and all(is_han(t) for t in between)
-    return False
-
-
-def _category_hits(unit: Unit, idx: _TermIndex) -> list[tuple[MatchTerm, int]]:
-    toks = [t.text for t in unit.tokens]
-    out = []
-    for i, t in enumerate(toks):
-        for term in idx.singles.get(t, ()):
-            if _pointed_at(toks, i):
-                out.append((term, i))
-    return out
-
-
-def _homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int]]:
-    """N号链接 heard through homophones: 伺候练结 for 四号链接, 食5号链接 for 十五号链接. Only with 链接
-    after it (else too loose), and only where a homophone is involved (a plain N号 is spoken_numbers')."""
-    toks = unit.tokens
-    out = []
-    for i in range(1, len(toks) - 1):
-        if not ({"lian"} & heard_reading(toks[i].text) and {"jie", "jian"} & heard_reading(toks[i + 1].text)):
-            continue
-        h = i - 1
-        if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
-            continue
-        homophone = toks[h].text != "号"
-        run, k = [], h - 1
-        while k >= 0 and len(run) < 4:
-            t = toks[k].text
-            if t.isdigit() and len(t) == 1:
-                run.insert(0, _DIGIT_CHAR[t])
-            elif t in NUMERAL_CHARS:
-                run.insert(0, t)
-            elif run and t in wordlist("numeral_lookalike_words"):
-                break  # 是六号链接: the host said 是 (is), and the number is 六
-            elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t)[:1] if r in _SOUND), None)):
-                run.insert(0, sound)
-                homophone = True
-            else:
-                break
-            k -= 1
-        if not homophone:
-            continue
-        text = "".join(run)
-        # Try the whole run, then shorter tails: 是八号 is heard as 十八号 when there is no item 18.
-        for cut in range(len(text)):
-            value = number_value(text[cut:])
-            if value is not None and value == int(value) and int(value) in links:
-                out.append((int(value), links[int(value)], h))
-                break
-    return out
-
-
-def _spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, str],
-                  titles: dict[str, str], prices: Mapping[float, object]) -> list[tuple[int, str, int, int, bool]]:
-    """(link_no, sku, first token, last token, bare ordinal) for every spoken N号 (第N个链接, 链接N, and a bare
-    第N个 ending the sentence) whose N is a link number; 是八号 heard as 十八号 falls back to the shorter tail.
-    Not a standard size (五号电池: an AA battery), unless item N is one (九号电池 where link 9 is a battery).
-    ``nums`` are the unit's ``spoken_numbers``, read once for links, prices and sizes."""
-    out = []
-    for num in nums:
-        if num.kind not in ("link", "ordinal", "bare"):
-            continue
-        # A bare number (看十六, 二十一，学生包) is a link only when no item costs that much (要一百零九 is a price).
-        if num.kind == "bare" and round(num.value, 2) in prices:
-            continue
-        text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
-        after = "".join(toks[num.last + 1:num.last + 4])
-        size = next((w for w in wordlist("sizes_after_hao") if after.startswith(w)), None)
-        # Only N号 may have heard a numeral too many (是八号 -> 十八号); 链接321 is a countdown, not link 1.
-        for cut in range(len(text) if toks[num.last] == "号" else 1):
-            value = number_value(text[cut:])
-            if value is not None and value == int(value) and int(value) in links:
-                sku = links[int(value)]
-                if size is None or size in titles[sku]:
-                    out.append((int(value), sku, num.first, num.last, num.kind in ("ordinal", "bare")))
-                break
-    return out
 
 
 def _after_reference(tokens: list[str], i: int) -> bool:
@@ -407,7 +193,7 @@ def accessory_items(catalog: Catalog) -> set[str]:
 
 def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Fill each unit's hits, scores and support from the catalog."""
-    idx = term_index(catalog, weights)
+    idx = term_index(catalog, {k: getattr(weights, k) for k in _TERM_KINDS})
     accessories = accessory_items(catalog)
     links = catalog_links(catalog)
     titles = {i.sku_id: normalize(i.title) for i in catalog.items}
@@ -424,22 +210,22 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         hits: list[Hit] = []
         ends: list[int] = []  # the token each hit ends on
         covered: set[int] = set()  # tokens inside a name or word found
-        for ti, s, e, w, exact in _name_hits(u, idx):
+        for ti, s, e, w, exact in name_hits(u, idx):
             covered.update(range(s, e + 1))
             term = idx.terms[ti]
             kind = term.kind if exact else "fuzzy"
             kind = "name" if kind == "full" else kind
             hits.append(Hit(kind, term.text, term.sku_id, w, u.tokens[s].start, term.shared))
             ends.append(e)
-        for term, i in _category_hits(u, idx):
+        for term, i in category_hits(u, idx):
             if i in covered:
                 continue  # 煲 of 这个电饭煲 is the word 电饭煲 already found: one word, one mention
             hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))
             ends.append(i)
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
-        heard = {h: (no, sku) for no, sku, h in _homophone_links(u, links)}
-        said = _spoken_links(toks, nums, links, titles, prices)
+        heard = {h: (no, sku) for no, sku, h in homophone_links(u, links)}
+        said = spoken_links(toks, nums, links, titles, prices)
         # A bare 第N个 beside a link number is the evening's Nth product, not link N: 第一个，看五号.
         numbered = any(not bare for *_x, bare in said) or bool(heard)
         for no, sku, i, h, bare in said:

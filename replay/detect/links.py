@@ -1,0 +1,85 @@
+"""Link numbers: the spoken N号 of a unit that resolve to an item's ``link_no``.
+
+Digits, numerals or homophones of 号链接 (伺候练结 for 四号链接), and 第N个链接, 链接N, a bare 第N个 or a bare number
+pointed at (看十六: replay.lang.numbers). Split from replay.detect.evidence, which weighs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import takewhile
+
+from replay.detect.units import Unit
+from replay.lang import SpokenNumber, heard_reading, is_han, raw_readings, wordlist
+from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value
+
+# Homophones of numerals whisper writes in 号链接 (伺候 for 四号): raw pinyin -> numeral character.
+_SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
+          "jiu": "九", "shi": "十", "liang": "两"}
+_DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+
+
+def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int]]:
+    """N号链接 heard through homophones: 伺候练结 for 四号链接, 食5号链接 for 十五号链接. Only with 链接
+    after it (else too loose), and only where a homophone is involved (a plain N号 is spoken_numbers')."""
+    toks = unit.tokens
+    out = []
+    for i in range(1, len(toks) - 1):
+        if not ({"lian"} & heard_reading(toks[i].text) and {"jie", "jian"} & heard_reading(toks[i + 1].text)):
+            continue
+        h = i - 1
+        if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
+            continue
+        homophone = toks[h].text != "号"
+        run, k = [], h - 1
+        while k >= 0 and len(run) < 4:
+            t = toks[k].text
+            if t.isdigit() and len(t) == 1:
+                run.insert(0, _DIGIT_CHAR[t])
+            elif t in NUMERAL_CHARS:
+                run.insert(0, t)
+            elif run and t in wordlist("numeral_lookalike_words"):
+                break  # 是六号链接: the host said 是 (is), and the number is 六
+            elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t)[:1] if r in _SOUND), None)):
+                run.insert(0, sound)
+                homophone = True
+            else:
+                break
+            k -= 1
+        if not homophone:
+            continue
+        text = "".join(run)
+        # Try the whole run, then shorter tails: 是八号 is heard as 十八号 when there is no item 18.
+        for cut in range(len(text)):
+            value = number_value(text[cut:])
+            if value is not None and value == int(value) and int(value) in links:
+                out.append((int(value), links[int(value)], h))
+                break
+    return out
+
+
+def spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, str],
+                  titles: dict[str, str], prices: Mapping[float, object]) -> list[tuple[int, str, int, int, bool]]:
+    """(link_no, sku, first token, last token, bare ordinal) for every spoken N号 (第N个链接, 链接N, and a bare
+    第N个 ending the sentence) whose N is a link number; 是八号 heard as 十八号 falls back to the shorter tail.
+    Not a standard size (五号电池: an AA battery), unless item N is one (九号电池 where link 9 is a battery).
+    ``nums`` are the unit's ``spoken_numbers``, read once for links, prices and sizes."""
+    out = []
+    for num in nums:
+        if num.kind not in ("link", "ordinal", "bare"):
+            continue
+        # A bare number (看十六, 二十一，学生包) is a link only when no item costs that much (要一百零九 is a price).
+        if num.kind == "bare" and round(num.value, 2) in prices:
+            continue
+        text = "".join(takewhile(is_number_token, toks[num.first:num.last + 1]))  # without 号, 个链接
+        after = "".join(toks[num.last + 1:num.last + 4])
+        size = next((w for w in wordlist("sizes_after_hao") if after.startswith(w)), None)
+        # Only N号 may have heard a numeral too many (是八号 -> 十八号); 链接321 is a countdown, not link 1.
+        for cut in range(len(text) if toks[num.last] == "号" else 1):
+            value = number_value(text[cut:])
+            if value is not None and value == int(value) and int(value) in links:
+                sku = links[int(value)]
+                if size is None or size in titles[sku]:
+                    out.append((int(value), sku, num.first, num.last, num.kind in ("ordinal", "bare")))
+                break
+    return out

@@ -1,0 +1,159 @@
+"""Names: catalog terms (short name, brand+name, aliases, brand, title words, category words) found in a unit.
+
+Terms are matched on folded pinyin, so homophones match; exact characters weigh more, and the weight is scaled by
+whisper's word probability because hotword hallucinations come out with near-zero probability. A one-character
+category word counts only after a demonstrative (这个霜, 这瓶水: replay/wordlists/demonstratives.txt,
+classifiers.txt). Split from replay.detect.evidence, which turns these hits into evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from replay.contracts import Catalog
+from replay.detect.units import Unit
+from replay.lang import MatchTerm, char_readings, heard_reading, is_han, match_terms, wordlist
+from replay.lang.numbers import is_number_token
+
+_MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
+
+
+@dataclass(slots=True)
+class TermIndex:
+    terms: list[MatchTerm]
+    readings: list[tuple[frozenset[str], ...]]
+    by_reading: dict[str, list[tuple[int, int]]]
+    singles: dict[str, list[MatchTerm]]
+
+
+def term_index(catalog: Catalog, kinds: dict[str, float]) -> TermIndex:
+    """The catalog's match terms (``kinds``: weight per kind of term), indexed by syllable for ``name_hits``."""
+    terms = match_terms(catalog, kinds)
+    multi = [t for t in terms if t.kind != "category1"]
+    readings = [tuple(char_readings(t) for t in term.tokens) for term in multi]
+    by_reading: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for ti, rs in enumerate(readings):
+        for j, r in enumerate(rs):
+            for syl in r:
+                by_reading[syl].append((ti, j))
+    singles: dict[str, list[MatchTerm]] = defaultdict(list)
+    for t in terms:
+        if t.kind == "category1":
+            singles[t.text].append(t)
+    return TermIndex(multi, readings, by_reading, dict(singles))
+
+
+def _term_starts(reads: list[frozenset[str]], idx: TermIndex) -> set[tuple[int, int]]:
+    """(term, first token) for every term one of whose syllables is heard at a token, placed where it would start."""
+    starts: set[tuple[int, int]] = set()
+    for i, r in enumerate(reads):
+        for syl in r:
+            for ti, j in idx.by_reading.get(syl, ()):
+                if i - j >= 0:
+                    starts.add((ti, i - j))
+    return starts
+
+
+def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bool]]:
+    """(term, first, last, weight, exact) for each term found in the unit by folded pinyin."""
+    toks = unit.tokens
+    reads = [heard_reading(t.text) for t in toks]
+    cands = _term_starts(reads, idx)
+    found = []
+    bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
+    for ti, s in cands:
+        pat = idx.readings[ti]
+        m = len(pat)
+        if s + m > len(toks):
+            continue
+        term = idx.terms[ti]
+        sound = sum(1 for k in range(m) if pat[k] & reads[s + k] or term.tokens[k] == toks[s + k].text)
+        # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard.
+        if sound < m if m <= 3 else sound < m - 1:
+            continue
+        # A model number or Latin word is said as it is written, not misheard as one Han syllable: 这个芒果干 is
+        # not 7D芒果干 with 7D misheard.
+        if any(not (pat[k] & reads[s + k]) and not is_han(term.tokens[k][0]) for k in range(m)):
+            continue
+        # A different number is a different thing, not a slip of the ear (三号双氧水 is not 四号双氧水).
+        if any(not (pat[k] & reads[s + k]) and is_number_token(term.tokens[k]) and is_number_token(toks[s + k].text)
+               for k in range(m)):
+            continue
+        same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
+        exact = same == m
+        if term.kind == "category" and not exact:
+            continue  # a category word is common speech: only its own characters count
+        prob = sum(t.prob for t in toks[s:s + m]) / m
+        # Homophones weigh less than the written name; hallucinated hotwords (p ~ 0.01) almost nothing.
+        w = term.weight * (sound / m) * (0.6 + 0.4 * same / m) * min(1.0, max(0.05, prob / 0.35))
+        found.append((ti, s, s + m - 1, w, exact))
+        if not exact:
+            bent[(ti, s)] = {s + k for k in range(m) if term.tokens[k] != toks[s + k].text}
+    # A name said with 的 between its words is the name: 尤克里里的琴包 for 尤克里里琴包 (written exactly, three
+    # characters or more, and only where a 的 was skipped: the plain match is found above).
+    plain = [k for k, t in enumerate(toks) if t.text != "的"]
+    if len(plain) < len(toks):
+        said = [toks[k].text for k in plain]
+        for ti, s in _term_starts([reads[k] for k in plain], idx):
+            term = idx.terms[ti]
+            m = len(term.tokens)
+            if m < 3 or s + m > len(said) or plain[s + m - 1] - plain[s] == m - 1:
+                continue
+            if all(term.tokens[k] == said[s + k] for k in range(m)):
+                prob = sum(toks[plain[s + k]].prob for k in range(m)) / m
+                found.append((ti, plain[s], plain[s + m - 1], term.weight * min(1.0, max(0.05, prob / 0.35)), True))
+    # A near-homophone loses to another item's word written exactly where it had to bend a character: 的锂电钻
+    # is 锂电钻 said, not 得力电笔 misheard (欧来亚的小金关 keeps its slip: no other word is written there).
+    exact_at = [(s, e, idx.terms[ti].sku_id) for ti, s, e, _w, ex in found if ex]
+    found = [f for f in found if f[4] or not any(
+        sku != idx.terms[f[0]].sku_id and any(a <= k <= b for k in bent[(f[0], f[1])]) for a, b, sku in exact_at)]
+    # Nor is it one when another item's word is written exactly on every character it did not bend: 看升降桌 is
+    # the word 升降桌 (both desks') said after 看, not 小升降桌 misheard. The bent character is what would set
+    # the name apart from the other item's word, and it was not said.
+    def spelled_out(f: tuple[int, int, int, float, bool]) -> bool:
+        said = [k for k in range(f[1], f[2] + 1) if k not in bent[(f[0], f[1])]]
+        return any(sku != idx.terms[f[0]].sku_id and all(a <= k <= b for k in said) for a, b, sku in exact_at)
+
+    found = [f for f in found if f[4] or not spelled_out(f)]
+    # A longer match of another item wins over a shorter one inside it (剃须刀 inside 电动剃须刀); the same
+    # item is counted once per stretch of text (电动牙刷 and 牙刷 are one mention).
+    found.sort(key=lambda f: (f[2] - f[1], f[3]), reverse=True)
+    kept: list[tuple[int, int, int, float, bool]] = []
+    for f in found:
+        sku = idx.terms[f[0]].sku_id
+        clash = False
+        for k in kept:
+            if f[2] < k[1] or k[2] < f[1]:
+                continue
+            k_sku = idx.terms[k[0]].sku_id
+            if k_sku == sku or (k[1] <= f[1] and f[2] <= k[2] and (k[2] - k[1]) > (f[2] - f[1])):
+                clash = True
+                break
+        if not clash:
+            kept.append(f)
+    return kept
+
+
+def _pointed_at(tokens: list[str], i: int) -> bool:
+    """Whether token i follows a demonstrative: 这霜, 这个霜, 这一瓶水, 那双新款的鞋 (up to two modifiers)."""
+    dem, cls = set(wordlist("demonstratives")), set(wordlist("classifiers"))
+    for j in range(i - 1, max(-1, i - 6), -1):
+        if tokens[j] in dem:
+            between = tokens[j + 1:i]
+            if between and between[0] == "一":
+                between = between[1:]
+            if between and between[0] in cls:
+                between = between[1:]
+            return len(between) <= _MODIFIER_REACH and all(is_han(t) for t in between)
+    return False
+
+
+def category_hits(unit: Unit, idx: TermIndex) -> list[tuple[MatchTerm, int]]:
+    toks = [t.text for t in unit.tokens]
+    out = []
+    for i, t in enumerate(toks):
+        for term in idx.singles.get(t, ()):
+            if _pointed_at(toks, i):
+                out.append((term, i))
+    return out
