@@ -165,21 +165,20 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
     # that the evidence could not confirm).
     # A weak run right before another item's run is that one's lead-in (a faint word said while the host leads
     # up to the product): it needs lead_in_confidence; a weak run on its own (a short 返场) only min_confidence.
-    def placed(r: Run) -> bool:
-        return any(b.sku_id == r.sku_id and r.first <= b.first <= r.last for b in blocks)
+    def blocks_of(r: Run) -> list[Block]:
+        return [b for b in blocks if b.sku_id == r.sku_id and r.first <= b.first <= r.last]
 
     # (Not a lead-in to a run the block took in as a mention: that run is no explanation to lead into. Nor a run
     # longer than _LEAD_IN_RUN_S: a host leads up to a product in a sentence or three, and 40 s of talk about a
     # pen with few catalog words is the pen's explanation, whatever follows it.)
     def needed(k: int) -> float:
         r = decoded[k]
-        leads_in = (k + 1 < len(decoded) and decoded[k + 1].first == r.last + 1 and placed(decoded[k + 1])
+        leads_in = (k + 1 < len(decoded) and decoded[k + 1].first == r.last + 1 and bool(blocks_of(decoded[k + 1]))
                     and units[r.last].end - units[r.first].start <= _LEAD_IN_RUN_S)
         return max(o.min_confidence, o.lead_in_confidence) if leads_in and o.min_confidence > 0 else o.min_confidence
 
-    weak = [r for k, r in enumerate(decoded) if not any(b.sku_id == r.sku_id and r.first <= b.first <= r.last
-                                                         and _confidence(b, units, o.confidence) >= needed(k)
-                                                         for b in blocks)]
+    weak = [r for k, r in enumerate(decoded)
+            if not any(_confidence(b, units, o.confidence) >= needed(k) for b in blocks_of(r))]
     if weak:
         ends = {(b.sku_id, b.first): (b.end_unit, b.end, b.end_cue) for b in blocks}
         mentions = {(b.sku_id, b.first): b.mentions for b in blocks}  # (a run it took in is not there any more)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from replay.lang import phrase_readings, wordlist
+from replay.lang import exact_reading, heard_reading, phrase_readings, wordlist
 
 # Cue kinds, each the word list replay/wordlists/cues_KIND.txt.
 KINDS = ("intro", "outro", "return", "cross", "sales", "signoff", "future")
@@ -50,19 +50,20 @@ def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...]], ...]:
     return tuple(out)
 
 
-def find_cues(readings: Sequence[frozenset[str]], exact: Sequence[frozenset[str]] | None = None) -> list[CueHit]:
+def find_cues(tokens: Sequence[str]) -> list[CueHit]:
     """All cue phrases whose every token shares a reading with consecutive tokens of the unit: a folded reading
-    (``readings``), or for a phrase of one or two tokens an exact one (``exact``, the tokens' unfolded readings;
-    without them, short phrases are matched on the folded readings too).
+    (``heard_reading``), or for a phrase of one or two tokens an unfolded one (``exact_reading``).
 
     An intro phrase shortly after a future marker comes back as kind ``teaser`` (马上给大家上下一个宝贝
     announces a product, it does not open one); the markers themselves come back as kind ``future``.
     """
+    readings = [heard_reading(t) for t in tokens]
+    exact = [exact_reading(t) for t in tokens]
     hits = []
-    n = len(readings)
+    n = len(tokens)
     for kind, phrase, pat in _compiled():
         m = len(pat)
-        said = exact if exact is not None and m < _FOLD_FROM else readings
+        said = exact if m < _FOLD_FROM else readings
         for i in range(n - m + 1):
             if all(pat[k] & said[i + k] for k in range(m)):
                 hits.append(CueHit(kind, phrase, i, i + m - 1))

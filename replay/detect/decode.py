@@ -248,7 +248,7 @@ def _item_before(out: list[str | None], units: list[Unit], u: int, max_gap: int)
 _MENTION_CHAT_S = 8.0
 
 
-def _chat_between(units: list[Unit], f: int, w: int) -> bool:
+def _chat_lasts(units: list[Unit], f: int, w: int) -> bool:
     """Whether a stretch of chat (talk < ``_CHAT``) of at least ``_MENTION_CHAT_S`` lies between units f and w."""
     run_from: float | None = None
     for x in range(f + 1, w):
@@ -287,7 +287,7 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         t0 = units[f].start
         opening = next((w for w in range(f + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
                         or (units[w].opens_clearly and units[w].calls(item))
-                        or (units[w].calls(item) and _chat_between(units, f, w))), None)
+                        or (units[w].calls(item) and _chat_lasts(units, f, w))), None)
         if (opening is not None and units[opening].start - t0 <= _LATE_OPENING_S and not units[f].opens_clearly
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in range(u, opening))  # not shown yet
                 # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)

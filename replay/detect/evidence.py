@@ -290,7 +290,7 @@ def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> 
         starts = {t.start: k for k, t in enumerate(u.tokens)}
         lead = _opening_items((h for h in u.hits if h.source == "speech" and h.kind not in ("price", "spec")),
                               starts) if carried else set()
-        if prev is not None and prev.scores:
+        if lead and prev is not None and prev.scores:
             # (A price names nothing: 两盒一起拍，券后一百二十九 | 一号链接 is no cross-sell going on.)
             lead &= {h.sku_id for h in prev.hits if h.source == "speech" and h.kind not in ("price", "spec")}
         if f >= 0.999 and not later and not lead:

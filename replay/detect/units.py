@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from replay.contracts import Transcript
 from replay.detect.cues import CLOSING, OPENING, CueHit, find_cues
-from replay.lang import exact_reading, heard_reading, tokenize
+from replay.lang import tokenize
 
 _CHAR_SECONDS = 0.22  # a Mandarin syllable at live-host speed; longer words hold a pause
 _SENTENCE_END = re.compile(r"[。！？!?…；;]\s*$")
@@ -205,7 +205,7 @@ def split_at_cues(units: list[Unit], min_part: int = 3, min_lead_s: float = 1.5)
     """
     out: list[Unit] = []
     for u in units:
-        cues = find_cues([heard_reading(t.text) for t in u.tokens], [exact_reading(t.text) for t in u.tokens])
+        cues = find_cues([t.text for t in u.tokens])
         n = len(u.tokens)
         # Not at 返场 cues: they come mid-sentence, after the product name (刚才X没抢到，再给大家返场一次).
         # Only at the first intro cue: 接下来这一款是 holds several cues, and is one introduction.
@@ -280,5 +280,5 @@ def build_units(transcript: Transcript, min_pause: float, use_cues: bool = True)
     if use_cues:
         units = split_at_cues(units)
         for u in units:
-            u.cues = find_cues([heard_reading(t.text) for t in u.tokens], [exact_reading(t.text) for t in u.tokens])
+            u.cues = find_cues([t.text for t in u.tokens])
     return units
