@@ -96,7 +96,8 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # are not: a model trained with v, w and x did no better on y and z): the bounds are a floor against
 # regressions, not a held-out figure. They are the figures of stop 25 (v, w, x: stop 26; y, z: stop 27's start;
 # aa, ab, ac, ag, ah, ai, aj, ak, al: their one measurement; am, an, ao: stop 30's start; ap, aq, ar: stop 31's
-# start; ad, ae, af: stop 28's start) less a margin (0.04 on the means, 0.1 on the minimum). The authors in tests/data/paraphrase/heldout have no bounds here.
+# start; ad, ae, af: stop 28's start) less a margin (0.04 on the means, 0.1 on the minimum). The authors in
+# tests/data/paraphrase/heldout have no bounds here.
 AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "j": ("dev", 0.93, 0.93, 0.72), "l": ("dev", 0.91, 0.91, 0.78),
                  "m": ("dev", 0.89, 0.93, 0.62), "n": ("dev", 0.94, 0.96, 0.84),

@@ -80,6 +80,8 @@ def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
 @pytest.mark.parametrize("said, ordinals", [
     ("说到钩针我们看一下第七个", [7]), ("往下拉第十个", [10]),
     ("第二个优点是轻", []), ("第七个就是它", []), ("第三个链接", []),  # the last is a link number
+    # Before an item word (replay/wordlists/item_words.txt) it is the cart's Nth item too; 第一个东西 is not.
+    ("接下来讲个贵一点的，第三个宝贝", [3]), ("第五款产品看一下", [5]), ("今天第一个东西", []),
 ])
 def test_a_bare_ordinal_ending_the_sentence(said: str, ordinals: list[int]) -> None:
     # 我们看一下第七个: the cart's seventh, usually; weighed as half a link number (EvidenceWeights.ordinal).

@@ -79,8 +79,9 @@ class SpokenNumber:
     last: int
     kind: Literal["price", "link", "ordinal", "bare", "plain", "countdown"]
     """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N;
-    ordinal: 第N个 ending the sentence or a clause (我们看一下第七个; 看第七个，还是早饭的), most often the cart's
-    Nth link but sometimes the Nth product shown; bare: an integer pointed at (看十六, 小六) or said as a clause of its
+    ordinal: 第N个 ending the sentence or a clause (我们看一下第七个; 看第七个，还是早饭的) or before an item word
+    (第三个宝贝: replay/wordlists/item_words.txt), most often the cart's Nth link but sometimes the Nth product
+    shown; bare: an integer pointed at (看十六, 小六) or said as a clause of its
     own (二十一，学生包), the cart's Nth link when the catalog has one; countdown: three or more falling digits (三二一);
     plain: any other number."""
 
@@ -140,6 +141,7 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
     not_link_counted = wordlist("classifiers")  # 链接三件: three pieces, not link 3
     cart = wordlist("cart_words")
     link_words = wordlist("link_words")  # 链接三, 序号六
+    items = wordlist("item_words")  # 第三个宝贝
     i = 0
     n = len(tokens)
     while i < n:
@@ -189,7 +191,9 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
             out.append(SpokenNumber(value, i, last, "link"))
             i = last + 1
             continue
-        if value == int(value) and nth and nxt == "个" and (j + 2 == n or j + 1 in clause_ends):  # 看一下第七个
+        item_word = any("".join(tokens[j + 2:j + 4]).startswith(w) for w in items)  # 第三个宝贝, 第五款产品
+        if value == int(value) and nth and (nxt == "个" and (j + 2 == n or j + 1 in clause_ends)  # 看一下第七个
+                                            or nxt in ("个", "款") and item_word):
             out.append(SpokenNumber(value, i, j + 1, "ordinal"))
             i = j + 2
             continue
