@@ -971,3 +971,27 @@ def test_a_product_opened_mid_cue_starts_there() -> None:
     assert [h[0] for h in hl] == ["BOX", "CUP"], hl
     opening = spans[3][0] + len("一号抓紧拍，库存不多了，") / 5.0
     assert abs(hl[1][1] - opening) <= 1.0 and hl[0][2] <= opening + 0.5, (hl, spans)
+
+
+def test_a_product_topped_up_by_its_stock_count_is_brought_back() -> None:
+    # 五号卖完了，我让仓库再加两百单: the host tops up an earlier product, in no 返场 phrase of the cue list. A
+    # count of stock said about an item called by link number brings it back (a 返场 of its own).
+    lines = [
+        "先看五号，鲁花的花生油",
+        "压榨的，闻着就香",
+        "五升一桶，炒菜炸东西都行",
+        "原价一百七十九，今天一百三十九",
+        "好，七号胡姬花，古法小榨",
+        "小榨的比压榨的还要浓一点",
+        "做凉拌菜最香",
+        "我们家自己炒菜也用它",
+        "瓶子是加厚的，路上摔不坏",
+        "一百二十九，拍两桶更划算",
+        "五号卖完了，我让仓库再加两百单",
+        "没抢到的赶紧",
+        "拍完的扣个已拍",
+    ]
+    found, spans = detected(lines, OILS)
+    assert [sku for sku, *_ in found] == ["LUHUA", "HUJI", "LUHUA"], found
+    assert abs(found[2][1] - spans[10][0]) <= 1.0, (found, spans)
+

@@ -21,6 +21,7 @@ from replay.lang import (
     written_prices,
     zh_number,
 )
+from replay.lang.numbers import stock_count
 from replay.lang.terms import title_brand, title_words
 
 _D = "零一二三四五六七八九"
@@ -287,3 +288,16 @@ def test_a_title_word_jieba_does_not_know_is_kept_whole() -> None:
     cooker = catalog_from_records([{"sku_id": "C", "title": "苏泊尔电饭煲球釜4L智能IH电饭锅 一的"}]).items[0]
     assert "球釜" in title_words(cooker)
     assert not [w for w in title_words(cooker) if "的" in w or "一" in w]
+
+
+@pytest.mark.parametrize("said, count", [
+    ("三号核桃还剩最后八十单", "八十单"), ("一号卖完了我再加一百单", "一百单"), ("库存还有不到三十台", "三十台"),
+    ("刚才卖了六百多箱", "六百多箱"),
+    ("加一盒六号蛋黄酥", None),  # a count of one is an add-on, not stock
+    ("剩下的三个月", None), ("加两百块", None),
+])
+def test_a_count_of_stock(said: str, count: str | None) -> None:
+    # replay/wordlists/stock_words.txt and stock_measures.txt: a top-up of a product called by link number.
+    toks = tokenize(said)
+    span = stock_count(toks, spoken_numbers(toks))
+    assert ("".join(toks[span[0]:span[1] + 1]) if span else None) == count

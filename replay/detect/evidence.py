@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from replay.contracts import Catalog, CatalogItem
+from replay.detect.cues import CueHit
 from replay.detect.links import homophone_links, spoken_links
 from replay.detect.names import category_hits, name_hits, term_index
 from replay.detect.units import NAMED, Hit, Unit
@@ -36,8 +37,9 @@ from replay.lang import (
     spoken_numbers,
     wordlist,
 )
-from replay.lang.numbers import spoken_specs, title_specs
+from replay.lang.numbers import spoken_specs, stock_count, title_specs
 
+_RETURN_AFTER_S = 20.0  # an item's stock said this long after it was last called brings it back (a 返场)
 _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
 _KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thing, not which item
 _GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
@@ -203,6 +205,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         for spec in title_specs(item.title):
             specs[spec].add(item.sku_id)
     compared: set[str] = set()  # items the previous unit compared the product in hand with (跟一号不一样)
+    last_called: dict[str, float] = {}  # when each item was last called by link number or name
     prev: Unit | None = None
     for u in units:
         toks = [t.text for t in u.tokens]
@@ -267,6 +270,16 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         if len(named) >= weights.listing_items:
             hits = [replace(h, weight=h.weight * weights.listing) for h in hits]
         u.hits = hits
+        # A product called in a sentence that tells its stock (三号核桃还剩最后八十单, 一号卖完了我再加一百单) is being
+        # topped up: the host brings it back (a 返场), however the words go, and does not compare with it.
+        # Not while it is being talked about: then the stock is part of its explanation (拍十九 … 十九号库存只有八十箱).
+        count = stock_count(toks, nums)
+        called = u.called()
+        if count is not None and called and not u.opens and all(u.start - last_called.get(s, -1e9) > _RETURN_AFTER_S
+                                                                 for s in called):
+            u.cues = [*u.cues, CueHit("return", "".join(toks[count[0]:count[1] + 1]), *count)]
+        for sku in called:
+            last_called[sku] = u.end
         for h in hits:
             u.scores[h.sku_id] = u.scores.get(h.sku_id, 0.0) + h.weight
             if h.shared > 1 and h.kind in _SUPPORTING:

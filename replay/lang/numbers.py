@@ -295,6 +295,28 @@ def spoken_specs(tokens: Sequence[str], numbers: Sequence[SpokenNumber] | None =
     return out
 
 
+_STOCK_REACH = 8  # tokens between a stock word and its count (库存还有不到三十台)
+
+
+def stock_count(tokens: Sequence[str], numbers: Sequence[SpokenNumber]) -> tuple[int, int] | None:
+    """(first, last token) of a count of stock said after a stock word, or None: 还剩八十单, 再加一百单, 库存还有不到
+    三十台, 卖了六百多箱 (``stock_words``, ``stock_measures``). A count of one is an add-on (再加一盒), not stock.
+    ``numbers``: the tokens' ``spoken_numbers``."""
+    stock, measures = wordlist("stock_words"), set(wordlist("stock_measures"))
+    for num in numbers:
+        if num.kind != "plain" or num.value < 2:
+            continue
+        k = num.last + 1
+        while k < len(tokens) and tokens[k] in ("多", "来", "几"):
+            k += 1
+        if k >= len(tokens) or tokens[k] not in measures:
+            continue
+        before = "".join(tokens[max(0, num.first - _STOCK_REACH):num.first])
+        if any(w in before for w in stock):
+            return num.first, k
+    return None
+
+
 # --- written forms (on-screen product cards, OCR) ---------------------------------------------------
 _WRITTEN_LINK = re.compile(r"(\d{1,3})\s*号\s*(?:链接|连接|链)?|链接\s*(\d{1,3})|#\s*(\d{1,3})")
 _WRITTEN_PRICE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*[元块米]")
