@@ -995,3 +995,25 @@ def test_a_product_topped_up_by_its_stock_count_is_brought_back() -> None:
     assert [sku for sku, *_ in found] == ["LUHUA", "HUJI", "LUHUA"], found
     assert abs(found[2][1] - spans[10][0]) <= 1.0, (found, spans)
 
+
+
+def test_the_product_compared_with_is_not_the_one_in_hand() -> None:
+    # 旁边的七号是小榨的 opens 七号 quietly, and the host goes on comparing it with 五号 (比五号浓, 跟五号一样, 比五号
+    # 便宜, and a word for 五号 between) without naming 七号 again. One does not compare a product with itself:
+    # each 比五号 is evidence that the product in hand is not 五号, so the explanation is 七号's, not 五号's tail.
+    lines = [
+        "先看五号，鲁花的花生油",
+        "压榨的，闻着就香",
+        "五升一桶，炒菜炸东西都行",
+        "原价一百七十九，今天一百三十九",
+        "旁边的七号是小榨的",
+        "味道比五号浓一点",
+        "凉拌菜用它最香",
+        "跟五号一样也是五升一桶",
+        "炒菜多的我还是推荐五号",
+        "价格比五号便宜十块",
+        "拍了的扣个已拍",
+    ]
+    found, spans = detected(lines, OILS)
+    assert [sku for sku, *_ in found] == ["LUHUA", "HUJI"], found
+    assert abs(found[1][1] - spans[4][0]) <= 1.0, (found, spans)

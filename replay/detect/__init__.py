@@ -84,6 +84,9 @@ class DetectOptions:
     """Fraction of other items' evidence subtracted from a state's emission."""
     outro_bonus: float = 0.5
     """Reward for moving to none right after an outro cue."""
+    compare_penalty: float = 0.75
+    """Evidence against an item the host compares the product in hand with (比一号便宜, 跟一号一样的米): one does not
+    compare a product with itself, so the product in hand is another one, most often the one named last."""
     visual_weight: float = 1.5
     """Evidence weight of a visual event (OCR'd card or image match), times the event's score."""
     scene_snap: float = 3.0
@@ -201,7 +204,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     if visual is not None:
         add_visual(units, visual, o.visual_weight)
     costs = DecodeCosts(o.switch_cost, o.start_cost, o.end_cost, o.cue_bonus, o.cross_penalty, o.other_penalty,
-                        o.outro_bonus)
+                        o.outro_bonus, o.compare_penalty)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
     labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
     blocks = place_blocks(runs(labels, units), units, o, visual)

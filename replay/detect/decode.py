@@ -5,7 +5,8 @@ none and ``switch_cost`` from another item, both lowered by an intro or 返场 c
 unit (to nothing when the cue's own sentence calls the item by link number or name), and raised by a
 cross-mention cue (跟刚才那个X搭配 refers back without switching). Leaving an item
 for none costs ``end_cost``, nothing after an outro cue. Emissions are the unit's evidence for the state's
-item minus a fraction of the evidence for other items. So one stray mention (a cross-mention, a hotword
+item minus a fraction of the evidence for other items, and minus ``compare_penalty`` for an item the unit compares
+the product in hand with (比一号便宜: ``Unit.compared``). So one stray mention (a cross-mention, a hotword
 hallucination) cannot pay for switching away and back, while a product named with a cue switches at once.
 
 Transitions have only three shapes (stay, from none, from the best other item), so each step is O(items),
@@ -33,6 +34,7 @@ class DecodeCosts:
     cross_penalty: float
     other_penalty: float
     outro_bonus: float
+    compare_penalty: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,11 @@ def viterbi(units: list[Unit], skus: list[str], c: DecodeCosts) -> list[str | No
     total = ev.sum(axis=1)
     emit_item = ev - c.other_penalty * (total[:, None] - ev)
     emit_none = -c.other_penalty * total
+    # An item the host compares the product in hand with is not the product in hand (比一号便宜).
+    for u, unit in enumerate(units):
+        for sku in unit.compared:
+            if sku in col:
+                emit_item[u, col[sku]] -= c.compare_penalty
 
     neg = -1e18
     score_none = 0.0

@@ -28,7 +28,7 @@ from replay.contracts import Catalog, CatalogItem
 from replay.detect.cues import CueHit
 from replay.detect.links import homophone_links, spoken_links
 from replay.detect.names import category_hits, name_hits, term_index
-from replay.detect.units import NAMED, Hit, Unit
+from replay.detect.units import CALLING, NAMED, Hit, Unit
 from replay.lang import (
     catalog_links,
     catalog_prices,
@@ -264,6 +264,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         prev = u
         # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
         # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
+        # (Only an item called by its number or name: 比很多料酒还便宜 compares with a kind of goods, not an item.)
+        referred = {h.sku_id for h in hits
+                    if h.kind in CALLING and h.shared == 1 and _after_reference(toks, starts.get(h.time, 0))}
+        u.compared = referred - {h.sku_id for h in hits if h.sku_id not in referred or h.kind == "price"}
         hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), pointed, accessories, weights))
                 for h in hits]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}

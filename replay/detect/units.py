@@ -73,6 +73,9 @@ class Unit:
     visual: dict[str, float] = field(default_factory=dict)
     """sku_id -> on-screen evidence (see fusion)."""
     hits: list[Hit] = field(default_factory=list)
+    compared: set[str] = field(default_factory=set)
+    """Items the unit compares the product in hand with (比一号便宜, 跟二号一样, 一号那个是…), and names no other way:
+    whichever product is being explained, it is not one of these."""
     cues: list[CueHit] = field(default_factory=list)
     talk: float = 0.5
     """Probability that this unit is talk about a product rather than chat with the room (see talk)."""
