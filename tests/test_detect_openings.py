@@ -1017,3 +1017,35 @@ def test_the_product_compared_with_is_not_the_one_in_hand() -> None:
     found, spans = detected(lines, OILS)
     assert [sku for sku, *_ in found] == ["LUHUA", "HUJI"], found
     assert abs(found[1][1] - spans[4][0]) <= 1.0, (found, spans)
+
+
+# Milk-tea goods of one shop: a powder whose recipe has brick tea and butter, and both sold on their own.
+MILKTEA = catalog_from_records([
+    {"sku_id": "POWDER", "title": "内蒙古咸奶茶粉 速溶冲饮 400g", "price": 49, "live_price": 32.9, "link_no": 4},
+    {"sku_id": "BRICK", "title": "茯砖茶 黑茶 砖茶 煮奶茶专用 1kg", "price": 69, "live_price": 45, "link_no": 6},
+    {"sku_id": "BUTTER", "title": "草原酥油 黄油 500g 打奶茶", "price": 58, "live_price": 39, "link_no": 9},
+])
+
+
+def test_an_ingredient_named_after_a_content_word_is_not_another_product() -> None:
+    # 里面有砖茶，有酥油: the host lists what the powder in hand is made of (replay/wordlists/content_markers.txt).
+    # 砖茶 and 酥油 are also the room's items 6 and 9, but said as contents they name ingredients: the powder's
+    # explanation keeps its middle and its price.
+    lines = [
+        "好，接下来讲奶茶",
+        "四号，咸的这个",
+        "我们这边喝的奶茶是咸的",
+        "开水一冲，一勺粉就够",
+        "你看颜色是茶色的",
+        "里面有砖茶，有酥油，有一点盐",
+        "早上配饼子吃",
+        "一袋能冲二十杯",
+        "三十二块九一袋",
+        "自己想煮的，看六号",
+        "六号是茯砖茶，一公斤一块",
+        "掰一小块煮，能煮一个月",
+        "四十五块",
+    ]
+    found, spans = detected(lines, MILKTEA)
+    assert [sku for sku, *_ in found] == ["POWDER", "BRICK"], found
+    assert abs(found[0][1] - spans[0][0]) <= 1.0 and abs(found[0][2] - spans[8][1]) <= 1.0, (found, spans)

@@ -131,6 +131,15 @@ def _after_reference(tokens: list[str], i: int) -> bool:
     return any(before.endswith(m) for m in markers if before)
 
 
+_CONTENT_REACH = 4  # characters between a content word and the ingredient it names (里面有牛奶，有砖茶)
+
+
+def _after_content(tokens: list[str], i: int) -> bool:
+    """Whether token i comes shortly after a content word (里面有砖茶, 含有蜂蜜: replay/wordlists/content_markers.txt)."""
+    before = "".join(tokens[max(0, i - _CONTENT_REACH - 3):i])
+    return any(m in before[-(len(m) + _CONTENT_REACH):] for m in wordlist("content_markers"))
+
+
 def _after_gift(tokens: list[str], i: int) -> bool:
     """Whether token i comes within ``_GIFT_REACH`` tokens after a gift word (送一个手动打气筒, 赠两双袜子)."""
     markers = wordlist("gift_markers")
@@ -160,6 +169,8 @@ def _discount(h: Hit, toks: list[str], i: int, pointed: set[str], accessories: s
         f *= weights.reference
     if h.kind in _KIND_WORDS and _after_gift(toks, i):
         f *= weights.gift
+    if h.kind in _KIND_WORDS and _after_content(toks, i):
+        f *= weights.reference
     if h.sku_id in accessories and h.kind in _PART_WORDS:
         f *= weights.accessory
     return f
