@@ -1049,3 +1049,20 @@ def test_an_ingredient_named_after_a_content_word_is_not_another_product() -> No
     found, spans = detected(lines, MILKTEA)
     assert [sku for sku, *_ in found] == ["POWDER", "BRICK"], found
     assert abs(found[0][1] - spans[0][0]) <= 1.0 and abs(found[0][2] - spans[8][1]) <= 1.0, (found, spans)
+
+
+def test_a_product_put_off_for_today_is_not_opened() -> None:
+    # 要浓一点的买七号，刚才讲过了 / 七号今天不主推: the host points at another product and says in the same breath
+    # that it is not explained now (replay/wordlists/cues_future.txt). The explanation in hand goes on.
+    lines = [
+        "先看五号，鲁花的花生油",
+        "压榨的，闻着就香",
+        "五升一桶，炒菜炸东西都行",
+        "要浓一点的买七号，刚才讲过了",
+        "炒菜香，凉拌也不腻",
+        "原价一百七十九，今天一百三十九",
+        "拍了的扣个已拍",
+    ]
+    found, spans = detected(lines, OILS)
+    assert [sku for sku, *_ in found] == ["LUHUA"], found
+    assert abs(found[0][2] - spans[-1][1]) <= 1.0, (found, spans)
