@@ -92,7 +92,8 @@ class EvidenceWeights:
     named in passing (福袋里是一个抓夹, 恭喜中了一袋锅包肉) says less than one named in product talk."""
     reference: float = 0.3
     """Share of its weight that evidence keeps right after a comparison word (跟二号不一样, 比一号便宜:
-    replay/wordlists/reference_markers.txt): the host compares, the other product is not opened."""
+    replay/wordlists/reference_markers.txt): the host compares, the other product is not opened. A kind word
+    right after a content word keeps it too (里面有砖茶: content_markers.txt): an ingredient, not a product."""
     announce: float = 0.3
     """Share of its weight that a product named *before* a future marker keeps (二号还有个更甜的，一会儿给你们讲;
     二十一号那条裙子待会儿讲): the host announces it for later, the explanation in hand goes on."""
@@ -273,12 +274,13 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             pointed |= compared & _opening_items(hits, starts)
         compared = {h.sku_id for h in hits if _after_reference(toks, starts.get(h.time, 0))}
         prev = u
-        # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
-        # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
-        # (Only an item called by its number or name: 比很多料酒还便宜 compares with a kind of goods, not an item.)
+        # The items the host compares the product in hand with (比五号浓), for the decoder: only items called by
+        # number or name (比很多料酒还便宜 compares with a kind of goods) and named no other way in the sentence.
         referred = {h.sku_id for h in hits
                     if h.kind in CALLING and h.shared == 1 and _after_reference(toks, starts.get(h.time, 0))}
         u.compared = referred - {h.sku_id for h in hits if h.sku_id not in referred or h.kind == "price"}
+        # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
+        # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
         hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), pointed, accessories, weights))
                 for h in hits]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}
