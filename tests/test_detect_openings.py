@@ -15,8 +15,9 @@ from detect_support import detected, evidence_units, kind_hits, srt
 from replay.catalog import catalog_from_records
 from replay.detect import BoundaryOptions, DetectOptions, detect
 from replay.detect.boundaries import evidence_span
-from replay.detect.decode import Run, absorb_asides
+from replay.detect.decode import Run
 from replay.detect.evidence import reweigh
+from replay.detect.relabel import absorb_asides
 from replay.detect.talk import features, probability, score_units
 from replay.lang.numbers import spoken_numbers
 
@@ -625,7 +626,7 @@ def test_a_product_named_in_the_greeting_starts_where_the_host_opens_it() -> Non
     # The host names the lucky bag's prize while greeting the room, chats, then opens the product. Decoded as
     # that product from the first sentence (whisper's garbled greeting reads as product talk), the run is handed
     # back to none up to the opening: the mention and the chat after it belong to no explanation.
-    from replay.detect.decode import hand_back_mentions
+    from replay.detect.relabel import hand_back_mentions
 
     spirits = catalog_from_records([
         {"sku_id": "MINI", "title": "黔老坊 小酒品鉴装 100ml*6瓶", "aliases": ["小酒"], "price": 59, "link_no": 13},
@@ -789,7 +790,7 @@ def test_two_products_introduced_together_are_not_a_passing_mention() -> None:
     # its run is short, as a pointer on the way out of item 1 is (keep_passing_mentions). But its first sentence
     # names item 3 too, the product the host goes on to: the two are introduced together, and 2 is explained.
     # (Dev stream ao5, 二号跟三号，俺一块儿说, lost its 8 s explanation of item 2 this way.)
-    from replay.detect.decode import keep_passing_mentions
+    from replay.detect.relabel import keep_passing_mentions
 
     gloves = catalog_from_records([
         {"sku_id": "SCARF", "title": "纯羊毛围巾 男女款 冬季加厚", "price": 99, "live_price": 79, "link_no": 1},

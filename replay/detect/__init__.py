@@ -25,17 +25,10 @@ from replay.detect.boundaries import (
     join_same_product,
     snap_to_scene_cuts,
 )
-from replay.detect.decode import (
-    DecodeCosts,
-    Run,
-    absorb_asides,
-    hand_back_mentions,
-    keep_passing_mentions,
-    runs,
-    viterbi,
-)
+from replay.detect.decode import DecodeCosts, Run, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
+from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 

@@ -22,7 +22,8 @@ from itertools import accumulate
 
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
-from replay.detect.decode import Run, past_mention
+from replay.detect.decode import Run
+from replay.detect.relabel import past_mention
 from replay.detect.units import NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).

@@ -24,6 +24,8 @@ NAMED = 0.8
 # Opening probability (see talk) from which the host clearly opens a product, as an intro cue does. The opening
 # head also fires at 0.6-0.85 on a viewer's question about another item (有姐妹问34号是不是一样的).
 CLEAR_OPENING = 0.9
+# Talk probability (see talk) below which a unit counts as chat with the room, not product talk.
+CHAT = 0.3
 # Hit kinds that call an item: its link number or one of its own names.
 CALLING = frozenset({"link_no", "name", "full", "alias"})
 
