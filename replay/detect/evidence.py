@@ -160,13 +160,13 @@ def _before_distal(tokens: list[str], last: int) -> bool:
             and len(tokens) > last + 3)
 
 
-def _discount(h: Hit, toks: list[str], i: int, pointed: set[str], accessories: set[str],
+def _discount(h: Hit, toks: list[str], i: int, after_reference: bool, pointed: set[str], accessories: set[str],
               weights: EvidenceWeights) -> float:
-    """The share of its weight a hit starting at token i keeps: after a comparison word or for a product
-    pointed away at (``reference``), a kind word after a gift word (``gift``), an accessory's part word
-    (``accessory``)."""
+    """The share of its weight a hit starting at token i keeps: after a comparison word (``after_reference``, as
+    ``_after_reference`` tells) or for a product pointed away at (``reference``), a kind word after a gift word
+    (``gift``) or a content word (``reference``), an accessory's part word (``accessory``)."""
     f = 1.0
-    if h.sku_id in pointed or _after_reference(toks, i):
+    if h.sku_id in pointed or after_reference:
         f *= weights.reference
     if h.kind in _KIND_WORDS and _after_gift(toks, i):
         f *= weights.gift
@@ -272,17 +272,19 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # (cue) or pauses first. (跟三号比低一点。我还是推荐三号 recommends it: not a comparison any more.)
         if prev is not None and _goes_on(prev, u):
             pointed |= compared & _opening_items(hits, starts)
-        compared = {h.sku_id for h in hits if _after_reference(toks, starts.get(h.time, 0))}
+        after_ref = [_after_reference(toks, starts.get(h.time, 0)) for h in hits]
+        compared = {h.sku_id for h, ref in zip(hits, after_ref, strict=True) if ref}
         prev = u
         # The items the host compares the product in hand with (比五号浓), for the decoder: only items called by
-        # number or name (比很多料酒还便宜 compares with a kind of goods) and named no other way in the sentence.
-        referred = {h.sku_id for h in hits
-                    if h.kind in CALLING and h.shared == 1 and _after_reference(toks, starts.get(h.time, 0))}
-        u.compared = referred - {h.sku_id for h in hits if h.sku_id not in referred or h.kind == "price"}
+        # number or name (比很多料酒还便宜 compares with a kind of goods), and not one whose price the sentence says.
+        u.compared = ({h.sku_id for h, ref in zip(hits, after_ref, strict=True)
+                       if ref and h.kind in CALLING and h.shared == 1}
+                      - {h.sku_id for h in hits if h.kind == "price"})
         # Once a sentence points at another product (一号那个是薰衣草香的), the rest of it is about that one too
         # (喜欢香味的拍一号): every hit of the product pointed at keeps the reference weight.
-        hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), pointed, accessories, weights))
-                for h in hits]
+        hits = [replace(h, weight=h.weight * _discount(h, toks, starts.get(h.time, 0), ref, pointed, accessories,
+                                                       weights))
+                for h, ref in zip(hits, after_ref, strict=True)]
         named = {h.sku_id for h in hits if h.kind != "price" and h.shared == 1 and h.weight >= NAMED}
         if len(named) >= weights.listing_items:
             hits = [replace(h, weight=h.weight * weights.listing) for h in hits]

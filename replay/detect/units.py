@@ -77,7 +77,7 @@ class Unit:
     hits: list[Hit] = field(default_factory=list)
     compared: set[str] = field(default_factory=set)
     """Items the unit compares the product in hand with (比一号便宜, 跟二号一样: called right after a comparison word),
-    and names no other way: whichever product is being explained, it is not one of these."""
+    not one whose price it says: whichever product is being explained, it is not one of these."""
     cues: list[CueHit] = field(default_factory=list)
     talk: float = 0.5
     """Probability that this unit is talk about a product rather than chat with the room (see talk)."""

@@ -190,9 +190,9 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
             out.append(SpokenNumber(value, i, last, "link"))
             i = last + 1
             continue
-        item_word = any("".join(tokens[j + 2:j + 4]).startswith(w) for w in items)  # 第三个宝贝, 第五款产品
         if value == int(value) and nth and (nxt == "个" and (j + 2 == n or j + 1 in clause_ends)  # 看一下第七个
-                                            or nxt in ("个", "款") and item_word):
+                                            or nxt in ("个", "款")  # 第三个宝贝, 第五款产品
+                                            and any("".join(tokens[j + 2:j + 4]).startswith(w) for w in items)):
             out.append(SpokenNumber(value, i, j + 1, "ordinal"))
             i = j + 2
             continue
