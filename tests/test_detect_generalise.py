@@ -250,3 +250,16 @@ def test_a_product_opened_by_its_bare_link_number_after_a_top_up_is_found() -> N
     wanted = next(s for s in truth["segments"] if s["sku_id"] == "AU226")
     found = [h for h in detect(transcript, catalog) if h.sku_id == "AU226"]
     assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
+
+
+def test_chat_run_into_an_opening_by_whisper_is_cut_off_it() -> None:
+    """Dev recording au6 as whisper heard it: one 41-character unit without a comma runs the host's chat (我老公在
+    后面搬箱子 … 哪个码有我就说哪个码) into the opening 先上1号基础款, with only a 0.26 s gap before 先. The 看点 of
+    item 1 started with the chat, 8 s early; cut at that breath, it starts at the opening."""
+    from replay.asr.transcript_io import read_transcript
+
+    script = json.loads((PARA / "dev" / "au6.json").read_text(encoding="utf-8"))
+    transcript = read_transcript(PARA / "asr" / "au6.json")
+    found = [h for h in detect(transcript, catalog_from_records(script["catalog"], source="au6.json"))
+             if h.sku_id == "AU601"]
+    assert found and abs(found[0].start - 19.62) < 3, found
