@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -135,6 +138,40 @@ def test_link_number_heard_with_shi_before_it():
     lines = [CHAT[0], *block("接下来这一款13号链接", "辣度是微辣", "13号链接上链接"), CHAT[1]]
     tr, _ = make_transcript(lines)
     assert skus(detect(tr, CATALOG)) == ["PAW"]
+
+
+@pytest.mark.parametrize(("heard", "links", "wanted"), [
+    ("伺候练结", {4}, 4),              # 伺 reads ci before si; whisper's 伺候 is 四号
+    ("母后练结", {5}, 5),              # 母 mu or wu
+    ("要的宝子拍似后", {4}, 4),        # pointed at by 拍, no 链接 after it
+    ("刚才预算高的朋友看时期后", {17}, 17),
+    ("来 21 后这个", {21}, 21),        # whisper's digits, 号 heard as 后
+    ("要的宝子拍似后", {4, 10}, None),  # 似 shi or si: two items, so no link is read
+    ("这个酒后不上头", {9}, None),      # a word of its own: no 链接 after it, no pointing verb before it
+    ("下班的时候拍", {10}, None),
+])
+def test_link_numbers_heard_as_everyday_words(heard: str, links: set[int], wanted: int | None) -> None:
+    """Whisper writes a spoken N号 as a word of the same sound (伺候 for 四号, 时期后 for 十七号, 拍巴后 for 拍八号).
+    Such a word is a link number only with 链接 after it or a pointing verb before it."""
+    from replay.detect.links import homophone_links
+    from replay.detect.units import Token, Unit
+    from replay.lang import tokenize
+
+    unit = Unit(0, [Token(t, float(k), k + 1.0, 1.0, 0.0) for k, t in enumerate(tokenize(heard))])
+    found = [no for no, _sku, _h in homophone_links(unit, {n: f"S{n}" for n in links})]
+    assert found == ([] if wanted is None else [wanted])
+
+
+def test_a_link_number_whisper_heard_as_a_word_opens_its_product() -> None:
+    """Dev recording j4 as whisper heard it: 要的亲，拍八号 came out 要的金 拍巴后, and the explanation of item 8
+    (JD08, 226-261 s) had no other word of its link; it was given to its neighbours."""
+    from replay.asr.transcript_io import read_transcript
+
+    para = Path(__file__).parent / "data" / "paraphrase"
+    script = json.loads((para / "dev" / "j4.json").read_text(encoding="utf-8"))
+    found = [h for h in detect(read_transcript(para / "asr" / "j4.json"),
+                               catalog_from_records(script["catalog"], source="j4.json")) if h.sku_id == "JD08"]
+    assert found and abs(found[0].start - 226) < 3, found
 
 
 def test_homophones_match_through_pinyin():

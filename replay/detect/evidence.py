@@ -6,7 +6,8 @@ Everything here comes from the catalog, not from phrase lists:
 - category words said of the product in hand (这个霜, 这瓶水): a one-character category word counts only after
   a demonstrative (replay.detect.names);
 - link numbers: any spoken N号 that resolves to an item's ``link_no`` (看3号, 3号的宝贝们, 把3号挂上来), in
-  digits, numerals or homophones of 号链接, and 第N个链接, 链接N, 购物车第N个, 看十六 (replay.detect.links);
+  digits, numerals or homophones of 号链接 or of a pointed-at N号 (拍似后), and 第N个链接, 链接N, 购物车第N个,
+  看十六 (replay.detect.links);
 - an accessory's or consumable's part words (滚刷 of an item titled 洗地机配件) weigh less: they are said of
   the main product;
 - spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices;
@@ -79,7 +80,7 @@ class EvidenceWeights:
     number beside it: usually the cart's Nth link, sometimes the Nth product of the evening (今天第八个), so it
     weighs half a link number."""
     link_homophone: float = 1.5
-    """The same heard through homophones (伺候链接 for 四号链接)."""
+    """The same heard through homophones (伺候链接 for 四号链接, 拍似后 for 拍四号)."""
     price: float = 0.6
     """A spoken price equal to an item's price or live price, split among the items at that price."""
     spec: float = 0.6

@@ -1,13 +1,14 @@
 """Link numbers: the spoken N号 of a unit that resolve to an item's ``link_no``.
 
-Digits, numerals or homophones of 号链接 (伺候练结 for 四号链接), and 第N个链接, 链接N, a bare 第N个 or a bare number
-pointed at (看十六: replay.lang.numbers). Split from replay.detect.evidence, which weighs them.
+Digits, numerals or homophones of 号链接 (伺候练结 for 四号链接) or of an N号 pointed at (拍似后 for 拍四号), and
+第N个链接, 链接N, a bare 第N个 or a bare number pointed at (看十六: replay.lang.numbers). Split from
+replay.detect.evidence, which weighs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import takewhile
+from itertools import product, takewhile
 
 from replay.detect.units import Unit
 from replay.lang import SpokenNumber, heard_reading, is_han, raw_readings, wordlist
@@ -20,41 +21,58 @@ _DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=Tr
 
 
 def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int]]:
-    """N号链接 heard through homophones: 伺候练结 for 四号链接, 食5号链接 for 十五号链接. Only with 链接
-    after it (else too loose), and only where a homophone is involved (a plain N号 is spoken_numbers')."""
+    """N号 heard through homophones (伺候 for 四号, 食5号 for 十五号, 时期后 for 十七号), with 链接 after it (伺候练结),
+    or pointed at by a word of ``bare_link_verbs`` before it (拍似后 for 拍四号, 看时期后, 来 21 后). Whisper writes a
+    spoken N号 as an everyday word of the same sound, and only 链接 after it or a pointing verb before it tells
+    that it was a number (伺候, 时候 and 酒后 are words too). A character read several ways (似 shi or si, 母 mu or
+    wu) may be any numeral it sounds like; when the readings resolve to two items, the number is not read. Only
+    where a homophone is involved (a plain N号 is spoken_numbers')."""
     toks = unit.tokens
     out = []
-    for i in range(1, len(toks) - 1):
-        if not ({"lian"} & heard_reading(toks[i].text) and {"jie", "jian"} & heard_reading(toks[i + 1].text)):
-            continue
-        h = i - 1
+    for h in range(1, len(toks)):
         if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
             continue
+        linked = bool(h + 2 < len(toks) and {"lian"} & heard_reading(toks[h + 1].text)
+                      and {"jie", "jian"} & heard_reading(toks[h + 2].text))
         homophone = toks[h].text != "号"
-        run, k = [], h - 1
-        while k >= 0 and len(run) < 4:
+        run: list[tuple[str, ...]] = []  # the numerals each character may be, first to last
+        k = h - 1
+        if not linked and toks[k].text.isdigit() and not toks[k].text.startswith("0"):
+            run, k = [(toks[k].text,)], k - 1  # whisper's digits for the whole number (来 21 后)
+        while not (run and run[0][0].isdigit() and len(run[0][0]) > 1) and k >= 0 and len(run) < 4:
             t = toks[k].text
+            sounds = tuple(dict.fromkeys(_SOUND[r] for r in raw_readings(t) if r in _SOUND)) if is_han(t) else ()
             if t.isdigit() and len(t) == 1:
-                run.insert(0, _DIGIT_CHAR[t])
+                run.insert(0, (_DIGIT_CHAR[t],))
             elif t in NUMERAL_CHARS:
-                run.insert(0, t)
+                run.insert(0, (t,))
             elif run and t in wordlist("numeral_lookalike_words"):
                 break  # 是六号链接: the host said 是 (is), and the number is 六
-            elif is_han(t) and (sound := next((_SOUND[r] for r in raw_readings(t)[:1] if r in _SOUND), None)):
-                run.insert(0, sound)
+            elif sounds:
+                run.insert(0, sounds)
                 homophone = True
             else:
                 break
             k -= 1
-        if not homophone:
+        if not homophone or not run:
             continue
-        text = "".join(run)
-        # Try the whole run, then shorter tails: 是八号 is heard as 十八号 when there is no item 18.
-        for cut in range(len(text)):
-            value = number_value(text[cut:])
-            if value is not None and value == int(value) and int(value) in links:
-                out.append((int(value), links[int(value)], h))
-                break
+        if not linked:
+            before = "".join(t.text for t in toks[max(0, k - 1):k + 1])
+            if k < 0 or not any(before.endswith(w) for w in wordlist("bare_link_verbs")):
+                continue
+        found: set[int] = set()
+        for n, numerals in enumerate(product(*run)):
+            text = "".join(numerals)
+            # Try the whole run, then shorter tails: 是八号 is heard as 十八号 when there is no item 18 (read the
+            # common way; pointed at, the whole run only: 看时期后 is 十七号, not 七号).
+            for cut in range(len(text) if linked and n == 0 and not text.isdigit() else 1):
+                value = int(text) if text.isdigit() else number_value(text[cut:])
+                if value is not None and value == int(value) and int(value) in links:
+                    found.add(int(value))
+                    break
+        if len(found) == 1:
+            no = found.pop()
+            out.append((no, links[no], h))
     return out
 
 
