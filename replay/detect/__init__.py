@@ -63,14 +63,11 @@ class DetectOptions:
     use_cues: bool = True
     """Use the cue phrase lists (replay/wordlists/cues_*.txt). Off, the detector works from catalog evidence
     and the structure of the talk alone (the cue ablation of tests/test_detect_generalise.py)."""
-    switch_cost: float = 5.0
-    """Cost of switching from one product to another without a cue; higher ignores stray mentions. Kept below
-    ``end_cost`` + ``start_cost``: hosts go straight from one product to the next, and when a direct switch cost
-    more than leaving for none and starting the next (6 > 3 + 2), the decoder took that path and dropped the
-    product talk before a weakly named product."""
+    switch_cost: float = 6.0
+    """Cost of switching from one product to another without a cue; higher ignores stray mentions."""
     start_cost: float = 2.0
     """Cost of starting a product after a stretch of none (chat)."""
-    end_cost: float = 3.5
+    end_cost: float = 3.0
     """Cost of leaving a product for none without an outro cue."""
     cue_bonus: float = 5.0
     """How much an intro or 返场 cue lowers the cost of entering a product."""
