@@ -12,7 +12,7 @@ from itertools import product, takewhile
 
 from replay.detect.units import Unit
 from replay.lang import SpokenNumber, heard_reading, is_han, raw_readings, wordlist
-from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value
+from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value, pointed_at
 
 # Homophones of numerals whisper writes in 号链接 (伺候 for 四号): raw pinyin -> numeral character.
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
@@ -28,6 +28,7 @@ def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, i
     wu) may be any numeral it sounds like; when the readings resolve to two items, the number is not read. Only
     where a homophone is involved (a plain N号 is spoken_numbers')."""
     toks = unit.tokens
+    texts = [t.text for t in toks]
     out = []
     for h in range(1, len(toks)):
         if not {"hao", "hou"}.intersection(raw_readings(toks[h].text)):
@@ -39,27 +40,23 @@ def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, i
         k = h - 1
         if not linked and toks[k].text.isdigit() and not toks[k].text.startswith("0"):
             run, k = [(toks[k].text,)], k - 1  # whisper's digits for the whole number (来 21 后)
-        while not (run and run[0][0].isdigit() and len(run[0][0]) > 1) and k >= 0 and len(run) < 4:
-            t = toks[k].text
-            sounds = tuple(dict.fromkeys(_SOUND[r] for r in raw_readings(t) if r in _SOUND)) if is_han(t) else ()
-            if t.isdigit() and len(t) == 1:
-                run.insert(0, (_DIGIT_CHAR[t],))
-            elif t in NUMERAL_CHARS:
-                run.insert(0, (t,))
-            elif run and t in wordlist("numeral_lookalike_words"):
-                break  # 是六号链接: the host said 是 (is), and the number is 六
-            elif sounds:
-                run.insert(0, sounds)
-                homophone = True
-            else:
-                break
-            k -= 1
-        if not homophone or not run:
+        else:
+            while k >= 0 and len(run) < 4:
+                t = toks[k].text
+                if t.isdigit() and len(t) == 1:
+                    run.insert(0, (_DIGIT_CHAR[t],))
+                elif t in NUMERAL_CHARS:
+                    run.insert(0, (t,))
+                elif run and t in wordlist("numeral_lookalike_words"):
+                    break  # 是六号链接: the host said 是 (is), and the number is 六
+                elif is_han(t) and (sounds := tuple(dict.fromkeys(_SOUND[r] for r in raw_readings(t) if r in _SOUND))):
+                    run.insert(0, sounds)
+                    homophone = True
+                else:
+                    break
+                k -= 1
+        if not homophone or not run or (not linked and not pointed_at(texts, k + 1)):
             continue
-        if not linked:
-            before = "".join(t.text for t in toks[max(0, k - 1):k + 1])
-            if k < 0 or not any(before.endswith(w) for w in wordlist("bare_link_verbs")):
-                continue
         found: set[int] = set()
         for n, numerals in enumerate(product(*run)):
             text = "".join(numerals)

@@ -236,9 +236,14 @@ def _bare_link(tokens: Sequence[str], i: int, j: int, clause_ends: frozenset[int
     # And not one, two or three, which are in too many words (一起, 两个) and in countdowns said with pauses.
     if not (j == len(tokens) - 1 or j in clause_ends) or (number_value("".join(tokens[i:j + 1])) or 0) <= 3:
         return False
+    return pointed_at(tokens, i) or i == 0 or i - 1 in clause_ends  # or a clause of its own (二十一，学生包)
+
+
+def pointed_at(tokens: Sequence[str], i: int) -> bool:
+    """Whether a word of ``bare_link_verbs`` (看, 拍, 上, 翻到…) ends right before token i: the number said from
+    there is pointed at, the cart's Nth link (看十六, and 拍似后 as whisper writes 拍四号)."""
     before = "".join(tokens[max(0, i - 2):i])
-    pointed = any(before.endswith(w) for w in wordlist("bare_link_verbs"))
-    return pointed or i == 0 or i - 1 in clause_ends  # pointed at, or a clause of its own (二十一，学生包)
+    return any(before.endswith(w) for w in wordlist("bare_link_verbs"))
 
 
 # --- sizes and pack counts (40L, 260ml, 5双装) ---------------------------------------------------------
