@@ -358,6 +358,21 @@ def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_character
     assert all("cross" in kinds(t) for t in ("买锅的顺手带一个铲子", "再带一瓶酱油", "可以一起带两包"))
 
 
+def test_sold_is_not_bought_though_the_two_read_alike() -> None:
+    # Readings carry no tones, so 卖了 (the host's own sales) read as the cross-sell cue 买了 and weighed the
+    # product it names down to a third: 三号链接刚才卖了六百多箱 could not bring item 3 back. In the practice
+    # transcripts all 37 lines with 卖了 tell sales (replay/wordlists/cues_cross.txt: 买了 !卖了).
+    from replay.detect.cues import find_cues
+    from replay.lang import tokenize
+
+    def kinds(text: str) -> set[str]:
+        return {c.kind for c in find_cues(tokenize(text))}
+
+    assert "cross" not in kinds("三号链接刚才卖了六百多箱")
+    assert "cross" not in kinds("这个礼盒去年春节卖了两万多套")
+    assert "cross" in kinds("买了保温杯的再带一块九号抹布")
+
+
 def test_short_cue_phrases_match_their_own_syllables_not_folded_ones() -> None:
     # Folded (zh/z, ang/an), the gift word 赠 met 正常, 真实, 一整天 and 怎么样, and 再返 met 再放: some 900 false
     # cues on the practice transcripts. A one- or two-character cue now needs its own syllables; whisper's
@@ -436,6 +451,28 @@ def test_a_two_sentence_cross_sell_before_a_break_is_the_explanations_parting_wo
     hl, spans = found(lines, PLAIN)
     assert [h.sku_id for h in hl] == ["CUP", "SOAP"], hl              # no 4-second 看点 for the tea
     assert near(hl[0].end, spans[4][1]), (hl[0].end, spans)
+
+
+def test_a_short_explanation_that_says_its_own_price_is_not_a_parting_word() -> None:
+    # The same shape as the parting word above, but the sentence after the call says the cloth's own price (no
+    # other item's): a host names a price when explaining a product, not when pointing at it on the way out.
+    lines = [
+        "二号，保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米，二号链接",
+        "九号是竹纤维的抹布",                   # the cloth, called...
+        "九块九十条，缺几条补几条",             # ...and its own price: the host explains it
+        "厨房里擦擦洗洗，不掉毛",
+        "一条能用好久",
+        "好，我们休息一下，喝口水",             # a break
+        "点点关注，灯牌亮起来",
+        "四号手工皂",
+        "橄榄油冷制，洗脸不紧绷",
+        "二十九块九一块",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "X9", "SOAP"], hl
+    assert near(hl[1].start, spans[3][0]) and near(hl[1].end, spans[6][1]), (hl, spans)
 
 
 def test_an_item_whose_card_is_up_is_explained_not_an_aside() -> None:

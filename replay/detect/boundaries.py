@@ -23,7 +23,7 @@ from itertools import accumulate
 from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
 from replay.detect.decode import Run
-from replay.detect.relabel import past_mention
+from replay.detect.relabel import own_price, past_mention
 from replay.detect.units import NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
@@ -285,7 +285,9 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], o: BoundaryOptions) 
 _PARTING_S = 8.0
 # Longer (up to this many seconds), it is still a parting word when the other item is named only in its first
 # two sentences and the rest is talk that names nothing (要钓椅的兄弟看十二号 / 颜色有白色和深灰 / 库存就八十个 /
-# 偏远地区不包邮): a cross-sell or a referral, after which the host went on with the explanation it sits in.
+# 偏远地区不包邮): a cross-sell or a referral, after which the host went on with the explanation it sits in. Not
+# when a later sentence says the item's own price (三号就是单只的饭碗 / 八块八一只缺几个补几个): hosts price what
+# they explain, not what they point at on the way out.
 _PARTING_TAIL_S = 20.0
 
 
@@ -301,7 +303,8 @@ def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) ->
     return (breaks and b.end - b.start <= _PARTING_TAIL_S and b.start_unit == b.first
             and not any(units[u].visual.get(b.sku_id, 0.0) > 0 for u in range(b.start_unit, b.end_unit + 1))
             and not any(units[u].scores.get(b.sku_id, 0.0) > 0 for u in range(b.first + 1, b.end_unit + 1)
-                        if past_mention(units, b.first, u)))
+                        if past_mention(units, b.first, u))
+            and not any(own_price(units[u], b.sku_id) for u in range(b.first + 1, b.end_unit + 1)))
 
 
 def _run_on(prev: Block, b: Block) -> None:

@@ -39,14 +39,19 @@ _FOLD_FROM = 3
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...]], ...]:
+def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...], frozenset[str]], ...]:
+    """(kind, phrase, readings, spellings it must not match) per line of the cue lists. A line may name, after
+    the phrase, spellings that share its readings but not its sense, each after a ``!`` (买了 !卖了: readings
+    carry no tones, and 卖了 is the host's own sales, 卖了三万单)."""
     out = []
     for kind in KINDS:
-        for p in wordlist(f"cues_{kind}"):
+        for line in wordlist(f"cues_{kind}"):
+            p, *rest = line.split()
+            not_spelled = frozenset(w[1:] for w in rest if w.startswith("!") and len(w) > 1)
             pat = phrase_readings(p)
             if len(pat) < _FOLD_FROM:
                 pat = phrase_readings(p, folded=False)
-            out.append((kind, p, pat))
+            out.append((kind, p, pat, not_spelled))
     return tuple(out)
 
 
@@ -61,11 +66,11 @@ def find_cues(tokens: Sequence[str]) -> list[CueHit]:
     exact = [exact_reading(t) for t in tokens]
     hits = []
     n = len(tokens)
-    for kind, phrase, pat in _compiled():
+    for kind, phrase, pat, not_spelled in _compiled():
         m = len(pat)
         said = exact if m < _FOLD_FROM else readings
         for i in range(n - m + 1):
-            if all(pat[k] & said[i + k] for k in range(m)):
+            if all(pat[k] & said[i + k] for k in range(m)) and "".join(tokens[i:i + m]) not in not_spelled:
                 hits.append(CueHit(kind, phrase, i, i + m - 1))
     future = [h for h in hits if h.kind == "future"]
     out = []

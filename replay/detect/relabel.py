@@ -18,7 +18,7 @@ from replay.detect.units import CHAT, Unit
 _ASIDE_S = 20.0
 
 
-def _own_price(unit: Unit, sku: str) -> bool:
+def own_price(unit: Unit, sku: str) -> bool:
     """Whether the unit says a price that only ``sku`` has, and names no other item."""
     return (any(h.kind == "price" and h.shared == 1 and h.sku_id == sku for h in unit.hits)
             and not unit.names(other_than=sku))
@@ -61,7 +61,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # (A sentence calling both, 学生选十一号工作用选十二号, is a summing up, not a recall.)
             # A's own price said alone (its price or live price, no other item's) recalls it too: 官方两千四百九十八.
             recalls = [w for w in range(b_first + 1, v + 1)
-                       if (units[w].calls(before) or _own_price(units[w], before)) and item not in units[w].called()]
+                       if (units[w].calls(before) or own_price(units[w], before)) and item not in units[w].called()]
             short = units[v].end - units[u].start <= _ASIDE_S
             # The stretch may run on over chat after A's recall (三号还剩一百多件, then 点点关注 until the next
             # product): what must be short is B's part, up to the recall, with nothing of B after it.
