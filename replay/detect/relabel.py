@@ -3,7 +3,8 @@ reads a short stretch wrongly, because its costs are local.
 
 - ``absorb_asides``: A … B … A, B short and not clearly opened, is an aside inside A's explanation;
 - ``hand_back_mentions``: B mentioned at the end of A's explanation, chat, then B called: B starts at the call;
-- ``keep_passing_mentions``: B named in passing at the end of A's explanation, and not opened, stays A's.
+- ``keep_passing_mentions``: B named in passing at the end of A's explanation, and not opened, stays A's;
+- ``take_over_openings``: B opened inside A's run and talked about after it, A named again only later: B's.
 
 Each takes the labels (an sku_id or None per unit) and returns new ones; ``past_mention`` is shared with
 replay.detect.boundaries (a block's parting words).
@@ -199,4 +200,41 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
                 and not any(past_mention(units, u, w) for w in named)):
             out[first:v + 1] = [before] * (v + 1 - first)
         u = v + 1
+    return out
+
+
+# The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run: the
+# decoder's switch is free at a clear opening (CLEAR_OPENING), so what this pass sees is the unclear ones.
+_TAKE_OVER_OPENING = 0.5
+
+
+def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel as B the stretch of A's run from a sentence that opens B (an intro or 返场 cue, or an opening
+    probability of at least ``_TAKE_OVER_OPENING``, calling B and no other item) up to where A is called again
+    or the run ends, when more of its sentences say more of B than of A than the other way round.
+
+    The decoder stays on A there when A is named again a little later (一号已经走了三百多单了, 一号山药也剩不多了):
+    one strong mention of A pays for staying, and what the host said about B in between (its features, by title
+    words that weigh less than a name) cannot pay for a switch and a switch back. A host who opens B and goes on
+    about it is explaining B; A's later line is a passing mention. Not when A is called again within ``_ASIDE_S``:
+    B, short, between two stretches of A is an aside (可以拍九号 | 九号是去壳的 … 八号一百个), as in
+    ``absorb_asides``."""
+    out = list(labels)
+    n = len(out)
+    for u in range(1, n):
+        a, unit = out[u], units[u]
+        if a is None or out[u - 1] != a or not (unit.opens or unit.opening >= _TAKE_OVER_OPENING):
+            continue
+        called = [b for b in unit.called() if b != a and unit.calls(b)]
+        if len(called) != 1:
+            continue
+        b = called[0]
+        w = u + 1
+        while w < n and out[w] == a and not units[w].calls(a):
+            w += 1
+        more_b = sum(units[x].scores.get(b, 0.0) > units[x].scores.get(a, 0.0) for x in range(u + 1, w))
+        more_a = sum(units[x].scores.get(a, 0.0) > units[x].scores.get(b, 0.0) for x in range(u + 1, w))
+        aside = w < n and out[w] == a and units[w].start - unit.start < _ASIDE_S
+        if more_b >= 1 and more_b > more_a and not aside:
+            out[u:w] = [b] * (w - u)
     return out
