@@ -210,8 +210,9 @@ _TAKE_OVER_OPENING = 0.5
 
 def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel as B the stretch of A's run from a sentence that opens B (an intro or 返场 cue, or an opening
-    probability of at least ``_TAKE_OVER_OPENING``, calling B and no other item) up to where A is called again
-    or the run ends, when more of its sentences say more of B than of A than the other way round.
+    probability of at least ``_TAKE_OVER_OPENING``, calling B by link number or name and no other item) up to
+    where A is called again or the run ends, when more of its sentences say more of B than of A than the other
+    way round.
 
     The decoder stays on A there when A is named again a little later (一号已经走了三百多单了, 一号山药也剩不多了):
     one strong mention of A pays for staying, and what the host said about B in between (its features, by title
@@ -225,7 +226,9 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         a, unit = out[u], units[u]
         if a is None or out[u - 1] != a or not (unit.opens or unit.opening >= _TAKE_OVER_OPENING):
             continue
-        called = [b for b in unit.called() if b != a and unit.calls(b)]
+        # Called by link number or name at any weight: 好，再给孩子带个壳，七号 is worded as a cross-sell (its link
+        # number weighed down), and the sentences after it say whether the host went on about it.
+        called = [b for b in unit.called() if b != a]
         if len(called) != 1:
             continue
         b = called[0]
