@@ -529,6 +529,24 @@ def test_a_product_opened_in_cross_sell_words_and_then_explained_is_its_own() ->
     assert hl[0].sku_id == "CUP" and near(hl[0].end, spans[2][1]), (hl, spans)
 
 
+def test_a_clearly_opened_product_is_no_aside_though_the_first_is_named_again_soon() -> None:
+    lines = [
+        "二号，保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米，二号链接",
+        "好，再给大家带个四号手工皂",  # 3: a clear opening (the model's 1.00)
+        "橄榄油冷制的，洗完脸不紧绷",
+        "控油的效果也很明显",
+        "味道是淡淡的橄榄油味",
+        "二号保温杯已经走了三百多单了",  # 7: the cup named again 11 s on
+        "好，我们休息一下，喝口水",
+        "点点关注，灯牌亮起来",
+    ]
+    hl, spans = found(lines, PLAIN)
+    soap = [h for h in hl if h.sku_id == "SOAP"]
+    assert len(soap) == 1 and near(soap[0].start, spans[3][0]) and soap[0].end >= spans[6][1] - 1, (hl, spans)
+
+
 def test_an_item_whose_card_is_up_is_explained_not_an_aside() -> None:
     # The same talk as the aside above, but the host puts the tea's card up while answering: it is shown to be
     # explained (two items of one range side by side), so it gets its own 看点.

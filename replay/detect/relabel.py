@@ -219,7 +219,7 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
     words that weigh less than a name) cannot pay for a switch and a switch back. A host who opens B and goes on
     about it is explaining B; A's later line is a passing mention. Not when A is called again within ``_ASIDE_S``:
     B, short, between two stretches of A is an aside (可以拍九号 | 九号是去壳的 … 八号一百个), as in
-    ``absorb_asides``."""
+    ``absorb_asides``, unless the host opened B clearly (``Unit.opens_clearly``)."""
     out = list(labels)
     n = len(out)
     for u in range(1, n):
@@ -237,7 +237,8 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
             w += 1
         more_b = sum(units[x].scores.get(b, 0.0) > units[x].scores.get(a, 0.0) for x in range(u + 1, w))
         more_a = sum(units[x].scores.get(a, 0.0) > units[x].scores.get(b, 0.0) for x in range(u + 1, w))
-        aside = w < n and out[w] == a and units[w].start - unit.start < _ASIDE_S
+        # (Unless B is opened clearly: absorb_asides keeps a clear opening too.)
+        aside = w < n and out[w] == a and units[w].start - unit.start < _ASIDE_S and not unit.opens_clearly
         if more_b >= 1 and more_b > more_a and not aside:
             out[u:w] = [b] * (w - u)
     return out
