@@ -108,13 +108,16 @@ def test_na_kuan_ending_a_sentence_names_the_product_in_hand() -> None:
 
 @pytest.mark.parametrize(("said", "link"), [("可以看一下第一个链接", 1), ("第十二条链接上了", 12),
                                             ("拍链接三", 3), ("链接十五，大家去拍", 15),
-                                            ("购物车第六个，简爱的裸酸奶", 6), ("小黄车里第三个", 3)])
+                                            ("购物车第六个，简爱的裸酸奶", 6), ("小黄车里第三个", 3),
+                                            # read off the cart with 号 and/or 是 between (stop 33, dev ax4)
+                                            ("然后聊储奶袋，链接号是六", 6), ("序号是十二", 12), ("链接号7", 7)])
 def test_a_link_number_said_without_hao(said: str, link: int) -> None:
     links = [n for n in spoken_numbers(list(said)) if n.kind == "link"]
     assert [n.value for n in links] == [link], spoken_numbers(list(said))
 
 
-@pytest.mark.parametrize("said", ["链接三十九块", "拍链接三件", "第一个来的宝宝", "第六个进直播间的"])
+@pytest.mark.parametrize("said", ["链接三十九块", "拍链接三件", "第一个来的宝宝", "第六个进直播间的", "链接是三十九块",
+                                  "链接是三件"])
 def test_numbers_near_link_that_are_not_link_numbers(said: str) -> None:
     assert not [n for n in spoken_numbers(list(said)) if n.kind == "link"], spoken_numbers(list(said))
 

@@ -182,8 +182,13 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
         ordinal = (nth and nxt in ("个", "条")
                    and (said_link or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
         # (Not the 链接 of N号链接 either: 七号链接三小时的 is link 7, three hours.)
-        after_link = ("".join(tokens[max(0, i - 2):i]) in link_words and nxt not in _MONEY and nxt not in not_link_counted
-                      and not (i >= 3 and tokens[i - 3] == "号")
+        # Or with 号 and/or 是 between (链接号是六, 链接号6, 序号是三): how hosts read the number off the cart.
+        said = i - 1 if i >= 1 and tokens[i - 1] == "是" else i
+        if "".join(tokens[max(0, said - 2):said]) not in link_words and said >= 1 and tokens[said - 1] == "号":
+            said -= 1
+        after_link = ("".join(tokens[max(0, said - 2):said]) in link_words and nxt not in _MONEY
+                      and nxt not in not_link_counted
+                      and not (said >= 3 and tokens[said - 3] == "号")
                       and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
         if value == int(value) and (ordinal or after_link):
             last = (j + 3 if said_link else j + 1) if ordinal else j
