@@ -42,7 +42,8 @@ _FOLD_FROM = 3
 def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...], frozenset[str]], ...]:
     """(kind, phrase, readings, spellings it must not match) per line of the cue lists. A line may name, after
     the phrase, spellings that share its readings but not its sense, each after a ``!`` (买了 !卖了: readings
-    carry no tones, and 卖了 is the host's own sales, 卖了三万单)."""
+    carry no tones, and 卖了 is the host's own sales, 卖了三万单); the words said from the cue on must not start
+    with one (等下 !等下个: 等下讲 puts a product off, 要等下个月 is a restock)."""
     out = []
     for kind in KINDS:
         for line in wordlist(f"cues_{kind}"):
@@ -70,7 +71,8 @@ def find_cues(tokens: Sequence[str]) -> list[CueHit]:
         m = len(pat)
         said = exact if m < _FOLD_FROM else readings
         for i in range(n - m + 1):
-            if all(pat[k] & said[i + k] for k in range(m)) and "".join(tokens[i:i + m]) not in not_spelled:
+            if all(pat[k] & said[i + k] for k in range(m)) and not any(
+                    "".join(tokens[i:i + len(w)]) == w for w in not_spelled):
                 hits.append(CueHit(kind, phrase, i, i + m - 1))
     future = [h for h in hits if h.kind == "future"]
     out = []
