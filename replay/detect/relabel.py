@@ -203,16 +203,17 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
     return out
 
 
-# The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run: the
-# decoder's switch is free at a clear opening (CLEAR_OPENING), so what this pass sees is the unclear ones.
+# The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run (0.1 and 0.3
+# moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
+# (CLEAR_OPENING) that calls B at full weight, so what this pass mostly sees is the less clear ones.
 _TAKE_OVER_OPENING = 0.5
 
 
 def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel as B the stretch of A's run from a sentence that opens B (an intro or 返场 cue, or an opening
     probability of at least ``_TAKE_OVER_OPENING``, calling B by link number or name and no other item) up to
-    where A is called again or the run ends, when more of its sentences say more of B than of A than the other
-    way round.
+    where A is called again or the run ends, when more of the sentences after it favour B (more of B's evidence
+    than of A's) than favour A.
 
     The decoder stays on A there when A is named again a little later (一号已经走了三百多单了, 一号山药也剩不多了):
     one strong mention of A pays for staying, and what the host said about B in between (its features, by title
