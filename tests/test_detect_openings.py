@@ -110,14 +110,18 @@ def test_na_kuan_ending_a_sentence_names_the_product_in_hand() -> None:
                                             ("拍链接三", 3), ("链接十五，大家去拍", 15),
                                             ("购物车第六个，简爱的裸酸奶", 6), ("小黄车里第三个", 3),
                                             # read off the cart with 号 and/or 是 between (stop 33, dev ax4)
-                                            ("然后聊储奶袋，链接号是六", 6), ("序号是十二", 12), ("链接号7", 7)])
+                                            ("然后聊储奶袋，链接号是六", 6), ("序号是十二", 12), ("链接号7", 7),
+                                            # a quantity said right after the link number, and the cart's first
+                                            # link as 头一个 (stop 34, dev ay2 and az2)
+                                            ("链接九一公斤的大包装", 9), ("链接十二两袋一起拍", 12),
+                                            ("小黄车头一个，翡翠绿那副", 1)])
 def test_a_link_number_said_without_hao(said: str, link: int) -> None:
     links = [n for n in spoken_numbers(list(said)) if n.kind == "link"]
     assert [n.value for n in links] == [link], spoken_numbers(list(said))
 
 
 @pytest.mark.parametrize("said", ["链接三十九块", "拍链接三件", "第一个来的宝宝", "第六个进直播间的", "链接是三十九块",
-                                  "链接是三件"])
+                                  "链接是三件", "头一个来的宝宝"])
 def test_numbers_near_link_that_are_not_link_numbers(said: str) -> None:
     assert not [n for n in spoken_numbers(list(said)) if n.kind == "link"], spoken_numbers(list(said))
 
@@ -1070,3 +1074,21 @@ def test_a_product_put_off_for_today_is_not_opened() -> None:
     found, spans = detected(lines, OILS)
     assert [sku for sku, *_ in found] == ["LUHUA"], found
     assert abs(found[0][2] - spans[-1][1]) <= 1.0, (found, spans)
+
+
+def test_a_name_said_right_is_not_hidden_by_a_longer_one_with_a_syllable_misheard() -> None:
+    # 家乐鸡汁大家都认识: 家乐鸡汁 (the small pack, brand + short name) said as written, then 大家. The big pack's
+    # 家乐鸡汁大瓶 fits too if 家 is a mis-heard 瓶, and the longer match used to hide the shorter one (stop 34,
+    # dev ay6, where the link number said in the same sentence then lost to the other item).
+    sauces = catalog_from_records([
+        {"sku_id": "SMALL", "title": "家乐 鲜鸡汁 200g 袋装 炒菜调味", "brand": "家乐", "short_name": "鸡汁",
+         "category": "鸡汁", "price": 15.9, "live_price": 9.9, "link_no": 1},
+        {"sku_id": "BIG", "title": "家乐 鸡汁 1kg 大瓶 餐饮装", "brand": "家乐", "short_name": "鸡汁大瓶",
+         "category": "鸡汁", "price": 39, "live_price": 29.9, "link_no": 2},
+    ])
+    units, _ = evidence_units(["这个家乐鸡汁大家都认识", "一号链接是家乐鸡汁大人小孩都能吃"], sauces)
+    assert units[0].scores.get("SMALL", 0.0) >= 2.5, units[0].hits
+    assert units[1].scores["SMALL"] > 2 * units[1].scores.get("BIG", 0.0), units[1].hits
+    # A longer name said right still wins over a shorter one inside it.
+    units, _ = evidence_units(["家乐鸡汁大瓶的，饭店都用"], sauces)
+    assert "SMALL" not in units[0].scores and units[0].scores["BIG"] >= 2.5, units[0].hits

@@ -62,6 +62,7 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
     cands = _term_starts(reads, idx)
     found = []
     bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
+    misheard: set[tuple[int, int]] = set()  # matches with a syllable that does not sound right
     for ti, s in cands:
         pat = idx.readings[ti]
         m = len(pat)
@@ -88,6 +89,8 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
         # Homophones weigh less than the written name; hallucinated hotwords (p ~ 0.01) almost nothing.
         w = term.weight * (sound / m) * (0.6 + 0.4 * same / m) * min(1.0, max(0.05, prob / 0.35))
         found.append((ti, s, s + m - 1, w, exact))
+        if sound < m:
+            misheard.add((ti, s))
         if not exact:
             bent[(ti, s)] = {s + k for k in range(m) if term.tokens[k] != toks[s + k].text}
     # A name said with 的 between its words is the name: 尤克里里的琴包 for 尤克里里琴包 (written exactly, three
@@ -127,7 +130,10 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
             if f[2] < k[1] or k[2] < f[1]:
                 continue
             k_sku = idx.terms[k[0]].sku_id
-            if k_sku == sku or (k[1] <= f[1] and f[2] <= k[2] and (k[2] - k[1]) > (f[2] - f[1])):
+            # (Not a longer match with a syllable mis-heard over a shorter one that sounds right: 太太了鸡精大人 is
+            # 太太乐鸡精 said, then 大人, not 太太乐鸡精大袋 with 袋 mis-heard.)
+            inside = k[1] <= f[1] and f[2] <= k[2] and (k[2] - k[1]) > (f[2] - f[1])
+            if k_sku == sku or (inside and not ((k[0], k[1]) in misheard and (f[0], f[1]) not in misheard)):
                 clash = True
                 break
         if not clash:

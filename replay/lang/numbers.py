@@ -178,7 +178,7 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
             continue
         # 第三个链接 / 链接三 / 序号三: a link number said without 号. (Not 链接三十九块: that is a price, below.)
         said_link = "".join(tokens[j + 2:j + 4]) == "链接"
-        nth = i > 0 and tokens[i - 1] == "第"
+        nth = i > 0 and (tokens[i - 1] == "第" or tokens[i - 1] == "头" and text == "一")  # 头一个: the first
         ordinal = (nth and nxt in ("个", "条")
                    and (said_link or any("".join(tokens[max(0, i - 6):i - 1]).endswith(w) for w in cart)))
         # (Not the 链接 of N号链接 either: 七号链接三小时的 is link 7, three hours.)
@@ -186,6 +186,16 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
         said = i - 1 if i >= 1 and tokens[i - 1] == "是" else i
         if "".join(tokens[max(0, said - 2):said]) not in link_words and said >= 1 and tokens[said - 1] == "号":
             said -= 1
+        # 链接九一公斤: link 9, then one kilo. Digits said one by one after a link word, the last one before a
+        # measure, are the link number and a quantity (a link number is said as a numeral: 九十一, not 九一).
+        if ("".join(tokens[max(0, said - 2):said]) in link_words and j > i
+                and all(tokens[k] in _DIGIT for k in range(i, j + 1)) and _measure_at(tokens, j + 1)):
+            j -= 1
+            text, nxt = "".join(tokens[i:j + 1]), tokens[j + 1]
+            value = number_value(text)
+            if value is None:
+                i = j + 1
+                continue
         after_link = ("".join(tokens[max(0, said - 2):said]) in link_words and nxt not in _MONEY
                       and nxt not in not_link_counted
                       and not (said >= 3 and tokens[said - 3] == "号")
@@ -226,6 +236,14 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
     for k in bare if len(bare) >= 3 else falling:
         out[k] = replace(out[k], kind="plain")
     return out
+
+
+def _measure_at(tokens: Sequence[str], k: int) -> bool:
+    """Whether a measure word (一袋, 一公斤: replay/wordlists/classifiers.txt, spec_units.txt) starts at token k."""
+    units, _ = _spec_units()
+    ahead = "".join(tokens[k:k + 2]).lower()
+    return k < len(tokens) and (tokens[k] in wordlist("classifiers")
+                                or any(ahead.startswith(u) for u in units if not u.isascii()))
 
 
 def _bare_link(tokens: Sequence[str], i: int, j: int, clause_ends: frozenset[int]) -> bool:
