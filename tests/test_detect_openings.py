@@ -1092,3 +1092,64 @@ def test_a_name_said_right_is_not_hidden_by_a_longer_one_with_a_syllable_mishear
     # A longer name said right still wins over a shorter one inside it.
     units, _ = evidence_units(["家乐鸡汁大瓶的，饭店都用"], sauces)
     assert "SMALL" not in units[0].scores and units[0].scores["BIG"] >= 2.5, units[0].hits
+
+
+# A cookware shop: a wok, a spatula and a board, titles only.
+COOKWARE = catalog_from_records([
+    {"sku_id": "WOK", "title": "康巴赫 不锈钢炒锅 32cm 无涂层 燃气电磁炉通用", "price": 399, "live_price": 259,
+     "link_no": 1},
+    {"sku_id": "SPAT", "title": "食品级硅胶锅铲 耐高温 一体成型 不伤锅", "price": 39, "live_price": 19.9, "link_no": 2},
+    {"sku_id": "BOARD", "title": "乌檀木整木菜板 家用 实木砧板", "price": 129, "live_price": 89, "link_no": 3},
+])
+WOK_THEN_SOMETHING = [
+    "一号链接，康巴赫的不锈钢炒锅",
+    "三十二厘米，一家四口够用",
+    "没有涂层，不怕铲子刮",
+    "燃气灶电磁炉都能用",
+    "原价三百九十九，今天二百五十九",
+    "喜欢的直接拍，三二一上车",
+    "好，最后一个",
+    "这个是炒菜翻面用的",
+    "耐高温，两百多度都没事",
+    "头和柄之间没有缝，不藏脏东西",
+    "软软的，刮不花",
+    "今天十几块钱，两个起拍更划算",
+    "好了今天就到这里，谢谢大家",
+]
+
+
+@pytest.mark.parametrize(("said", "after"), [("耐高温，两百多度都没事", ["SPAT"]), ("两百多度都没事", [])])
+def test_after_a_clear_opening_the_product_before_is_over(said: str, after: list[str]) -> None:
+    # 好，最后一个 opens another product, and the wok is never named again: the talk after it is not the wok's,
+    # whether one faint word says what it is (耐高温, a title word of the spatula only) or nothing does (stop 34,
+    # dev whisper transcripts b6, c2, i3: the new product's name mis-heard, its title words too faint to switch).
+    lines = [said if line == "耐高温，两百多度都没事" else line for line in WOK_THEN_SOMETHING]
+    hl, spans = detected(lines, COOKWARE)
+    assert [h[0] for h in hl] == ["WOK", *after], hl
+    assert hl[0][2] <= spans[6][0] + 0.5, (hl, spans)
+    if after:
+        assert abs(hl[1][1] - spans[6][0]) <= 1.0 and hl[1][2] >= spans[11][1] - 1.0, (hl, spans)
+
+
+def test_an_opening_does_not_reach_back_over_another_clear_opening() -> None:
+    # 再给大家看一个 opens something the catalog has no words for (the host's own pan); 下面这个 then opens the board.
+    # The board's explanation starts at its own opening, not at the one before (stop 34, dev whisper transcripts
+    # j5 and l8, where the next product took in a stretch about an item not in the catalog).
+    lines = [
+        "一号链接，康巴赫的不锈钢炒锅",
+        "三十二厘米，一家四口够用",
+        "没有涂层，不怕铲子刮",
+        "原价三百九十九，今天二百五十九",
+        "喜欢的直接拍，三二一上车",
+        "好，再给大家看一个",
+        "这个是我自己家里用的",
+        "用了三年了还跟新的一样",
+        "大家看看这个颜色",
+        "好，下面这个",
+        "乌檀木的整木菜板，三号",
+        "切肉切菜都不掉渣",
+        "今天八十九，拍一发二",
+    ]
+    hl, spans = detected(lines, COOKWARE)
+    assert [h[0] for h in hl] == ["WOK", "BOARD"], hl
+    assert hl[0][2] <= spans[5][0] + 0.5 and abs(hl[1][1] - spans[9][0]) <= 0.5, (hl, spans)

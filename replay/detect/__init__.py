@@ -28,7 +28,13 @@ from replay.detect.boundaries import (
 from replay.detect.decode import DecodeCosts, Run, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
-from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions, take_over_openings
+from replay.detect.relabel import (
+    absorb_asides,
+    hand_back_mentions,
+    keep_passing_mentions,
+    leave_at_clear_openings,
+    take_over_openings,
+)
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 
@@ -200,7 +206,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
                         o.outro_bonus, o.compare_penalty)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
     labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
-    labels = take_over_openings(labels, units)
+    labels = leave_at_clear_openings(take_over_openings(labels, units), units)
     blocks = place_blocks(runs(labels, units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)

@@ -24,7 +24,7 @@ from replay.contracts import VisualEvent
 from replay.detect.cues import CLOSING, CueHit
 from replay.detect.decode import Run
 from replay.detect.relabel import own_price, past_mention
-from replay.detect.units import NAMED, Unit
+from replay.detect.units import CLEAR_OPENING, NAMED, Unit
 
 # An intro cue this far into its unit still starts the 看点 at the unit (宝宝们看过来, 好接下来).
 _LEAD_IN_MAX_S = 2.0
@@ -167,6 +167,9 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
     # Nor a sentence that calls a third product by its link number or name (带个十六号的卸妆油: a cross-sell
     # ending the previous one). A title word or a fuzzy match (核桃, 蛋白) is often an ingredient in a lead-in.
     last_close = max([last_close, *(v for v in range(lo, hi + 1) if units[v].called() - {next_sku})])
+    # Nor a clear opening (最后一个, 下面这根): a product opened there that the catalog could not name is not
+    # the next one's opening, which starts at its own (the last one before its evidence) or after it.
+    last_open = max((v for v in range(lo, hi + 1) if units[v].opening >= CLEAR_OPENING), default=lo)
     limit_t = units[hi + 1].start - o.lookback if hi + 1 < len(units) else -math.inf
     e_range = range(lo - 1, hi + 1) if has_prev else [lo - 1]
     best, best_es = -math.inf, (lo - 1, hi + 1)
@@ -175,6 +178,8 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
             break  # an explanation never runs over the stream's sign-off or a teaser of the next product
         if e - 1 >= max(0, lo - 1) and has_prev and units[e - 1].has("outro"):
             break  # nor past its own outro (讲到这里): the outro is its last unit
+        if e >= lo and has_prev and units[e].opening >= CLEAR_OPENING:
+            break  # nor over a clear opening (最后一个, 下面这根) after its last evidence: the host moved on
         bonus_e = 0.0
         if has_prev and e >= lo - 1 >= 0:
             ue = units[e] if e >= 0 else None
@@ -186,7 +191,7 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
         for s in s_range:
             if has_next and s <= hi and units[s].start < limit_t:
                 continue
-            if has_next and s <= last_close:
+            if has_next and (s <= last_close or s < last_open):
                 continue
             ll = ct[e - lo + 1] + (co[s - lo] - co[e - lo + 1]) + (ci[n] - ci[s - lo]) + bonus_e
             if has_next and s < len(units):

@@ -4,7 +4,8 @@ reads a short stretch wrongly, because its costs are local.
 - ``absorb_asides``: A … B … A, B short and not clearly opened, is an aside inside A's explanation;
 - ``hand_back_mentions``: B mentioned at the end of A's explanation, chat, then B called: B starts at the call;
 - ``keep_passing_mentions``: B named in passing at the end of A's explanation, and not opened, stays A's;
-- ``take_over_openings``: B opened inside A's run and talked about after it, A named again only later: B's.
+- ``take_over_openings``: B opened inside A's run and talked about after it, A named again only later: B's;
+- ``leave_at_clear_openings``: a clear opening in A's run after which A is never named: whatever it opens, not A.
 
 Each takes the labels (an sku_id or None per unit) and returns new ones; ``past_mention`` is shared with
 replay.detect.boundaries (a block's parting words).
@@ -12,7 +13,7 @@ replay.detect.boundaries (a block's parting words).
 
 from __future__ import annotations
 
-from replay.detect.units import CHAT, Unit
+from replay.detect.units import CHAT, CLEAR_OPENING, Unit
 
 # An item decoded for at most this long between two stretches of another item is an aside inside that one's
 # explanation (a viewer asks about 十三号, the host answers and goes on), not an explanation of its own.
@@ -242,4 +243,41 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         aside = w < n and out[w] == a and units[w].start - unit.start < _ASIDE_S and not unit.opens_clearly
         if more_b >= 1 and more_b > more_a and not aside:
             out[u:w] = [b] * (w - u)
+    return out
+
+
+_UNNAMED_WINDOW = 8  # sentences after a clear opening whose evidence says which product it opened
+_UNNAMED_LEAST = 0.5  # the least evidence (summed) in that window for the opening to be one item's
+
+
+def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel the rest of A's run from a clear opening (``CLEAR_OPENING``: 下面这根, 最后一个, 再来看一个) after
+    which A is never called or named again, as the item with most evidence in the sentences after it (at least
+    ``_UNNAMED_LEAST`` and twice the next one's), or as nobody. The host opened something else: whatever it is,
+    it is not A, and the decoder kept A only because the new product's words (title words, a mis-heard name)
+    were too faint to pay for a switch."""
+    out = list(labels)
+    n = len(out)
+    u = 1
+    while u < n:
+        a = out[u]
+        if a is None or out[u - 1] != a or units[u].opening < CLEAR_OPENING or units[u].scores.get(a, 0.0) > 0:
+            u += 1
+            continue
+        end = u
+        while end + 1 < n and out[end + 1] == a:
+            end += 1
+        if end - u < 2 or any(units[v].scores.get(a, 0.0) > 0 for v in range(u, end + 1)):
+            u = end + 1
+            continue
+        ev: dict[str, float] = {}
+        for v in range(u, min(end + 1, u + _UNNAMED_WINDOW)):
+            for sku, w in units[v].scores.items():
+                ev[sku] = ev.get(sku, 0.0) + w
+        ranked = sorted(ev.items(), key=lambda kv: -kv[1])
+        top = ranked[0] if ranked else (None, 0.0)
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        b = top[0] if top[1] >= _UNNAMED_LEAST and top[1] >= 2 * second else None
+        out[u:end + 1] = [b] * (end + 1 - u)
+        u = end + 1
     return out
