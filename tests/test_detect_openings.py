@@ -1059,14 +1059,17 @@ def test_an_ingredient_named_after_a_content_word_is_not_another_product() -> No
     assert abs(found[0][1] - spans[0][0]) <= 1.0 and abs(found[0][2] - spans[8][1]) <= 1.0, (found, spans)
 
 
-def test_a_product_put_off_for_today_is_not_opened() -> None:
+# Put off to another time, in more words (stop 34, dev n4 and y1: 无花果下次说, 二十号那个回头再讲).
+@pytest.mark.parametrize("put_off", ["要浓一点的买七号，刚才讲过了", "要浓一点的七号也不错，下次再说",
+                                     "七号那个回头再讲", "七号今天就不细讲了"])
+def test_a_product_put_off_for_today_is_not_opened(put_off: str) -> None:
     # 要浓一点的买七号，刚才讲过了 / 七号今天不主推: the host points at another product and says in the same breath
     # that it is not explained now (replay/wordlists/cues_future.txt). The explanation in hand goes on.
     lines = [
         "先看五号，鲁花的花生油",
         "压榨的，闻着就香",
         "五升一桶，炒菜炸东西都行",
-        "要浓一点的买七号，刚才讲过了",
+        put_off,
         "炒菜香，凉拌也不腻",
         "原价一百七十九，今天一百三十九",
         "拍了的扣个已拍",
