@@ -1156,3 +1156,15 @@ def test_an_opening_does_not_reach_back_over_another_clear_opening() -> None:
     hl, spans = detected(lines, COOKWARE)
     assert [h[0] for h in hl] == ["WOK", "BOARD"], hl
     assert hl[0][2] <= spans[5][0] + 0.5 and abs(hl[1][1] - spans[9][0]) <= 0.5, (hl, spans)
+
+
+def test_promotion_words_in_titles_name_no_item() -> None:
+    # 断码清仓 in two titles: a clearance host says 清仓 and 断码 in every other sentence, of every item (stop 34,
+    # dev au6, where the room talk before the first product took the whole first explanation for a 清仓 item).
+    coats = catalog_from_records([
+        {"sku_id": "VEST", "title": "暖贝贝儿童羽绒马甲 轻薄款 白鸭绒", "price": 159, "live_price": 59, "link_no": 1},
+        {"sku_id": "KIDS", "title": "冬宝儿童羽绒服 断码清仓 男女童", "price": 299, "live_price": 89, "link_no": 21},
+        {"sku_id": "ADULT", "title": "冬宝羽绒服 女 中长款 反季清仓", "price": 399, "live_price": 129, "link_no": 22},
+    ])
+    units, _ = evidence_units(["家人们反季清仓了啊", "断码的，哪个码有我就说哪个码", "清仓也给七天无理由"], coats)
+    assert not any(u.scores for u in units), [u.hits for u in units]
