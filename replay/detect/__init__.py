@@ -33,6 +33,7 @@ from replay.detect.relabel import (
     hand_back_mentions,
     keep_passing_mentions,
     leave_at_clear_openings,
+    settle_tied_openings,
     take_over_openings,
 )
 from replay.detect.talk import score_units
@@ -206,7 +207,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
                         o.outro_bonus, o.compare_penalty)
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
     labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
-    labels = leave_at_clear_openings(take_over_openings(labels, units), units)
+    labels = settle_tied_openings(leave_at_clear_openings(take_over_openings(labels, units), units), units)
     blocks = place_blocks(runs(labels, units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)

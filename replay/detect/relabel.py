@@ -5,7 +5,8 @@ reads a short stretch wrongly, because its costs are local.
 - ``hand_back_mentions``: B mentioned at the end of A's explanation, chat, then B called: B starts at the call;
 - ``keep_passing_mentions``: B named in passing at the end of A's explanation, and not opened, stays A's;
 - ``take_over_openings``: B opened inside A's run and talked about after it, A named again only later: B's;
-- ``leave_at_clear_openings``: a clear opening in A's run after which A is never named: whatever it opens, not A.
+- ``leave_at_clear_openings``: a clear opening in A's run after which A is never named: whatever it opens, not A;
+- ``settle_tied_openings``: a run opened on a word two items share, and the talk after it favouring the other one.
 
 Each takes the labels (an sku_id or None per unit) and returns new ones; ``past_mention`` is shared with
 replay.detect.boundaries (a block's parting words).
@@ -279,5 +280,37 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         b = top[0] if top[1] >= _UNNAMED_LEAST and top[1] >= 2 * second else None
         out[u:end + 1] = [b] * (end + 1 - u)
+        u = end + 1
+    return out
+
+
+def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel the start of X's run as Y when the sentence opening it fits X and Y alike (a category word or an
+    alias both share: 看升降桌 of two desks) and the sentences after it, up to where X or Y is called by link
+    number or name, favour Y (more of them carry more of Y's evidence than of X's). The decoder took X there because X is
+    called later in the same run (房间小的亲，看五号), which pays for no switch; what the host said of the first
+    product in between is Y's (双电机的，一点四米: Y's size and title words)."""
+    out = list(labels)
+    n = len(out)
+    u = 0
+    while u < n:
+        x = out[u]
+        end = u
+        while end + 1 < n and out[end + 1] == x:
+            end += 1
+        opening = units[u]
+        if x is None or (u > 0 and out[u - 1] == x) or opening.calls(x):
+            u = end + 1
+            continue
+        tied = [y for y, w in opening.scores.items() if y != x and w >= opening.scores.get(x, 0.0) > 0]
+        for y in tied:
+            # Up to where either is called: a sentence calling Y on the way (有亲问元正的也有五号) is a comparison
+            # inside X's explanation, not Y's talk.
+            c = next((v for v in range(u + 1, end + 1) if units[v].calls(x) or units[v].calls(y)), end + 1)
+            more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(u + 1, c))
+            more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(u + 1, c))
+            if more_y >= 2 and more_y > more_x and not any(units[v].calls(y) for v in range(c, end + 1)):
+                out[u:c] = [y] * (c - u)
+                break
         u = end + 1
     return out
