@@ -1170,16 +1170,6 @@ def test_promotion_words_in_titles_name_no_item() -> None:
     assert not any(u.scores for u in units), [u.hits for u in units]
 
 
-# Two desks that share the word the host opens on (升降桌), and a chair.
-SHARED_DESKS = catalog_from_records([
-    {"sku_id": "DUAL", "title": "乐歌 电动升降桌 双电机 1.4m 记忆高度 钢架", "aliases": ["升降桌"], "price": 2299,
-     "live_price": 1199, "link_no": 4},
-    {"sku_id": "SINGLE", "title": "乐歌 电动升降桌 单电机 1.2m 小户型", "aliases": ["升降桌"], "price": 1299,
-     "live_price": 699, "link_no": 5},
-    {"sku_id": "CHAIR", "title": "网布人体工学椅 护腰 可躺", "price": 899, "live_price": 499, "link_no": 2},
-])
-
-
 def test_a_run_opened_on_a_shared_word_goes_to_the_item_the_talk_after_it_favours() -> None:
     # The decoder labels the whole stretch SINGLE: 看五号 calls it later in the same run, which pays for no switch,
     # and 升降桌 fits both. The talk in between (一点四米, 记忆高度) is the dual-motor desk's, so the run's start is
@@ -1187,7 +1177,7 @@ def test_a_run_opened_on_a_shared_word_goes_to_the_item_the_talk_after_it_favour
     lines = ["好，我们走到这边，看升降桌", "一点四米的，两个人用都够", "我按一下，你们听，没什么声音",
              "有三个记忆高度，坐着站着各设一个", "原价两千二百九十九，今天一千一百九十九", "房间小的，看五号",
              "单电机的，一点二米", "今天六百九十九"]
-    units, _ = evidence_units(lines, SHARED_DESKS)
+    units, _ = evidence_units(lines, DESKS)
     assert settle_tied_openings(["SINGLE"] * len(units), units) == ["DUAL"] * 5 + ["SINGLE"] * 3
 
 
@@ -1196,5 +1186,5 @@ def test_a_comparison_calling_the_other_item_ends_what_is_weighed() -> None:
     # is a comparison inside SINGLE's explanation, and only the talk before it is weighed (dev j4).
     lines = ["好，看升降桌", "一点二米的，小房间放得下", "有人问四号呢，四号是双电机的一点四米", "四号有记忆高度，贵一些",
              "一个人用，单电机的就够了", "今天六百九十九，五号链接"]
-    units, _ = evidence_units(lines, SHARED_DESKS)
+    units, _ = evidence_units(lines, DESKS)
     assert settle_tied_openings(["SINGLE"] * len(units), units) == ["SINGLE"] * len(units)

@@ -27,6 +27,14 @@ def own_price(unit: Unit, sku: str) -> bool:
             and not unit.names(other_than=sku))
 
 
+def _stretch_end(labels: list[str | None], u: int) -> int:
+    """The last unit of the stretch of units labelled as unit u is (u itself when the next one differs)."""
+    v = u
+    while v + 1 < len(labels) and labels[v + 1] == labels[u]:
+        v += 1
+    return v
+
+
 def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel a short stretch of item B between two stretches of item A as A: A … B B … A is a comparison or
     an answer about B inside A's explanation, unless the host clearly opens B there (``Unit.opens_clearly``)
@@ -34,9 +42,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
-        v = u
-        while v + 1 < n and out[v + 1] == out[u]:
-            v += 1
+        v = _stretch_end(out, u)
         item, before = out[u], out[u - 1] if u > 0 else None
         # Or the label before one unit of none, or two of product talk: leaving A for a sentence or two and
         # entering B costs the decoder less than switching, so A, a sentence or two, B … A is the same aside.
@@ -140,9 +146,7 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         if item is None or item == before or units[u].opens_clearly:
             u += 1
             continue
-        v = u
-        while v + 1 < n and out[v + 1] == item:
-            v += 1
+        v = _stretch_end(out, u)
         # B's first evidence (not a faint hit, 0.06 of a fuzzy match shared by seven items, in a greeting)
         f = next((w for w in range(u, v + 1) if units[w].scores.get(item, 0.0) >= _FAINT), u)
         t0 = units[f].start
@@ -185,9 +189,7 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
         # Or over one sentence of A's talk decoded as nobody's (冷链只发江浙沪 | 可以磕两个一号的土鸡蛋进去), as in
         # absorb_asides: leaving A for none and entering B costs the decoder less than switching.
         first, before = _item_before(out, units, u, 1)
-        v = u
-        while v + 1 < n and out[v + 1] == item:
-            v += 1
+        v = _stretch_end(out, u)
         span = range(u, v + 1)
         named = [w for w in span if units[w].scores.get(item, 0.0) >= _FAINT]
         after = out[v + 1] if v + 1 < n else None
@@ -265,9 +267,7 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
         if a is None or out[u - 1] != a or units[u].opening < CLEAR_OPENING or units[u].scores.get(a, 0.0) > 0:
             u += 1
             continue
-        end = u
-        while end + 1 < n and out[end + 1] == a:
-            end += 1
+        end = _stretch_end(out, u)
         if end - u < 2 or any(units[v].scores.get(a, 0.0) > 0 for v in range(u, end + 1)):
             u = end + 1
             continue
@@ -287,17 +287,15 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
 def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel the start of X's run as Y when the sentence opening it fits X and Y alike (a category word or an
     alias both share: 看升降桌 of two desks) and the sentences after it, up to where X or Y is called by link
-    number or name, favour Y (more of them carry more of Y's evidence than of X's). The decoder took X there because X is
-    called later in the same run (房间小的亲，看五号), which pays for no switch; what the host said of the first
-    product in between is Y's (双电机的，一点四米: Y's size and title words)."""
+    number or name, favour Y (more of them carry more of Y's evidence than of X's). The decoder took X there
+    because X is called later in the same run (房间小的亲，看五号), which pays for no switch; what the host said of
+    the first product in between is Y's (双电机的，一点四米: Y's size and title words)."""
     out = list(labels)
     n = len(out)
     u = 0
     while u < n:
         x = out[u]
-        end = u
-        while end + 1 < n and out[end + 1] == x:
-            end += 1
+        end = _stretch_end(out, u)
         opening = units[u]
         if x is None or (u > 0 and out[u - 1] == x) or opening.calls(x):
             u = end + 1

@@ -186,17 +186,17 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
         said = i - 1 if i >= 1 and tokens[i - 1] == "是" else i
         if "".join(tokens[max(0, said - 2):said]) not in link_words and said >= 1 and tokens[said - 1] == "号":
             said -= 1
+        link_word = "".join(tokens[max(0, said - 2):said]) in link_words
         # 链接九一公斤: link 9, then one kilo. Digits said one by one after a link word, the last one before a
         # measure, are the link number and a quantity (a link number is said as a numeral: 九十一, not 九一).
-        if ("".join(tokens[max(0, said - 2):said]) in link_words and j > i
-                and all(tokens[k] in _DIGIT for k in range(i, j + 1)) and _measure_at(tokens, j + 1)):
+        if link_word and j > i and all(tokens[k] in _DIGIT for k in range(i, j + 1)) and _measure_at(tokens, j + 1):
             j -= 1
             text, nxt = "".join(tokens[i:j + 1]), tokens[j + 1]
             value = number_value(text)
             if value is None:
                 i = j + 1
                 continue
-        after_link = ("".join(tokens[max(0, said - 2):said]) in link_words and nxt not in _MONEY
+        after_link = (link_word and nxt not in _MONEY
                       and nxt not in not_link_counted
                       and not (said >= 3 and tokens[said - 3] == "号")
                       and not _countdown([int(d) for d in text if d.isdigit()]))  # 上链接321: a countdown
