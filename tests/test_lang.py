@@ -73,6 +73,8 @@ def test_prices_in_any_unit(said: str, value: float) -> None:
     ("七号链接三小时的", [7]),  # the 链接 of 七号链接 is not 链接三
     ("链接三", [3]), ("然后是给姐妹们自己的，序号六", [6]), ("编号五的宝贝", [5]),  # replay/wordlists/link_words.txt
     ("链接三十九块", []),  # a price after 链接
+    ("嫌重的可以拍小一号的", []), ("大一号穿着松一点", []),  # a size step (not_link_before_hao.txt)
+    ("先看一号宝贝", [1]),
 ])
 def test_link_numbers_and_what_is_not_one(said: str, links: list[int]) -> None:
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "link"] == links

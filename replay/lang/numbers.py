@@ -132,8 +132,8 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
     tokens a comma or a full stop follows, when the text had them (a bare 第N个 ending a clause is an ordinal).
 
     A price may carry its tenths after the unit (三十九块九, 39米9 -> 39.9). N号 is a link number unless the
-    words around it say it is a date (5月3号, 3号发货), a shade or a size (3号色, 38号码): those context words
-    are in the word list ``not_link_after_hao``.
+    words around it say it is a date (5月3号, 3号发货), a shade or a size (3号色, 38号码, 小一号): those context
+    words are in the word lists ``not_link_after_hao`` and ``not_link_before_hao``.
     """
     out: list[SpokenNumber] = []
     not_link = wordlist("not_link_after_hao")
@@ -171,7 +171,8 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
         if nxt == "号":
             after = "".join(tokens[j + 2:j + 4])
             before = tokens[i - 1] if i > 0 else ""
-            date_or_size = before == "月" or any(after.startswith(w) for w in not_link)
+            date_or_size = (before == "月" or any(after.startswith(w) for w in not_link)
+                            or value == 1 and before in wordlist("not_link_before_hao"))  # 小一号: a size smaller
             if value == int(value) and not date_or_size:
                 out.append(SpokenNumber(value, i, j + 1, "link"))
             i = j + 2
