@@ -1188,3 +1188,19 @@ def test_a_comparison_calling_the_other_item_ends_what_is_weighed() -> None:
              "一个人用，单电机的就够了", "今天六百九十九，五号链接"]
     units, _ = evidence_units(lines, DESKS)
     assert settle_tied_openings(["SINGLE"] * len(units), units) == ["SINGLE"] * len(units)
+
+
+def test_a_product_opened_by_name_and_called_again_is_no_aside_for_a_price_of_the_one_before() -> None:
+    # 七号是古法小榨 opens the other oil; 鲁花那个一百三十九 says the first one's price in passing, and 古法小榨 is called
+    # again after it. Ten seconds between two stretches of nothing else would pass for an aside inside the first
+    # oil's explanation, but the host went on with 古法小榨 (stop 35, dev bd3: 五号是黄皮鼓 … 老药桔五百克九十九块 …
+    # 黄皮鼓二百五十克三十五块).
+    lines = ["好，五号链接，鲁花的花生油", "压榨的，一级的", "炒菜特别香", "原价一百七十九，今天一百三十九",
+             "七号是古法小榨", "浓香型的", "鲁花那个一百三十九", "古法小榨今天一百二十九", "小榨的我家里常年备着",
+             "好，八号，东北黄小米", "新米，熬粥香", "今天二十五块九"]
+    units, _ = evidence_units(lines, OILS)
+    labels = ["LUHUA"] * 4 + ["HUJI"] * 5 + ["MILLET"] * 3
+    assert absorb_asides(labels, units) == labels
+    # Said without its name again after the recall, the stretch is still the aside it was.
+    units, _ = evidence_units([*lines[:7], "今天一百二十九", *lines[8:]], OILS)
+    assert absorb_asides(labels, units)[4:9] == ["LUHUA"] * 5

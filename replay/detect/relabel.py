@@ -77,7 +77,11 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             last = recalls[-1] if recalls else None
             short_to_recall = (last is not None and units[last].start - units[u].start <= _ASIDE_S
                                and not any(units[w].scores.get(item, 0.0) > 0 for w in range(last + 1, v + 1)))
-            if (short and (after == before or recalls)) or short_to_recall:
+            # (Not when B's stretch opens by calling B and B is called again after A's recall: 五号是黄皮鼓 …
+            # 老药桔五百克九十九 … 黄皮鼓二百五十克: the host went on with B and said A's price in passing.)
+            recalled_b = (last is not None and units[b_first].calls(item)
+                          and any(units[w].calls(item) for w in range(last + 1, v + 1)))
+            if (short and (after == before or (recalls and not recalled_b))) or short_to_recall:
                 first = w + 1 if bridged else u
                 out[first:v + 1] = [before] * (v - first + 1)
         u = v + 1
