@@ -1204,3 +1204,28 @@ def test_a_product_opened_by_name_and_called_again_is_no_aside_for_a_price_of_th
     # Said without its name again after the recall, the stretch is still the aside it was.
     units, _ = evidence_units([*lines[:7], "今天一百二十九", *lines[8:]], OILS)
     assert absorb_asides(labels, units)[4:9] == ["LUHUA"] * 5
+
+
+# Second-hand phones called by their model numbers.
+PHONES = catalog_from_records([
+    {"sku_id": "P11", "title": "苹果 iPhone 11 64G 二手 95新", "short_name": "iPhone 11", "aliases": ["十一", "苹果11"],
+     "price": 1299, "live_price": 999, "link_no": 3},
+    {"sku_id": "P13", "title": "苹果 iPhone 13 128G 二手 99新", "short_name": "iPhone 13", "aliases": ["十三", "苹果13"],
+     "price": 2999, "live_price": 2599, "link_no": 6},
+    {"sku_id": "P15", "title": "苹果 iPhone 15 256G 二手 准新", "short_name": "iPhone 15", "aliases": ["十五", "苹果15"],
+     "price": 4999, "live_price": 4399, "link_no": 8},
+])
+
+
+@pytest.mark.parametrize(("said", "called"), [
+    ("这台十三，一百二十八G", {"P13"}), ("十五准新机", {"P15"}), ("要小一点的看十一", {"P11"}),
+    ("电池健康九十一", set()),  # 十一 inside a longer number
+    ("一共十五台，拍完就没了", set()), ("分十三期免息", set()), ("十一块钱的壳", set()),  # counts and prices
+])
+def test_a_model_named_by_its_number_is_called_only_where_the_number_stands_alone(said: str,
+                                                                                called: set[str]) -> None:
+    # Hosts call phones by the model number (这台十三); the same numerals count the stock (十五台), the
+    # instalments (十三期) and the battery health (九十一) in every explanation (stop 35, dev bc1: 电池健康九十一
+    # and 一共十五台 called two other phones inside the explanation of a third).
+    units, _ = evidence_units([said], PHONES)
+    assert {h.sku_id for h in units[0].hits if h.kind == "alias"} == called, units[0].hits

@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from replay.contracts import Catalog
-from replay.detect.units import Unit
+from replay.detect.units import Token, Unit
 from replay.lang import MatchTerm, char_readings, heard_reading, is_han, match_terms, wordlist
-from replay.lang.numbers import is_number_token
+from replay.lang.numbers import counted_at, is_number_token
 
 _MODIFIER_REACH = 2  # Han characters allowed between 这个 and a one-character category word (这个保湿的霜: no)
 
@@ -81,6 +81,10 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
         if any(not (pat[k] & reads[s + k]) and is_number_token(term.tokens[k]) and is_number_token(toks[s + k].text)
                for k in range(m)):
             continue
+        # A name that is a number (十四 for an iPhone 14) is said as a number of its own: not inside a longer one
+        # (电池健康九十一 is not 十一), and not counting something (一共十五台, 分十二期, 十四号 is a link number).
+        if all(is_number_token(t) for t in term.tokens) and not _said_as_a_name(toks, s, s + m - 1):
+            continue
         same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
         exact = same == m
         if term.kind == "category" and not exact:
@@ -139,6 +143,14 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
         if not clash:
             kept.append(f)
     return kept
+
+
+def _said_as_a_name(toks: list[Token], s: int, e: int) -> bool:
+    """Whether the number in tokens s..e stands alone: no number token runs on into it on either side (across a
+    comma it may: 十二，六十四G), and no count, price or measure word follows it (``counted_at``)."""
+    before = s > 0 and is_number_token(toks[s - 1].text) and not toks[s - 1].clause_end
+    after = e + 1 < len(toks) and is_number_token(toks[e + 1].text) and not toks[e].clause_end
+    return not before and not after and not counted_at([t.text for t in toks], e + 1)
 
 
 def _pointed_at(tokens: list[str], i: int) -> bool:

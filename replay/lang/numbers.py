@@ -239,6 +239,14 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
     return out
 
 
+def counted_at(tokens: Sequence[str], k: int) -> bool:
+    """Whether the word at token k makes the number before it a count, a price, a link or a measure (十五台, 十二期,
+    十四号, 十一块, 十二点): not a model said by its number (十四 for an iPhone 14)."""
+    nxt = tokens[k] if k < len(tokens) else ""
+    return (nxt in _MONEY or nxt in _MONEY_TENTHS or nxt == "号" or nxt in wordlist("not_link_after_bare")
+            or _measure_at(tokens, k))
+
+
 def _measure_at(tokens: Sequence[str], k: int) -> bool:
     """Whether a measure word (一袋, 一公斤: replay/wordlists/classifiers.txt, spec_units.txt) starts at token k."""
     units, _ = _spec_units()
