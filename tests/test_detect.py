@@ -147,6 +147,7 @@ def test_link_number_heard_with_shi_before_it():
     ("刚才预算高的朋友看时期后", {17}, 17),
     ("来 21 后这个", {21}, 21),        # whisper's digits, 号 heard as 后
     ("要的宝子拍似后", {4, 10}, None),  # 似 shi or si: two items, so no link is read
+    ("再返场一次食5号链接", {5, 15, 45}, 15),  # 食 shi, si or yi: 四五 and 一五 are no numbers (bench dev5)
     ("这个酒后不上头", {9}, None),      # a word of its own: no 链接 after it, no pointing verb before it
     ("下班的时候拍", {10}, None),
 ])

@@ -18,6 +18,7 @@ from replay.lang.numbers import NUMERAL_CHARS, is_number_token, number_value, po
 _SOUND = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
           "jiu": "九", "shi": "十", "liang": "两"}
 _DIGIT_CHAR = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+_PLACES = frozenset("十百千")  # a numeral of more than one character says one of these (十五, 二十一, 一百零八)
 
 
 def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int]]:
@@ -63,6 +64,10 @@ def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, i
             # Try the whole run, then shorter tails: 是八号 is heard as 十八号 when there is no item 18 (read the
             # common way; pointed at, the whole run only: 看时期后 is 十七号, not 七号).
             for cut in range(len(text) if linked and n == 0 and not text.isdigit() else 1):
+                # Numerals strung without 十 or 百 are no number anyone says (四五 is "four or five"): of 食5号 the
+                # readings 四五 and 一五 are not numbers, and 十五 is.
+                if not text.isdigit() and len(text) - cut > 1 and not set(text[cut:]) & _PLACES:
+                    continue
                 value = int(text) if text.isdigit() else number_value(text[cut:])
                 if value is not None and value == int(value) and int(value) in links:
                     found.add(int(value))
