@@ -150,6 +150,19 @@ def test_the_talk_model_never_saw_the_held_out_set_or_the_bench() -> None:
                                        for s in sources)
 
 
+@pytest.mark.parametrize(("argv", "said"), [(["--fit-only"], "--fit-only needs --c"),
+                                            (["--c", "10", "30", "3"], "--c takes one value or 2")])
+def test_training_the_talk_model_at_fixed_c_says_what_it_needs(argv: list[str], said: str, capsys) -> None:  # noqa: ANN001
+    # --fit-only fits once at the given C (how stop 35 compared models trained on more or fewer authors); without a
+    # C, or with more values than heads, the script stops before reading a single transcript.
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_talk_model
+
+    with pytest.raises(SystemExit) as stop:
+        train_talk_model.main(argv)
+    assert stop.value.code == 2 and said in capsys.readouterr().err
+
+
 def test_a_product_opened_by_a_bare_link_number_is_explained() -> None:
     """Dev stream aj1 (author aj): 再看十六 opens the reversible belt (link 16), then its features and prices
     without its name. Read as a plain number, the belt before kept the whole explanation."""
