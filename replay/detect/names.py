@@ -25,6 +25,8 @@ class TermIndex:
     readings: list[tuple[frozenset[str], ...]]
     by_reading: dict[str, list[tuple[int, int]]]
     singles: dict[str, list[MatchTerm]]
+    numeric: list[bool]
+    """Per term: a name that is a number (十四 for an iPhone 14), said as a number of its own (``_said_as_a_name``)."""
 
 
 def term_index(catalog: Catalog, kinds: dict[str, float]) -> TermIndex:
@@ -41,7 +43,7 @@ def term_index(catalog: Catalog, kinds: dict[str, float]) -> TermIndex:
     for t in terms:
         if t.kind == "category1":
             singles[t.text].append(t)
-    return TermIndex(multi, readings, by_reading, dict(singles))
+    return TermIndex(multi, readings, by_reading, dict(singles), [all(map(is_number_token, t.tokens)) for t in multi])
 
 
 def _term_starts(reads: list[frozenset[str]], idx: TermIndex) -> set[tuple[int, int]]:
@@ -58,7 +60,8 @@ def _term_starts(reads: list[frozenset[str]], idx: TermIndex) -> set[tuple[int, 
 def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bool]]:
     """(term, first, last, weight, exact) for each term found in the unit by folded pinyin."""
     toks = unit.tokens
-    reads = [heard_reading(t.text) for t in toks]
+    texts = [t.text for t in toks]
+    reads = [heard_reading(t) for t in texts]
     cands = _term_starts(reads, idx)
     found = []
     bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
@@ -83,7 +86,7 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
             continue
         # A name that is a number (十四 for an iPhone 14) is said as a number of its own: not inside a longer one
         # (电池健康九十一 is not 十一), and not counting something (一共十五台, 分十二期, 十四号 is a link number).
-        if all(is_number_token(t) for t in term.tokens) and not _said_as_a_name(toks, s, s + m - 1):
+        if idx.numeric[ti] and not _said_as_a_name(toks, texts, s, s + m - 1):
             continue
         same = sum(1 for k in range(m) if term.tokens[k] == toks[s + k].text)
         exact = same == m
@@ -145,12 +148,12 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
     return kept
 
 
-def _said_as_a_name(toks: list[Token], s: int, e: int) -> bool:
+def _said_as_a_name(toks: list[Token], texts: list[str], s: int, e: int) -> bool:
     """Whether the number in tokens s..e stands alone: no number token runs on into it on either side (across a
     comma it may: 十二，六十四G), and no count, price or measure word follows it (``counted_at``)."""
     before = s > 0 and is_number_token(toks[s - 1].text) and not toks[s - 1].clause_end
     after = e + 1 < len(toks) and is_number_token(toks[e + 1].text) and not toks[e].clause_end
-    return not before and not after and not counted_at([t.text for t in toks], e + 1)
+    return not before and not after and not counted_at(texts, e + 1)
 
 
 def _pointed_at(tokens: list[str], i: int) -> bool:
