@@ -143,13 +143,11 @@ def evaluate(vec, model, data: list[tuple[dict[str, float], int]]) -> tuple[floa
     return roc_auc_score(y, p), log_loss(y, p, labels=[0, 1])
 
 
-def train_head(by_author: dict[str, list], head: int, grid: list[float],
-               cross_validate: bool = True) -> tuple[float, dict]:
-    """Choose C by leaving one author out at a time; return it and the model fitted on everything. Without
-    ``cross_validate`` the grid's first C is taken as it is."""
+def choose_c(by_author: dict[str, list], head: int, grid: list[float]) -> float:
+    """The C of ``grid`` with the least mean log-loss when each author is left out in turn and scored."""
     name = HEADS[head]
-    best = None if cross_validate else (grid[0], 0.0)
-    for c in grid if cross_validate else []:
+    best: tuple[float, float] | None = None
+    for c in grid:
         aucs, losses = [], []
         for held in by_author:
             train = [(f, y[head]) for a, d in by_author.items() if a != held for f, *y in d]
@@ -163,10 +161,15 @@ def train_head(by_author: dict[str, list], head: int, grid: list[float],
         if best is None or mean_loss < best[1]:
             best = (c, mean_loss)
     assert best is not None
-    vec, model = fit([(f, y[head]) for d in by_author.values() for f, *y in d], best[0])
+    return best[0]
+
+
+def train_head(by_author: dict[str, list], head: int, c: float) -> dict:
+    """One head of the model fitted on every author at inverse regularisation ``c``."""
+    vec, model = fit([(f, y[head]) for d in by_author.values() for f, *y in d], c)
     weights = {k: round(float(w), 4) for k, w in zip(vec.get_feature_names_out(), model.coef_[0], strict=True)
                if abs(w) >= 5e-3}
-    return best[0], {"c": best[0], "bias": round(float(model.intercept_[0]), 4), "weights": dict(sorted(weights.items()))}
+    return {"c": c, "bias": round(float(model.intercept_[0]), 4), "weights": dict(sorted(weights.items()))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     heads = {}
     for h, name in enumerate(HEADS):
         grid = [args.c[min(h, len(args.c) - 1)]] if args.c else [1.0, 3.0, 10.0, 30.0]
-        _c, heads[name] = train_head(by_author, h, grid, cross_validate=not args.fit_only)
+        c = grid[0] if args.fit_only else choose_c(by_author, h, grid)
+        heads[name] = train_head(by_author, h, c)
     if args.check:
         return 0
     payload = {"about": "replay product-talk model (talk: product talk vs chat; opens: the host opens a product "
