@@ -1027,6 +1027,24 @@ def test_the_product_compared_with_is_not_the_one_in_hand() -> None:
     assert abs(found[1][1] - spans[4][0]) <= 1.0, (found, spans)
 
 
+
+def test_a_stretch_that_compares_the_product_in_hand_with_the_first_is_no_aside() -> None:
+    # The rule itself, whatever the model makes of 旁边的七号是小榨的: an opening below CLEAR_OPENING (0.8) and the
+    # first product called again (我还是推荐五号) would make 七号's stretch an aside in 五号's explanation. Three
+    # comparisons with 五号 inside it (比五号浓, 跟五号一样, 比五号便宜) say 七号 is the one in hand.
+    from replay.detect.relabel import absorb_asides
+
+    lines = ["先看五号，鲁花的花生油", "压榨的，闻着就香", "五升一桶，炒菜炸东西都行", "原价一百七十九，今天一百三十九",
+             "旁边的七号是小榨的", "味道比五号浓一点", "凉拌菜用它最香", "跟五号一样也是五升一桶",
+             "炒菜多的我还是推荐五号", "价格比五号便宜十块", "拍了的扣个已拍"]
+    units, _ = evidence_units(lines, OILS)
+    for u in units:
+        u.talk, u.opening = 1.0, 0.0
+    units[4].opening = 0.8
+    assert sum("LUHUA" in u.compared for u in units[4:]) >= 2, [u.compared for u in units]
+    labels = ["LUHUA"] * 4 + ["HUJI"] * 7
+    assert absorb_asides(labels, units) == labels
+
 # Milk-tea goods of one shop: a powder whose recipe has brick tea and butter, and both sold on their own.
 MILKTEA = catalog_from_records([
     {"sku_id": "POWDER", "title": "内蒙古咸奶茶粉 速溶冲饮 400g", "price": 49, "live_price": 32.9, "link_no": 4},

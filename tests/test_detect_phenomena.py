@@ -438,6 +438,30 @@ def test_a_weak_run_in_a_lead_in_does_not_cut_the_next_opening_short() -> None:
     assert len(shown) == 1 and near(shown[0].start, spans[2][0]), (blocks, spans)
 
 
+
+def test_a_return_starts_where_the_product_is_called_not_at_a_sentence_the_model_barely_prefers() -> None:
+    # Between the soap's last words and the cup called again, the host's own story (用了半年了, 痘痘少了) carries
+    # no evidence. An opening probability of 0.03 against 0.001 is the model's noise, not an opening: the cup's
+    # 返场 starts where it is called (BoundaryOptions.opening_floor).
+    from replay.detect import place_blocks
+    from replay.detect.decode import Run
+
+    lines = [
+        "四号手工皂，橄榄油冷制",
+        "洗完脸不紧绷",
+        "干皮油皮都能用",
+        "我自己洗脸用了半年了",
+        "脸上的痘痘少了很多",
+        "二号保温杯已经走了三百多单了",      # 5: the cup called again
+        "装开水一天都是烫的",
+        "今天六十九米",
+        "二号链接还有",
+    ]
+    units, spans = given_probabilities(lines, [1] * 9, [0.99, 0, 0, 0.001, 0.03, 0.001, 0, 0, 0])
+    blocks = place_blocks([Run("SOAP", 0, 4), Run("CUP", 5, 8)], units, DetectOptions())
+    assert [b.sku_id for b in blocks] == ["SOAP", "CUP"], blocks
+    assert near(blocks[1].start, spans[5][0]) and near(blocks[0].end, spans[4][1]), (blocks, spans)
+
 def test_a_two_sentence_cross_sell_before_a_break_is_the_explanations_parting_word() -> None:
     lines = [
         "二号，保温杯，双层真空",

@@ -180,8 +180,14 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
                     and units[r.last].end - units[r.first].start <= _LEAD_IN_RUN_S)
         return max(o.min_confidence, o.lead_in_confidence) if leads_in and o.min_confidence > 0 else o.min_confidence
 
+    # (Nor a run another block took in as its parting word, two sentences or more about another item: it is
+    # placed, as part of that block, and placing the blocks again without it would end that block before it, at
+    # a sentence that sounds like an opening. A one-sentence mention is left out and the ends placed again.)
+    def taken_in(r: Run) -> bool:
+        return any(r.sku_id in b.parting and b.start_unit <= r.first <= b.end_unit for b in blocks)
+
     weak = [r for k, r in enumerate(decoded)
-            if not any(_confidence(b, units, o.confidence) >= needed(k) for b in blocks_of(r))]
+            if not taken_in(r) and not any(_confidence(b, units, o.confidence) >= needed(k) for b in blocks_of(r))]
     if weak:
         ends = {(b.sku_id, b.first): (b.end_unit, b.end, b.end_cue) for b in blocks}
         mentions = {(b.sku_id, b.first): b.mentions for b in blocks}  # (a run it took in is not there any more)

@@ -45,6 +45,9 @@ class BoundaryOptions:
     """Bonus for starting at an intro/返场 cue, or ending at an outro cue."""
     opening_weight: float = 0.7
     """Weight of the learned opening probability's log-odds (see talk) for starting at a unit."""
+    opening_floor: float = 0.05
+    """The opening probability is read within [floor, 1 - floor] there: below it, every sentence is as much no
+    opening as any other."""
     pause_bonus: float = 1.0
     """Bonus for a boundary at a pause of at least ``long_pause`` seconds (music, a break)."""
     long_pause: float = 2.5
@@ -84,6 +87,9 @@ class Block:
     end_cue: str | None = None
     mentions: set[str] = field(default_factory=set)
     """Items whose short blocks it took in as mentions (a parting word, a cross-sell: ``absorb_mentions``)."""
+    parting: set[str] = field(default_factory=set)
+    """Of those, items taken in although their block held enough product talk to stand: a parting word of two
+    sentences or more (``_parting_word``)."""
 
 
 def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple[int, int] | None:
@@ -196,7 +202,10 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
             ll = ct[e - lo + 1] + (co[s - lo] - co[e - lo + 1]) + (ci[n] - ci[s - lo]) + bonus_e
             if has_next and s < len(units):
                 us = units[s]
-                ll += o.opening_weight * math.log(max(1e-6, us.opening) / max(1e-6, 1 - us.opening))
+                # Clipped: 0.02 against 0.001 (or 0.97 against 0.999) is the model's noise, not a reason to
+                # start earlier or later; between sentences that are no opening, the evidence decides.
+                p = min(1 - o.opening_floor, max(o.opening_floor, us.opening))
+                ll += o.opening_weight * math.log(p / (1 - p))
                 if us.opens:
                     ll += o.cue_bonus
                 if us.tokens[0].pause >= o.long_pause:
@@ -282,6 +291,8 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], o: BoundaryOptions) 
         if touching:
             _run_on(prev, b)  # its evidence (prev.last) stays prev's own
             prev.mentions |= {b.sku_id, *b.mentions}
+            if talk >= o.min_units:
+                prev.parting.add(b.sku_id)
     return out
 
 
@@ -299,10 +310,14 @@ _PARTING_TAIL_S = 20.0
 def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) -> bool:
     after = units[b.end_unit + 1] if b.end_unit + 1 < len(units) else None
     breaks = after is None or after.talk < 0.5 or after.tokens[0].pause >= o.long_pause
-    if units[b.start_unit].opens_clearly or not (breaks or after.opens_clearly):
+    if units[b.start_unit].opens or not (breaks or after.opens_clearly):
         return False
+    # Two sentences in a few seconds, then a break, are a parting word however much the first sounds like an
+    # opening (泡茶的朋友，一号是狮峰龙井 | 喜欢龙井的去一号看看 | 休息一下): hosts explain for longer than that.
     if talk <= o.min_units and b.end - b.start <= _PARTING_S:
         return True
+    if units[b.start_unit].opens_clearly:
+        return False
     # Not when the next product opens straight after (A, a short B, C is three explanations), nor when its card
     # or picture is on screen (the host put it up to explain it).
     return (breaks and b.end - b.start <= _PARTING_TAIL_S and b.start_unit == b.first

@@ -19,6 +19,8 @@ from replay.detect.units import CHAT, CLEAR_OPENING, Unit
 # An item decoded for at most this long between two stretches of another item is an aside inside that one's
 # explanation (a viewer asks about 十三号, the host answers and goes on), not an explanation of its own.
 _ASIDE_S = 20.0
+# Sentences of B's stretch comparing the product in hand with A (比五号浓) that show B is in hand, not an aside.
+_COMPARED_IN_HAND = 2
 
 
 def own_price(unit: Unit, sku: str) -> bool:
@@ -81,7 +83,11 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # 老药桔五百克九十九 … 黄皮鼓二百五十克: the host went on with B and said A's price in passing.)
             recalled_b = (last is not None and units[b_first].calls(item)
                           and any(units[w].calls(item) for w in range(last + 1, v + 1)))
-            if (short and (after == before or (recalls and not recalled_b))) or short_to_recall:
+            # (Nor when B's stretch compares the product in hand with A, twice or more: 旁边的七号是小榨的 | 味道比
+            # 五号浓 … 跟五号一样 … 比五号便宜. One does not compare a product with itself: B is in hand, and A's
+            # recall (我还是推荐五号) is a comparison's last word.)
+            compares_a = sum(before in units[w].compared for w in span) >= _COMPARED_IN_HAND
+            if not compares_a and ((short and (after == before or (recalls and not recalled_b))) or short_to_recall):
                 first = w + 1 if bridged else u
                 out[first:v + 1] = [before] * (v - first + 1)
         u = v + 1
@@ -132,6 +138,13 @@ def _chat_lasts(units: list[Unit], f: int, w: int) -> bool:
     return False
 
 
+def _opens_another_as_well(unit: Unit, item: str) -> bool:
+    """Whether the unit's evidence fits another item at least as well as ``item`` (小米的三斤二十七块九 of three
+    items whose titles say 小米): a clear opening there opens one of them, and says nothing of which."""
+    own = unit.scores.get(item, 0.0)
+    return own > 0 and any(w >= own for sku, w in unit.scores.items() if sku != item)
+
+
 def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel the start of item B's run as the item A before it, up to where the host clearly opens B (an
     intro cue or a clear opening that calls B), when B came in right after A without an opening and was only
@@ -147,7 +160,7 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         # (Over a sentence or two of none, too, as in absorb_asides: leaving A for none and entering B costs
         # the decoder less than switching, so A's talk before the mention can be decoded as nobody's.)
         first, before = _item_before(out, units, u, 2)
-        if item is None or item == before or units[u].opens_clearly:
+        if item is None or item == before or (units[u].opens_clearly and not _opens_another_as_well(units[u], item)):
             u += 1
             continue
         v = _stretch_end(out, u)
