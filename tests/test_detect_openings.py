@@ -1250,3 +1250,16 @@ def test_a_model_named_by_its_number_is_called_only_where_the_number_stands_alon
     # and 一共十五台 called two other phones inside the explanation of a third).
     units, _ = evidence_units([said], PHONES)
     assert {h.sku_id for h in units[0].hits if h.kind == "alias"} == called, units[0].hits
+
+
+@pytest.mark.parametrize(("said", "priced"), [
+    ("这个袋子能装四十九个球", []),        # forty-nine balls: a count, not the groundsheet's price
+    ("分四十九期也行", []),                # instalments
+    ("四十九一个，拍两个更划算", ["MAT"]),  # a bare price, the measure word after the next number
+    ("今天四十九块", ["MAT"]),
+])
+def test_a_number_counted_by_a_measure_word_is_no_price(said: str, priced: list[str]) -> None:
+    # Dev stream bi4: 抽绳的口，能装十五个足球 inside the canvas bag's explanation was heard as the price of the net
+    # bag before it (十五块一个), which then took the canvas bag's stretch back as an aside.
+    units, _ = evidence_units([said], CAMP)
+    assert kind_hits(units[0], "price") == priced, units[0].hits

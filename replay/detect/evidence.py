@@ -38,7 +38,7 @@ from replay.lang import (
     spoken_numbers,
     wordlist,
 )
-from replay.lang.numbers import spoken_specs, stock_count, title_specs
+from replay.lang.numbers import counted_at, spoken_specs, stock_count, title_specs
 
 _RETURN_AFTER_S = 20.0  # an item's stock said this long after it was last called brings it back (a 返场)
 _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
@@ -254,6 +254,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             ends.append(j + 2)
         for num in nums:
             if num.kind not in ("price", "plain", "bare"):
+                continue
+            # A number said without a money unit is a price only when no measure word counts it: 十五个足球 is
+            # fifteen balls, 十二期 twelve instalments, whatever the items cost.
+            if num.kind != "price" and counted_at(toks, num.last + 1):
                 continue
             skus = prices.get(round(num.value, 2), frozenset())
             for sku in skus:  # a price shared by many items says little

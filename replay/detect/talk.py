@@ -3,8 +3,8 @@
 An explanation runs on after the host last names the product: features, price, countdown, stock, shipping
 and after-sales all belong to it, however they are worded. Chat with the room (follow, 灯牌, 福袋, greeting
 newcomers) between products belongs to none; a line of chat inside an explanation (a viewer's question, a
-thank-you) is labelled as the product's talk, as the truth keeps it in the explanation. Phrase lists cannot tell the two apart on talk they have never
-seen, so this is a learned model: logistic regression over
+thank-you) is labelled as the product's talk, as the truth keeps it in the explanation. Phrase lists cannot tell
+the two apart on talk they have never seen, so this is a learned model: logistic regression over
 - character 1–3-grams of the unit with its catalog evidence abstracted away (a product name becomes ``N``,
   a link number ``L``, a price ``P``, another number ``D``, a countdown ``C``), so it learns how hosts talk
   *about* a product, not which products they sell;
