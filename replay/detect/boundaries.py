@@ -46,8 +46,8 @@ class BoundaryOptions:
     opening_weight: float = 0.7
     """Weight of the learned opening probability's log-odds (see talk) for starting at a unit."""
     opening_floor: float = 0.05
-    """The opening probability is read within [floor, 1 - floor] there: below it, every sentence is as much no
-    opening as any other."""
+    """Where a start is placed, the opening probability is read within [floor, 1 - floor]: below the floor, every
+    sentence is as far from an opening as any other."""
     pause_bonus: float = 1.0
     """Bonus for a boundary at a pause of at least ``long_pause`` seconds (music, a break)."""
     long_pause: float = 2.5
