@@ -65,6 +65,16 @@ OUT = ROOT / "models/talk_model.json"
 # dev author a-bg with ``--c 10 30 --fit-only`` (the C that cross-validation chose at stop 25).
 
 
+def _labels(lines: list[dict], k: int, opened: set[int]) -> tuple[int, int]:
+    """(talk, opens) of a unit that falls in line k: talk when the line belongs to a product, chat inside an
+    explanation included; opens for the first unit in the first line of an explanation (``opened`` keeps the lines
+    already given their opening, so a line cut into several units opens once)."""
+    sku = lines[k]["sku"]
+    first = sku is not None and (k == 0 or lines[k - 1]["sku"] != sku) and k not in opened
+    opened.add(k)
+    return int(sku is not None), int(first)
+
+
 def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
     """(features, talk, opens) for every unit of one practice transcript: talk is 1 for product talk, opens
     is 1 for the first unit of an explanation (the host opens a product there)."""
@@ -79,11 +89,7 @@ def examples(path: Path) -> list[tuple[dict[str, float], int, int]]:
         k = next((k for k, x in enumerate(utts) if x["start"] - 1e-6 <= u.start <= x["end"] + 1e-6), None)
         if k is None:
             continue
-        line = utts[k]
-        talk = int(line["sku"] is not None)
-        first = line["sku"] is not None and (k == 0 or utts[k - 1]["sku"] != line["sku"]) and k not in opened
-        opened.add(k)
-        out.append((feats, talk, int(first)))
+        out.append((feats, *_labels(utts, k, opened)))
     return out
 
 
@@ -106,11 +112,7 @@ def asr_examples(script_path: Path) -> list[tuple[dict[str, float], int, int]]:
         k = next((k for k, x in enumerate(lines) if x["start"] - 0.3 <= mid <= x["end"] + 0.3), None)
         if k is None:
             continue
-        line = lines[k]
-        talk = int(line["sku"] is not None)
-        first = line["sku"] is not None and (k == 0 or lines[k - 1]["sku"] != line["sku"]) and k not in opened
-        opened.add(k)
-        out.append((feats, talk, int(first)))
+        out.append((feats, *_labels(lines, k, opened)))
     return out
 
 

@@ -1008,27 +1008,29 @@ def test_a_product_topped_up_by_its_stock_count_is_brought_back() -> None:
 
 
 
+# 旁边的七号是小榨的 opens 七号 quietly, and the host goes on comparing it with 五号 (比五号浓, 跟五号一样, 比五号便宜,
+# and a word for 五号 between) without naming 七号 again.
+COMPARED_WITH_FIVE = [
+    "先看五号，鲁花的花生油",
+    "压榨的，闻着就香",
+    "五升一桶，炒菜炸东西都行",
+    "原价一百七十九，今天一百三十九",
+    "旁边的七号是小榨的",
+    "味道比五号浓一点",
+    "凉拌菜用它最香",
+    "跟五号一样也是五升一桶",
+    "炒菜多的我还是推荐五号",
+    "价格比五号便宜十块",
+    "拍了的扣个已拍",
+]
+
+
 def test_the_product_compared_with_is_not_the_one_in_hand() -> None:
-    # 旁边的七号是小榨的 opens 七号 quietly, and the host goes on comparing it with 五号 (比五号浓, 跟五号一样, 比五号
-    # 便宜, and a word for 五号 between) without naming 七号 again. One does not compare a product with itself:
-    # each 比五号 is evidence that the product in hand is not 五号, so the explanation is 七号's, not 五号's tail.
-    lines = [
-        "先看五号，鲁花的花生油",
-        "压榨的，闻着就香",
-        "五升一桶，炒菜炸东西都行",
-        "原价一百七十九，今天一百三十九",
-        "旁边的七号是小榨的",
-        "味道比五号浓一点",
-        "凉拌菜用它最香",
-        "跟五号一样也是五升一桶",
-        "炒菜多的我还是推荐五号",
-        "价格比五号便宜十块",
-        "拍了的扣个已拍",
-    ]
-    found, spans = detected(lines, OILS)
+    # One does not compare a product with itself: each 比五号 is evidence that the product in hand is not 五号, so
+    # the explanation is 七号's, not 五号's tail.
+    found, spans = detected(COMPARED_WITH_FIVE, OILS)
     assert [sku for sku, *_ in found] == ["LUHUA", "HUJI"], found
     assert abs(found[1][1] - spans[4][0]) <= 1.0, (found, spans)
-
 
 
 def test_a_stretch_that_compares_the_product_in_hand_with_the_first_is_no_aside() -> None:
@@ -1037,10 +1039,7 @@ def test_a_stretch_that_compares_the_product_in_hand_with_the_first_is_no_aside(
     # comparisons with 五号 inside it (比五号浓, 跟五号一样, 比五号便宜) say 七号 is the one in hand.
     from replay.detect.relabel import absorb_asides
 
-    lines = ["先看五号，鲁花的花生油", "压榨的，闻着就香", "五升一桶，炒菜炸东西都行", "原价一百七十九，今天一百三十九",
-             "旁边的七号是小榨的", "味道比五号浓一点", "凉拌菜用它最香", "跟五号一样也是五升一桶",
-             "炒菜多的我还是推荐五号", "价格比五号便宜十块", "拍了的扣个已拍"]
-    units, _ = evidence_units(lines, OILS)
+    units, _ = evidence_units(COMPARED_WITH_FIVE, OILS)
     for u in units:
         u.talk, u.opening = 1.0, 0.0
     units[4].opening = 0.8

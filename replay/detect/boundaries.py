@@ -177,6 +177,12 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
     # the next one's opening, which starts at its own (the last one before its evidence) or after it.
     last_open = max((v for v in range(lo, hi + 1) if units[v].opening >= CLEAR_OPENING), default=lo)
     limit_t = units[hi + 1].start - o.lookback if hi + 1 < len(units) else -math.inf
+    # The opening's log-odds for each start s (lo..hi+1), clipped: 0.02 against 0.001 (or 0.97 against 0.999) is
+    # the model's noise, not a reason to start earlier or later; between sentences that are no opening, the
+    # evidence decides.
+    starts = range(lo, min(hi + 2, len(units))) if has_next else range(0)
+    clipped = [min(1 - o.opening_floor, max(o.opening_floor, units[s].opening)) for s in starts]
+    opening_ll = [o.opening_weight * math.log(p / (1 - p)) for p in clipped]
     e_range = range(lo - 1, hi + 1) if has_prev else [lo - 1]
     best, best_es = -math.inf, (lo - 1, hi + 1)
     for e in e_range:
@@ -202,10 +208,7 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
             ll = ct[e - lo + 1] + (co[s - lo] - co[e - lo + 1]) + (ci[n] - ci[s - lo]) + bonus_e
             if has_next and s < len(units):
                 us = units[s]
-                # Clipped: 0.02 against 0.001 (or 0.97 against 0.999) is the model's noise, not a reason to
-                # start earlier or later; between sentences that are no opening, the evidence decides.
-                p = min(1 - o.opening_floor, max(o.opening_floor, us.opening))
-                ll += o.opening_weight * math.log(p / (1 - p))
+                ll += opening_ll[s - lo]
                 if us.opens:
                     ll += o.cue_bonus
                 if us.tokens[0].pause >= o.long_pause:

@@ -138,11 +138,11 @@ def _chat_lasts(units: list[Unit], f: int, w: int) -> bool:
     return False
 
 
-def _opens_another_as_well(unit: Unit, item: str) -> bool:
-    """Whether the unit's evidence fits another item at least as well as ``item`` (小米的三斤二十七块九 of three
-    items whose titles say 小米): a clear opening there opens one of them, and says nothing of which."""
+def _tied_with(unit: Unit, item: str) -> list[str]:
+    """The other items the unit's evidence fits at least as well as ``item``, when it fits ``item`` at all
+    (小米的三斤二十七块九 of three items whose titles say 小米; 看升降桌 of two desks)."""
     own = unit.scores.get(item, 0.0)
-    return own > 0 and any(w >= own for sku, w in unit.scores.items() if sku != item)
+    return [sku for sku, w in unit.scores.items() if sku != item and w >= own > 0]
 
 
 def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
@@ -160,7 +160,8 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         # (Over a sentence or two of none, too, as in absorb_asides: leaving A for none and entering B costs
         # the decoder less than switching, so A's talk before the mention can be decoded as nobody's.)
         first, before = _item_before(out, units, u, 2)
-        if item is None or item == before or (units[u].opens_clearly and not _opens_another_as_well(units[u], item)):
+        # (A clear opening tied between B and another item opens one of them, and says nothing of which.)
+        if item is None or item == before or (units[u].opens_clearly and not _tied_with(units[u], item)):
             u += 1
             continue
         v = _stretch_end(out, u)
@@ -317,8 +318,7 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
         if x is None or (u > 0 and out[u - 1] == x) or opening.calls(x):
             u = end + 1
             continue
-        tied = [y for y, w in opening.scores.items() if y != x and w >= opening.scores.get(x, 0.0) > 0]
-        for y in tied:
+        for y in _tied_with(opening, x):
             # Up to where either is called: a sentence calling Y on the way (有亲问元正的也有五号) is a comparison
             # inside X's explanation, not Y's talk.
             c = next((v for v in range(u + 1, end + 1) if units[v].calls(x) or units[v].calls(y)), end + 1)
