@@ -1,6 +1,7 @@
 """detect: find per-SKU 看点 in a transcript (plus optional visual events) given the room's catalog.
 
-    units (sentences) -> evidence (catalog names, category words, link numbers, prices; on-screen cards)
+    units (sentences; run-on cues cut where a learned model hears a sentence end, see breaks)
+      -> evidence (catalog names, category words, link numbers, prices; on-screen cards)
       -> talk (is each unit product talk or chat with the room? a learned model)
       -> decode (Viterbi: which item is on, or none) -> boundaries (start/end from the structure of the talk)
       -> confidence -> Highlight list

@@ -138,6 +138,19 @@ def _chat_lasts(units: list[Unit], f: int, w: int) -> bool:
     return False
 
 
+def _called_back(units: list[Unit], f: int, w: int, before: str | None, item: str) -> bool:
+    """Whether the host went straight back to A (``before``) after a mention of B at unit f, and called A again
+    before unit w, past the mention: 四号是蓝山，五号是曼特宁 | 蓝山这个呢… | 拿四号撕开… | 五号曼特宁就重一点. B was named
+    alongside A, and A's explanation went on; B's starts where it is called after that. (Not when the sentence
+    after the mention names nothing: 它旁边这个七号是折叠的 | 不用的时候一折放包里 is B's explanation, and 还是六号
+    四条腿的稳 later a comparison.)"""
+    if before is None or f + 1 >= w:
+        return False
+    nxt = units[f + 1]
+    return (nxt.scores.get(before, 0.0) >= max(_FAINT, nxt.scores.get(item, 0.0) + 1e-9)
+            and any(units[x].calls(before) for x in range(f + 1, w) if past_mention(units, f, x)))
+
+
 def _tied_with(unit: Unit, item: str) -> list[str]:
     """The other items the unit's evidence fits at least as well as ``item``, when it fits ``item`` at all
     (小米的三斤二十七块九 of three items whose titles say 小米; 看升降桌 of two desks)."""
@@ -170,7 +183,8 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         t0 = units[f].start
         opening = next((w for w in range(f + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
                         or (units[w].opens_clearly and units[w].calls(item))
-                        or (units[w].calls(item) and _chat_lasts(units, f, w))), None)
+                        or (units[w].calls(item) and (_chat_lasts(units, f, w) or _called_back(units, f, w, before, item)))),
+                       None)
         if (opening is not None and units[opening].start - t0 <= _LATE_OPENING_S and not units[f].opens_clearly
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in range(u, opening))  # not shown yet
                 # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)

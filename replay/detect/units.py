@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from replay.contracts import Transcript
+from replay.detect.breaks import break_probabilities, break_threshold
 from replay.detect.cues import CLOSING, OPENING, CueHit, find_cues
 from replay.lang import tokenize
 
@@ -26,6 +27,9 @@ NAMED = 0.8
 CLEAR_OPENING = 0.9
 # Talk probability (see talk) below which a unit counts as chat with the room, not product talk.
 CHAT = 0.3
+# A stretch without a comma longer than this (tokens) may be two sentences run together (see split_unpunctuated).
+_RUN_ON = 8
+_LEAD_IN = 7
 # Hit kinds that call an item: its link number or one of its own names.
 CALLING = frozenset({"link_no", "name", "full", "alias"})
 
@@ -284,9 +288,46 @@ def split_long(units: list[Unit], max_tokens: int = 24, min_part: int = 6, breat
     return out
 
 
+def split_unpunctuated(units: list[Unit], max_tokens: int = _RUN_ON, min_part: int = 4,
+                       use_cues: bool = True) -> list[Unit]:
+    """Cut a stretch of a unit without a clause mark longer than ``max_tokens`` where the sentence-break model
+    (see breaks) finds a sentence end: 三十片五十九块九，一片两块钱 | 五号曼特宁就重一点. Gaps are taken most likely first,
+    each leaving parts of at least ``min_part`` tokens. (A hand-written line's clauses are short, 再搭一个九号的卡通
+    泳帽, and stay whole: cut out, a cross-sell reads as an opening.) Never inside a cue phrase, nor right before a
+    closing one (喝口水休息一下马上给大家上下一个宝贝: cut at 上|下一个, the teaser that ends the explanation is lost)."""
+    out: list[Unit] = []
+    for u in units:
+        toks = u.tokens
+        cuts: list[int] = []
+        probs: list[float] | None = None
+        inside = {g for c in (find_cues([t.text for t in toks]) if use_cues else [])
+                  for g in range(c.first + (c.kind not in CLOSING), c.last + 1)}
+        a = 0
+        for k in range(len(toks)):
+            if not (toks[k].clause_end or k == len(toks) - 1):
+                continue
+            if k + 1 - a > max_tokens:  # the stretch a..k
+                probs = probs or break_probabilities([t.text for t in toks])
+                local: list[int] = []
+                # (Not after a call of fewer than _LEAD_IN tokens that opens the unit: 宝宝们看过来 | 南极人纯棉四件套
+                # leads into the sentence after it, and cut off, it reads as chat before the opening.)
+                first = a + (max(min_part, _LEAD_IN) if a == 0 else min_part)
+                for g in sorted(range(first, k + 2 - min_part), key=lambda g: -probs[g]):
+                    if probs[g] < break_threshold():
+                        break
+                    if g not in inside and all(abs(g - c) >= min_part for c in local):
+                        local.append(g)
+                cuts.extend(local)
+            a = k + 1
+        bounds = [0, *sorted(cuts), len(toks)]
+        out.extend(Unit(len(out) + j, toks[x:y]) for j, (x, y) in enumerate(zip(bounds, bounds[1:], strict=False)))
+    return out
+
+
 def build_units(transcript: Transcript, min_pause: float, use_cues: bool = True) -> list[Unit]:
     """Units in time order, with their cues found (none when ``use_cues`` is off)."""
     units = split_long(merge_fragments(split_units(transcript_tokens(transcript), min_pause)))
+    units = split_unpunctuated(units, use_cues=use_cues)
     if use_cues:
         units = split_at_cues(units)
         for u in units:
