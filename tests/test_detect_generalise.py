@@ -257,3 +257,18 @@ def test_chat_run_into_an_opening_by_whisper_is_cut_off_it() -> None:
     found = [h for h in detect(transcript, catalog_from_records(script["catalog"], source="au6.json"))
              if h.sku_id == "AU601"]
     assert found and abs(found[0].start - 19.62) < 3, found
+
+
+def test_an_unnamed_opening_is_not_kept_by_a_comparison_with_the_product_before() -> None:
+    """Dev recording n6 as whisper heard it: 预算少一点的 (heard 运算少一点的) opens the children's toothbrush (NF04)
+    without its name, whisper garbles its brand (欧尔币), and the host compares it with item 3 (跟非立普不一样,
+    比3号便宜90). Those comparisons kept item 3 on for the whole explanation; they say the product in hand is
+    another one."""
+    from replay.asr.transcript_io import read_transcript
+
+    script = json.loads((PARA / "dev" / "n6.json").read_text(encoding="utf-8"))
+    transcript = read_transcript(PARA / "asr" / "n6.json")
+    found = detect(transcript, catalog_from_records(script["catalog"], source="n6.json"))
+    four = [h for h in found if h.sku_id == "NF04"]
+    assert four and abs(four[0].start - 78.6) < 3, found
+    assert not any(h.sku_id == "NF03" and h.end > 85 and h.start < 78 for h in found), found

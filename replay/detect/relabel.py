@@ -300,7 +300,10 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
             u += 1
             continue
         end = _stretch_end(out, u)
-        if end - u < 2 or any(units[v].scores.get(a, 0.0) > 0 for v in range(u, end + 1)):
+        # (A compared with is not A named: 比三号便宜九十 says the product in hand is another one; nor is a faint
+        # hit, 0.02 of a far fuzzy match in 跟非立普不一样.)
+        if end - u < 2 or any(units[v].scores.get(a, 0.0) >= _FAINT and a not in units[v].compared
+                              for v in range(u, end + 1)):
             u = end + 1
             continue
         ev: dict[str, float] = {}
