@@ -272,3 +272,18 @@ def test_an_unnamed_opening_is_not_kept_by_a_comparison_with_the_product_before(
     four = [h for h in found if h.sku_id == "NF04"]
     assert four and abs(four[0].start - 78.6) < 3, found
     assert not any(h.sku_id == "NF03" and h.end > 85 and h.start < 78 for h in found), found
+
+
+def test_a_product_priced_between_two_stretches_of_another_is_no_aside(tmp_path: Path) -> None:
+    """Dev stream l3 as ASR-style cues: between the potting soil (LC06) and a cross-sell back to it, the host
+    explains the slow-release fertiliser (LC08: 配土的时候我都会拌一点这个…缓释肥三二零那款 … 日常五十八块直播间三十二块
+    | 八号链接) for 18 s without calling the soil. Short and between two stretches of LC06, it was read as an aside;
+    a product's own price said past its first sentence, with the other not called back, is selling it."""
+    from replay.asr.transcript_io import read_transcript
+
+    convert(PARA / "dev" / "l3.json", tmp_path, seed=1, merge=True)
+    transcript, catalog = read_transcript(tmp_path / "transcript.srt"), load_catalog(tmp_path / "catalog.json")
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == "LC08")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "LC08"]
+    assert found and abs(found[0].start - wanted["start"]) < 3 and found[0].end > wanted["end"] - 8, (found, wanted)

@@ -87,7 +87,12 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # 五号浓 … 跟五号一样 … 比五号便宜. One does not compare a product with itself: B is in hand, and A's
             # recall (我还是推荐五号) is a comparison's last word.)
             compares_a = sum(before in units[w].compared for w in span) >= _COMPARED_IN_HAND
-            if not compares_a and ((short and (after == before or (recalls and not recalled_b))) or short_to_recall):
+            # (Nor when the host says B's own price past its first sentence or two, and A is not recalled in B's
+            # stretch: 一百二十九，拍两桶更划算 after 好，七号胡姬花 is selling B, not answering a question about it.)
+            priced = not recalls and any(own_price(units[w], item) for w in span
+                                         if past_mention(units, b_first, w))
+            if not compares_a and not priced and ((short and (after == before or (recalls and not recalled_b)))
+                                                  or short_to_recall):
                 first = w + 1 if bridged else u
                 out[first:v + 1] = [before] * (v - first + 1)
         u = v + 1
