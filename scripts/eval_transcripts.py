@@ -5,6 +5,7 @@ Example:
   python scripts/make_paraphrase_set.py tests/data/paraphrase/dev .bench/paraphrase/dev
   python scripts/eval_transcripts.py .bench/paraphrase/dev
   python scripts/eval_transcripts.py .bench/paraphrase/dev --no-cues      # cue ablation: every cue list empty
+  python scripts/eval_transcripts.py tests/data/paraphrase/asr            # whisper's transcripts of the recordings
 
 Each sub-folder of DIR holds transcript.srt (or .vtt/.json), catalog.json and truth.json. The detector reads
 the transcript and the catalog with the default options, exactly as `replay detect` does; truth.json is read
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,9 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_bench import print_analysis, print_table  # noqa: E402
+from make_paraphrase_set import truth_segments  # noqa: E402
 
 from replay.asr.transcript_io import read_transcript  # noqa: E402
-from replay.catalog import load_catalog  # noqa: E402
+from replay.catalog import catalog_from_records, load_catalog  # noqa: E402
+from replay.contracts import Catalog, Transcript  # noqa: E402
 from replay.detect import detect  # noqa: E402
 from replay.report.scoring import score  # noqa: E402
 from replay.settings import load_settings  # noqa: E402
@@ -36,6 +40,28 @@ def _transcript_file(d: Path) -> Path | None:
         if (d / name).is_file():
             return d / name
     return None
+
+
+def _streams(folder: Path) -> Iterator[tuple[str, Transcript, Catalog, dict]]:
+    """(name, transcript, catalog, truth) per stream: sub-folders with transcript.* + catalog.json + truth.json, or
+    whisper's transcripts of rendered practice streams (tests/data/paraphrase/asr: NAME.json and NAME.truth.json, the
+    spoken lines' times and labels; the catalog from the script NAME.json in the sibling dev/, train/ or heldout/)."""
+    for d in sorted(p for p in folder.iterdir() if (p / "truth.json").is_file()):
+        tfile = _transcript_file(d)
+        if tfile is not None:
+            yield (d.name, read_transcript(tfile), load_catalog(d / "catalog.json"),
+                   json.loads((d / "truth.json").read_text(encoding="utf-8")))
+    for lines in sorted(folder.glob("*.truth.json")):
+        name = lines.name.removesuffix(".truth.json")
+        script = next((folder.parent / s / f"{name}.json" for s in ("dev", "train", "heldout")
+                       if (folder.parent / s / f"{name}.json").is_file()), None)
+        if script is None or not (folder / f"{name}.json").is_file():
+            continue
+        transcript = read_transcript(folder / f"{name}.json")
+        records = json.loads(script.read_text(encoding="utf-8"))["catalog"]
+        utts = json.loads(lines.read_text(encoding="utf-8"))
+        yield (name, transcript, catalog_from_records(records, source=script.name),
+               {"segments": truth_segments(utts), "duration": transcript.duration})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,18 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.talk_model:
         options = replace(options, talk_model=args.talk_model)
     rows, dump = {}, {}
-    for d in sorted(p for p in args.dir.iterdir() if (p / "truth.json").is_file()):
-        tfile = _transcript_file(d)
-        if tfile is None:
-            continue
-        truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
-        hl = detect(read_transcript(tfile), load_catalog(d / "catalog.json"), options)
+    for name, transcript, catalog, truth in _streams(args.dir):
+        hl = detect(transcript, catalog, options)
         res = score(truth, hl)
         from eval_bench import analyse
 
         res["analysis"] = analyse(truth, hl)
-        rows[d.name] = res
-        dump[d.name] = {"scores": {k: v for k, v in res.items() if k != "analysis"},
+        rows[name] = res
+        dump[name] = {"scores": {k: v for k, v in res.items() if k != "analysis"},
                         "highlights": [{"sku_id": h.sku_id, "start": h.start, "end": h.end,
                                         "confidence": h.confidence} for h in hl]}
     if not rows:

@@ -15,6 +15,7 @@ through the real ASR come from scripts/eval_bench.py and are in docs/BENCHMARKS.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import sys
 from dataclasses import replace
@@ -128,7 +129,9 @@ AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "bc": ("dev", 0.92, 0.94, 0.70), "bd": ("dev", 0.90, 0.96, 0.70),
                  "be": ("dev", 0.94, 0.96, 0.78), "bf": ("dev", 0.90, 0.94, 0.66),
                  "bg": ("dev", 0.82, 0.94, 0.63), "bh": ("dev", 0.87, 0.96, 0.66),
-                 "bi": ("dev", 0.80, 0.90, 0.56), "bj": ("dev", 0.85, 0.93, 0.60)}
+                 "bi": ("dev", 0.80, 0.90, 0.56), "bj": ("dev", 0.85, 0.93, 0.60),
+                 "bk": ("dev", 1.00, 1.00, 1.00), "bl": ("dev", 0.94, 0.98, 0.84),
+                 "bm": ("dev", 0.97, 1.00, 0.87)}
 
 
 @pytest.mark.parametrize("author", sorted(AUTHOR_BOUNDS))
@@ -287,3 +290,18 @@ def test_a_product_priced_between_two_stretches_of_another_is_no_aside(tmp_path:
     wanted = next(s for s in truth["segments"] if s["sku_id"] == "LC08")
     found = [h for h in detect(transcript, catalog) if h.sku_id == "LC08"]
     assert found and abs(found[0].start - wanted["start"]) < 3 and found[0].end > wanted["end"] - 8, (found, wanted)
+
+
+def test_the_transcript_scorer_reads_whisper_transcripts_of_the_recordings(tmp_path: Path) -> None:
+    """scripts/eval_transcripts.py on tests/data/paraphrase/asr's layout (NAME.json, NAME.truth.json, the script in
+    a sibling dev/): dev recording n6 as whisper heard it, scored against its spoken lines' labels."""
+    import eval_transcripts
+
+    (tmp_path / "asr").mkdir()
+    (tmp_path / "dev").mkdir()
+    for name in ("n6.json", "n6.truth.json"):
+        shutil.copy(PARA / "asr" / name, tmp_path / "asr" / name)
+    shutil.copy(PARA / "dev" / "n6.json", tmp_path / "dev" / "n6.json")
+    assert eval_transcripts.main([str(tmp_path / "asr"), "--quiet", "--json", str(tmp_path / "out.json")]) == 0
+    scores = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["n6"]["scores"]
+    assert scores["n_truth"] == 9 and scores["seg_f1@0.5"] >= 0.9, scores
