@@ -24,8 +24,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from replay.detect.breaks import gap_features  # noqa: E402
+from train_talk_model import _int32, author  # noqa: E402
+
+from replay.detect.breaks import fold, gap_features  # noqa: E402
 from replay.lang import tokenize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +36,6 @@ PARA = ROOT / "tests" / "data" / "paraphrase"
 SETS = (PARA / "train", PARA / "dev")
 OUT = ROOT / "models" / "break_model.json"
 _MARK = re.compile(r"[。！？!?…；;，,、\s]+")
-
-
-def author(path: Path) -> str:
-    return path.stem.rstrip("0123456789")
 
 
 def line_tokens(text: str) -> tuple[list[str], set[int]]:
@@ -63,15 +62,9 @@ def examples(path: Path, rng: random.Random) -> list[tuple[dict[str, float], int
             skip |= {len(toks) + m for m in lines[k][1]}
             toks.extend(lines[k][0])
             k += 1
-        out.extend((gap_features(toks, g), int(g in breaks)) for g in range(1, len(toks)) if g not in skip)
+        folded = fold(toks)
+        out.extend((gap_features(folded, g), int(g in breaks)) for g in range(1, len(toks)) if g not in skip)
     return out
-
-
-def _int32(x):  # noqa: ANN001, ANN202 - liblinear takes only 32-bit sparse indices
-    x = x.tocsr()
-    x.indices = x.indices.astype("int32")
-    x.indptr = x.indptr.astype("int32")
-    return x
 
 
 def fit(data: list[tuple[dict[str, float], int]], c: float):  # noqa: ANN201 - sklearn objects

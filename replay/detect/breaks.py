@@ -27,14 +27,14 @@ from replay.lang.numbers import is_number_token
 _EDGE = "^"  # stands for "no character here" (the start or end of the run)
 
 
-def _fold(tok: str) -> str:
-    """A numeral (二, 十九, 99) is one symbol: the model learns that a price ends a sentence, not which price."""
-    return "D" if is_number_token(tok) else tok
+def fold(tokens: Sequence[str]) -> list[str]:
+    """The tokens with each numeral (二, 十九, 99) as one symbol: the model learns that a price ends a sentence, not
+    which price. Fold a run once, then take the features of each of its gaps (``gap_features``)."""
+    return ["D" if is_number_token(tok) else tok for tok in tokens]
 
 
-def gap_features(tokens: Sequence[str], k: int) -> dict[str, float]:
-    """Features of the gap before token k (between tokens[k-1] and tokens[k]), 0 < k < len(tokens)."""
-    t = [_fold(x) for x in tokens]
+def gap_features(t: Sequence[str], k: int) -> dict[str, float]:
+    """Features of the gap before token k (between t[k-1] and t[k]) of folded tokens ``t``, 0 < k < len(t)."""
 
     def at(i: int) -> str:
         return t[i] if 0 <= i < len(t) else _EDGE
@@ -63,9 +63,10 @@ def _load(path: str | None) -> tuple[dict[str, float], float]:
 def break_probabilities(tokens: Sequence[str], model: str | None = None) -> list[float]:
     """P(a sentence ends before token k) for k = 0 … len(tokens) - 1 (0.0 at k = 0: no gap there)."""
     weights, _ = _load(model)
+    folded = fold(tokens)
     out = [0.0]
     for k in range(1, len(tokens)):
-        z = sum(weights.get(f, 0.0) * v for f, v in gap_features(tokens, k).items())
+        z = sum(weights.get(f, 0.0) * v for f, v in gap_features(folded, k).items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
     return out
 

@@ -29,6 +29,7 @@ CLEAR_OPENING = 0.9
 CHAT = 0.3
 # A stretch without a comma longer than this (tokens) may be two sentences run together (see split_unpunctuated).
 _RUN_ON = 8
+# A call at the start of a unit shorter than this (tokens) is not cut off the sentence after it (split_unpunctuated).
 _LEAD_IN = 7
 # Hit kinds that call an item: its link number or one of its own names.
 CALLING = frozenset({"link_no", "name", "full", "alias"})
@@ -295,25 +296,29 @@ def split_unpunctuated(units: list[Unit], max_tokens: int = _RUN_ON, min_part: i
     each leaving parts of at least ``min_part`` tokens. (A hand-written line's clauses are short, 再搭一个九号的卡通
     泳帽, and stay whole: cut out, a cross-sell reads as an opening.) Never inside a cue phrase, nor right before a
     closing one (喝口水休息一下马上给大家上下一个宝贝: cut at 上|下一个, the teaser that ends the explanation is lost)."""
+    threshold = break_threshold()
     out: list[Unit] = []
     for u in units:
         toks = u.tokens
         cuts: list[int] = []
-        probs: list[float] | None = None
-        inside = {g for c in (find_cues([t.text for t in toks]) if use_cues else [])
-                  for g in range(c.first + (c.kind not in CLOSING), c.last + 1)}
+        probs: list[float] | None = None  # (the model and the cues only for a unit with a stretch to cut)
+        inside: set[int] = set()
         a = 0
         for k in range(len(toks)):
             if not (toks[k].clause_end or k == len(toks) - 1):
                 continue
             if k + 1 - a > max_tokens:  # the stretch a..k
-                probs = probs or break_probabilities([t.text for t in toks])
+                if probs is None:
+                    texts = [t.text for t in toks]
+                    probs = break_probabilities(texts)
+                    inside = {g for c in (find_cues(texts) if use_cues else [])
+                              for g in range(c.first + (c.kind not in CLOSING), c.last + 1)}
                 local: list[int] = []
                 # (Not after a call of fewer than _LEAD_IN tokens that opens the unit: 宝宝们看过来 | 南极人纯棉四件套
                 # leads into the sentence after it, and cut off, it reads as chat before the opening.)
                 first = a + (max(min_part, _LEAD_IN) if a == 0 else min_part)
                 for g in sorted(range(first, k + 2 - min_part), key=lambda g: -probs[g]):
-                    if probs[g] < break_threshold():
+                    if probs[g] < threshold:
                         break
                     if g not in inside and all(abs(g - c) >= min_part for c in local):
                         local.append(g)
