@@ -305,3 +305,37 @@ def test_the_transcript_scorer_reads_whisper_transcripts_of_the_recordings(tmp_p
     assert eval_transcripts.main([str(tmp_path / "asr"), "--quiet", "--json", str(tmp_path / "out.json")]) == 0
     scores = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["n6"]["scores"]
     assert scores["n_truth"] == 9 and scores["seg_f1@0.5"] >= 0.9, scores
+
+
+def _found(name: str, sku: str, tmp_path: Path) -> tuple[list, dict]:
+    """The 看点 of ``sku`` in dev stream ``name`` as scripts/make_paraphrase_set.py times it, and its truth."""
+    from replay.asr.transcript_io import read_transcript
+
+    convert(PARA / "dev" / f"{name}.json", tmp_path, seed=1, merge=False)
+    transcript, catalog = read_transcript(tmp_path / "transcript.srt"), load_catalog(tmp_path / "catalog.json")
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == sku)
+    return [h for h in detect(transcript, catalog) if h.sku_id == sku], wanted
+
+
+def test_a_brand_then_de_then_a_word_is_not_another_name_misheard(tmp_path: Path) -> None:
+    """Dev stream bj1: 链接是四号苗领阿妹的酸汤鱼料包. Read with 的 as a mis-heard 红, 苗领阿妹的酸汤 was the brand's red sour
+    soup (BJ101) and its white one, three items named at once, so the sentence was weighed as a list and the soup
+    base (BJ104, link 4) was lost to the fish (BJ118) opened on its alias 酸汤鱼."""
+    found, wanted = _found("bj1", "BJ104", tmp_path)
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)
+
+
+def test_a_link_number_said_twice_opens_that_link(tmp_path: Path) -> None:
+    """Dev stream au2: 上十二十二号链接 is link 12 said twice (read as 32, it opened a hat for one sentence and the
+    fleece jacket's 看点 was lost)."""
+    found, wanted = _found("au2", "AU212", tmp_path)
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)
+
+
+def test_a_product_opened_beside_the_last_and_compared_with_it_is_explained(tmp_path: Path) -> None:
+    """Dev stream u4: 旁边这个八号也是哺乳内衣 opens bra 8 next to bra 7, and the host compares the two throughout
+    (和七号不一样的地方在这, 缺点是没有七号那么聚拢, 胸大的选七号胸小的选八号). Those are not returns to 7: 8 is explained
+    until the nursing pads open."""
+    found, wanted = _found("u4", "UD08", tmp_path)
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)

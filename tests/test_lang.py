@@ -56,6 +56,18 @@ def test_a_digit_after_bai_qian_or_wan_is_the_next_place_down(said: str, value: 
     assert zh_number(said) == value
 
 
+@pytest.mark.parametrize("said, value", [("十二十二", 12), ("十四十四", 14), ("二十一二十一", 21), ("十二十三", None),
+                                         ("三十二十", None)])
+def test_a_numeral_whose_places_rise_again_is_a_repeat_or_two_numbers(said: str, value: float | None) -> None:
+    # 上十二十二号链接: the host said link 12 twice; read as one numeral it was 32 (十, 二十, 二). Places fall within one
+    # number, so a run whose places rise again is the same number said twice, or two numbers (no value).
+    assert zh_number(said) == value
+
+
+def test_a_link_number_said_twice_is_that_link() -> None:
+    assert [int(n.value) for n in spoken_numbers(tokenize("上十二十二号链接")) if n.kind == "link"] == [12]
+
+
 @pytest.mark.parametrize("said, value", [
     ("三十九块九", 39.9), ("39米9", 39.9), ("到手价一百二十九米", 129.0), ("两百九十九块钱", 299.0),
     ("九块九毛", 9.9), ("269元一罐", 269.0), ("二十九块九一件", 29.9), ("十九块九两件", 19.9),

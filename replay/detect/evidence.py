@@ -150,6 +150,13 @@ def _after_gift(tokens: list[str], i: int) -> bool:
     return any(m in before for m in markers)
 
 
+def _before_degree(tokens: list[str], last: int) -> bool:
+    """Whether the evidence ending at token ``last`` is followed by a degree word of comparison (没有七号那么聚拢:
+    replay/wordlists/degree_markers.txt): the item is what the product in hand is measured against."""
+    after = "".join(tokens[last + 1:last + 3])
+    return any(after.startswith(m) for m in wordlist("degree_markers"))
+
+
 def _before_distal(tokens: list[str], last: int) -> bool:
     """Whether the evidence ending at token ``last`` is followed by a distal demonstrative with a measure word
     (二号那个是尝鲜装, 六号那款更甜, 一号那瓶是薰衣草香的): the host points away from the product in hand, at
@@ -277,7 +284,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # (cue) or pauses first. (跟三号比低一点。我还是推荐三号 recommends it: not a comparison any more.)
         if prev is not None and _goes_on(prev, u):
             pointed |= compared & _opening_items(hits, starts)
-        after_ref = [_after_reference(toks, starts.get(h.time, 0)) for h in hits]
+        after_ref = [_after_reference(toks, starts.get(h.time, 0)) or _before_degree(toks, e)
+                     for h, e in zip(hits, ends, strict=True)]
         compared = {h.sku_id for h, ref in zip(hits, after_ref, strict=True) if ref}
         prev = u
         # The items the host compares the product in hand with (比五号浓), for the decoder: only items called by

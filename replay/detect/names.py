@@ -63,6 +63,7 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
     texts = [t.text for t in toks]
     reads = [heard_reading(t) for t in texts]
     cands = _term_starts(reads, idx)
+    particles = frozenset(wordlist("particles"))
     found = []
     bent: dict[tuple[int, int], set[int]] = {}  # a fuzzy match's tokens that differ from the term's characters
     misheard: set[tuple[int, int]] = set()  # matches with a syllable that does not sound right
@@ -73,8 +74,11 @@ def name_hits(unit: Unit, idx: TermIndex) -> list[tuple[int, int, int, float, bo
             continue
         term = idx.terms[ti]
         sound = sum(1 for k in range(m) if pat[k] & reads[s + k] or term.tokens[k] == toks[s + k].text)
-        # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard.
+        # Two-syllable terms must sound right entirely; longer ones may have one syllable mis-heard, but not as a
+        # particle (的 for 红 is the host's grammar between two words, not a slip of the ear).
         if sound < m if m <= 3 else sound < m - 1:
+            continue
+        if sound < m and any(not (pat[k] & reads[s + k]) and texts[s + k] in particles for k in range(m)):
             continue
         # A model number or Latin word is said as it is written, not misheard as one Han syllable: 这个芒果干 is
         # not 7D芒果干 with 7D misheard.

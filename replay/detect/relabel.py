@@ -274,11 +274,14 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         if len(called) != 1:
             continue
         b = called[0]
+        # (Nor is a sentence that calls both a return to A: 胸大的选七号胸小的选八号 helps the viewer choose.)
         w = u + 1
-        while w < n and out[w] == a and not units[w].calls(a):
+        while w < n and out[w] == a and not (units[w].calls(a) and not units[w].calls(b)):
             w += 1
         more_b = sum(units[x].scores.get(b, 0.0) > units[x].scores.get(a, 0.0) for x in range(u + 1, w))
-        more_a = sum(units[x].scores.get(a, 0.0) > units[x].scores.get(b, 0.0) for x in range(u + 1, w))
+        # (A sentence comparing the product in hand with A, 和七号不一样的地方在这, is B's talk, not A's.)
+        more_a = sum(units[x].scores.get(a, 0.0) > units[x].scores.get(b, 0.0) and a not in units[x].compared
+                     for x in range(u + 1, w))
         # (Unless B is opened clearly: absorb_asides keeps a clear opening too.)
         aside = w < n and out[w] == a and units[w].start - unit.start < _ASIDE_S and not unit.opens_clearly
         if more_b >= 1 and more_b > more_a and not aside:

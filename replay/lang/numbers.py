@@ -26,6 +26,15 @@ _MONEY = frozenset({"块", "元", "米", "圆"})
 _MONEY_TENTHS = frozenset({"毛", "角"})
 
 
+def _places_fall(whole: str) -> bool:
+    """Whether the places (十, 百, 千) of each 万 section of a numeral fall from left to right."""
+    for section in whole.split("万"):
+        places = [_UNIT[c] for c in section if c in _UNIT]
+        if any(a <= b for a, b in zip(places, places[1:], strict=False)):
+            return False
+    return True
+
+
 def zh_number(s: str) -> float | None:
     """Parse Chinese numerals: 三十九点九 -> 39.9, 两百二十九 -> 229, 一百零九 -> 109, 一百五 -> 150, 五五 -> 55."""
     if not s:
@@ -35,6 +44,14 @@ def zh_number(s: str) -> float | None:
         return None
     if not any(c in _UNIT for c in whole):  # a digit run, read one by one: 五五 -> 55
         value = float("".join(str(_DIGIT[c]) for c in whole)) if whole else 0.0
+    elif not _places_fall(whole):
+        # The places of one number fall (二十一, 三百零五). A place said again, or a higher one after a lower, starts
+        # another number: a host repeating a link number (上十二十二号 is 十二 said twice) is that number; any other
+        # run is two numbers, not one.
+        half = len(whole) // 2
+        if frac or len(whole) % 2 or whole[:half] != whole[half:] or not _places_fall(whole[:half]):
+            return None
+        return zh_number(whole[:half])
     else:
         total, section, digit = 0, 0, 0
         for ch in whole:
