@@ -339,3 +339,20 @@ def test_a_product_opened_beside_the_last_and_compared_with_it_is_explained(tmp_
     until the nursing pads open."""
     found, wanted = _found("u4", "UD08", tmp_path)
     assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)
+
+
+def test_three_words_of_one_title_said_apart_name_that_item(tmp_path: Path) -> None:
+    """Dev stream bf5: after 二号券, 单条拆装加动平衡 names the single-tyre fitting + balancing voucher (BF503) by three
+    of its title words, which one by one fit other vouchers too (四条轮胎拆装+动平衡, BF504, shares two of them). Read
+    one by one, they made the four-tyre voucher the product explained, and BF503 was not found."""
+    found, wanted = _found("bf5", "BF503", tmp_path)
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)
+
+
+def test_a_clear_opening_that_names_nothing_opens_what_the_next_line_calls(tmp_path: Path) -> None:
+    """Dev stream c5: 看这个，也是牛肉干，但是是棒棒的 opens the beef sticks (E27) by a category word the beef jerky
+    it follows shares, and only the next sentence, 二十七号，往下翻, calls it. The opening stayed the jerky's talk, so
+    E27 started a sentence late; and 一号和二十七号哪个好吃, a viewer's question between the two, handed the rest
+    of E27 back to the jerky."""
+    found, wanted = _found("c5", "E27", tmp_path)
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)

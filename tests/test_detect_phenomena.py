@@ -97,6 +97,25 @@ def test_a_shared_category_word_keeps_the_product_already_on() -> None:
     assert hl[1].end >= srt(lines)[1][5][1] - 1.0
 
 
+# Two nut shops' brands and two kinds of goods each: neither 松林 nor 坚果 alone says which item is meant.
+NUTS = catalog_from_records([
+    {"sku_id": "PN", "title": "松林 每日坚果 混合果仁 30袋", "brand": "松林", "price": 139, "live_price": 99, "link_no": 1},
+    {"sku_id": "PM", "title": "松林 芒果干 大片 500g", "brand": "松林", "price": 49, "live_price": 29.9, "link_no": 2},
+    {"sku_id": "HN", "title": "禾田 每日坚果 孕妇零食 25袋", "brand": "禾田", "price": 129, "live_price": 89, "link_no": 3},
+    {"sku_id": "HM", "title": "禾田 芒果干 无添加 250g", "brand": "禾田", "price": 39, "live_price": 25.9, "link_no": 4},
+])
+
+
+def test_brand_and_category_word_together_name_the_one_item_that_is_both() -> None:
+    """Issue 16, point 2: 禾田家这个坚果 is brand + category apart, in the host's own order; each word alone fits
+    two items, together only HN. They single HN out as a name does; a sentence with only one of them does not."""
+    units, _ = evidence_units(["禾田家这个坚果咱们今天好好说一说", "这个坚果一袋一个小包装", "禾田的东西都不错"], NUTS)
+    assert [(h.sku_id, h.kind) for h in units[0].hits if h.kind == "combined"] == [("HN", "combined")]
+    assert max(units[0].scores, key=units[0].scores.get) == "HN" and units[0].scores["HN"] >= 2 * units[0].scores["PN"]
+    assert not any(h.kind == "combined" for u in units[1:] for h in u.hits)
+    assert units[1].scores["HN"] == units[1].scores["PN"]  # 坚果 alone: either nut mix
+
+
 @pytest.mark.parametrize("said, value", [("今天三十九块九就能带走", 39.9), ("直播间只要六十九米", 69.0),
                                          ("券后到手二十九米九", 29.9), ("活动价269元一罐", 269.0)])
 def test_prices_in_any_unit_are_evidence(said: str, value: float) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from replay.contracts import Catalog, CatalogItem
 from replay.detect.cues import CueHit
 from replay.detect.links import homophone_links, spoken_links
-from replay.detect.names import category_hits, name_hits, term_index
+from replay.detect.names import category_hits, combined_names, name_hits, term_index
 from replay.detect.units import CALLING, NAMED, Hit, Unit
 from replay.lang import (
     catalog_links,
@@ -73,6 +73,9 @@ class EvidenceWeights:
     """Another word of the title (divided by the number of sharers to the power 1.5)."""
     model: float = 1.5
     """A Latin word of the title (Ocean4, Paperwhite5, SKG), divided among the items that share it."""
+    combined: float = 1.5
+    """Shared words of one sentence that together fit one item only: brand + kind (三只松鼠这个坚果 when one item is
+    both), or three title words or more in any order (四轮定位加动平衡): together they single it out as a name does."""
     link: float = 2.5
     """A spoken N号 (or N号链接) that resolves to an item's link_no."""
     ordinal: float = 1.25
@@ -233,8 +236,11 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         hits: list[Hit] = []
         ends: list[int] = []  # the token each hit ends on
         covered: set[int] = set()  # tokens inside a name or word found
+        spans: dict[str, tuple[int, int]] = {}  # each shared word found, by its text: its first and last token
         for ti, s, e, w, exact in name_hits(u, idx):
             covered.update(range(s, e + 1))
+            if exact:
+                spans[idx.terms[ti].text] = (s, e)
             term = idx.terms[ti]
             kind = term.kind if exact else "fuzzy"
             kind = "name" if kind == "full" else kind
@@ -245,6 +251,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 continue  # 煲 of 这个电饭煲 is the word 电饭煲 already found: one word, one mention
             hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))
             ends.append(i)
+            spans[term.text] = (i, i)
+        for sku, said, at, last in combined_names(hits, spans):
+            hits.append(Hit("combined", "+".join(said), sku, weights.combined, at))
+            ends.append(last)
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
         heard = {h: (no, sku) for no, sku, h in homophone_links(u, links)}

@@ -3,7 +3,8 @@
 Terms are matched on folded pinyin, so homophones match; exact characters weigh more, and the weight is scaled by
 whisper's word probability because hotword hallucinations come out with near-zero probability. A one-character
 category word counts only after a demonstrative (这个霜, 这瓶水: replay/wordlists/demonstratives.txt,
-classifiers.txt). Split from replay.detect.evidence, which turns these hits into evidence.
+classifiers.txt). Shared words of one sentence that together fit one item only (brand + kind, three title words)
+name it too (``combined_names``). Split from replay.detect.evidence, which turns these hits into evidence.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from replay.contracts import Catalog
-from replay.detect.units import Token, Unit
+from replay.detect.units import CALLING, Hit, Token, Unit
 from replay.lang import MatchTerm, char_readings, heard_reading, is_han, match_terms, wordlist
 from replay.lang.numbers import counted_at, is_number_token
 
@@ -182,3 +183,39 @@ def category_hits(unit: Unit, idx: TermIndex) -> list[tuple[MatchTerm, int]]:
             if _pointed_at(toks, i):
                 out.append((term, i))
     return out
+
+
+_COMBINING = frozenset({"brand", "title", "category", "category1", "alias"})  # shared words that may combine
+
+
+def combined_names(hits: list[Hit], spans: dict[str, tuple[int, int]]) -> list[tuple[str, list[str], float, int]]:
+    """The items that two or more shared words of one sentence fit together when no other item has them all
+    (brand + category, or title words in any order), as (sku, the words, time of the first, last token).
+    ``spans`` maps each word found exactly to its first and last token."""
+    words: dict[str, set[str]] = defaultdict(set)  # item -> the shared words of this sentence it has
+    first: dict[str, float] = {}
+    kinds: dict[tuple[str, str], str] = {}  # (item, word) -> the word's kind for that item
+    for h in hits:
+        if h.kind in _COMBINING and h.shared > 1 and h.text in spans:
+            words[h.sku_id].add(h.text)
+            first[h.sku_id] = min(first.get(h.sku_id, h.time), h.time)
+            kinds[h.sku_id, h.text] = h.kind
+
+    # Two words single an item out only as brand + kind (三只松鼠这个坚果); two title words are often said together
+    # of other goods (短袖短裤, 牛奶酸奶, 无糖茶) that a title happens to list, three seldom.
+    def enough(sku: str, ws: set[str]) -> bool:
+        have = {kinds[sku, w] for w in ws}
+        return len(ws) >= 3 or ("brand" in have and bool(have & {"category", "category1"}))
+
+    # An item the sentence already calls by link number or name needs no combining (喜欢成套的加一对十二号的珍珠耳钉).
+    called = {h.sku_id for h in hits if h.kind in CALLING and h.shared == 1}
+    found = []
+    for sku, ws in words.items():
+        if sku in called:
+            continue
+        # Words that overlap (饭盒 inside 儿童饭盒) are one word said, not two.
+        cut = sorted(spans[w] for w in ws)
+        apart = all(b[0] > a[1] for a, b in zip(cut, cut[1:], strict=False))
+        if enough(sku, ws) and apart and not any(o != sku and ws <= w2 for o, w2 in words.items()):
+            found.append((sku, sorted(ws), first[sku], max(spans[w][1] for w in ws)))
+    return found

@@ -248,6 +248,7 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
 # moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
 # (CLEAR_OPENING) that calls B at full weight, so what this pass mostly sees is the less clear ones.
 _TAKE_OVER_OPENING = 0.5
+_CALLED_NEXT = 2  # sentences after a clear opening that names nothing in which the host calls what it opened
 
 
 def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
@@ -271,12 +272,21 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         # Called by link number or name at any weight: 好，再给孩子带个壳，七号 is worded as a cross-sell (its link
         # number weighed down), and the sentences after it say whether the host went on about it.
         called = [b for b in unit.called() if b != a]
+        # A clear opening that names no item by itself (看这个也是牛肉干，但是是棒棒的) opens the one the host calls
+        # in the next sentence or two (二十七号往下翻), before any other.
+        # (Not one the next sentence calls in a cross-sell: 配个十五号打气泵 suggests it, within A's talk.)
+        # (Nor when the opening's own words favour A: 小米的三斤二十七块九 tells A's other size.)
+        if not unit.called() and (unit.opening >= CLEAR_OPENING or unit.has("intro")):
+            called = next(([b for b in units[x].called() if b != a and not units[x].has("cross")
+                            and unit.scores.get(a, 0.0) <= unit.scores.get(b, 0.0)]
+                           for x in range(u + 1, min(n, u + 1 + _CALLED_NEXT)) if out[x] == a and units[x].called()), [])
         if len(called) != 1:
             continue
         b = called[0]
-        # (Nor is a sentence that calls both a return to A: 胸大的选七号胸小的选八号 helps the viewer choose.)
+        # (Nor is a sentence that calls both a return to A: 胸大的选七号胸小的选八号 helps the viewer choose, and 一号和
+        # 二十七号哪个好吃 asks to; B called there at any weight, as a comparison weighs it down.)
         w = u + 1
-        while w < n and out[w] == a and not (units[w].calls(a) and not units[w].calls(b)):
+        while w < n and out[w] == a and not (units[w].calls(a) and b not in units[w].called()):
             w += 1
         more_b = sum(units[x].scores.get(b, 0.0) > units[x].scores.get(a, 0.0) for x in range(u + 1, w))
         # (A sentence comparing the product in hand with A, 和七号不一样的地方在这, is B's talk, not A's.)
