@@ -72,6 +72,9 @@ def test_a_link_number_said_twice_is_that_link() -> None:
     ("三十九块九", 39.9), ("39米9", 39.9), ("到手价一百二十九米", 129.0), ("两百九十九块钱", 299.0),
     ("九块九毛", 9.9), ("269元一罐", 269.0), ("二十九块九一件", 29.9), ("十九块九两件", 19.9),
     ("二十九块九包邮", 29.9),  # 包 of 包邮 (free shipping), not a pack
+    # A quantity after the unit is no tenths: ten a jin, 35 a roll, 19 a pair (not 10.1, 35.1, 19.1).
+    ("十块一斤", 10.0), ("三十五块一卷", 35.0), ("十九块一对", 19.0), ("三十九米一提", 39.0),
+    ("二十九块九一斤", 29.9),  # the tenths, then one jin (not 29 and ninety-one)
 ])
 def test_prices_in_any_unit(said: str, value: float) -> None:
     prices = [n.value for n in spoken_numbers(tokenize(said)) if n.kind == "price"]

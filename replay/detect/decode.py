@@ -24,6 +24,8 @@ from replay.detect.units import CHAT, CLEAR_OPENING, Unit
 
 _NEAR_S = 12.0  # how soon after a cue the product it opens must be named
 _LEADING = 0.5  # share of a unit's strongest evidence an item needs to be the one a cue in it opens
+_DOUBTED_CUE = 0.05  # opening probability below which an intro cue in a sentence that calls nothing is doubted
+_DOUBTED_STRENGTH = 0.5  # how clearly such a cue opens a product (1 for a cue the model does not doubt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,10 @@ def _own_cue(units: list[Unit], u: int) -> float:
     prev = units[u - 1] if u > 0 else None
     if not unit.has("intro") and prev is not None and not unit.names() and prev.calls_clearly():
         return unit.opening
+    # A cue phrase in a sentence that calls nothing, where the learned opening model sees no opening at all, is
+    # a weak prior: 下面这个旋钮可以调亮度 and 这款是防风的 go on about the product in hand.
+    if unit.opening < _DOUBTED_CUE and not unit.called() and not unit.has("return"):
+        return _DOUBTED_STRENGTH
     return 1.0
 
 

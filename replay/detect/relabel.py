@@ -274,11 +274,12 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         called = [b for b in unit.called() if b != a]
         # A clear opening that names no item by itself (看这个也是牛肉干，但是是棒棒的) opens the one the host calls
         # in the next sentence or two (二十七号往下翻), before any other.
-        # (Not one the next sentence calls in a cross-sell: 配个十五号打气泵 suggests it, within A's talk.)
+        # (Not one the next sentence calls in a cross-sell, 配个十五号打气泵, or compares A with, 跟十一号那个有啥区别:
+        # both are within A's talk.)
         # (Nor when the opening's own words favour A: 小米的三斤二十七块九 tells A's other size.)
         if not unit.called() and (unit.opening >= CLEAR_OPENING or unit.has("intro")):
             called = next(([b for b in units[x].called() if b != a and not units[x].has("cross")
-                            and unit.scores.get(a, 0.0) <= unit.scores.get(b, 0.0)]
+                            and b not in units[x].compared and unit.scores.get(a, 0.0) <= unit.scores.get(b, 0.0)]
                            for x in range(u + 1, min(n, u + 1 + _CALLED_NEXT)) if out[x] == a and units[x].called()), [])
         if len(called) != 1:
             continue
@@ -342,7 +343,8 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
     alias both share: 看升降桌 of two desks) and the sentences after it, up to where X or Y is called by link
     number or name, favour Y (more of them carry more of Y's evidence than of X's). The decoder took X there
     because X is called later in the same run (房间小的亲，看五号), which pays for no switch; what the host said of
-    the first product in between is Y's (双电机的，一点四米: Y's size and title words)."""
+    the first product in between is Y's (双电机的，一点四米: Y's size and title words). And when the sentence or two
+    after the opening call Y before X is called, the opening was Y's, up to X's first call."""
     out = list(labels)
     n = len(out)
     u = 0
@@ -357,6 +359,14 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
             # Up to where either is called: a sentence calling Y on the way (有亲问元正的也有五号) is a comparison
             # inside X's explanation, not Y's talk.
             c = next((v for v in range(u + 1, end + 1) if units[v].calls(x) or units[v].calls(y)), end + 1)
+            # The host calls Y in the sentence or two after the tied opening, before X (等一下讲到立体袋 | 三号宝贝是
+            # 立体压缩袋): the opening was Y's, and Y's talk runs to where X is first called (要装床垫的可以看十一号).
+            # (Not when a sentence in between favours X: 看升降桌 | 一点二米的 | 有人问四号呢 asks about Y inside X's.)
+            if (c <= min(end, u + _CALLED_NEXT) and units[c].calls(y) and not units[c].calls(x)
+                    and not any(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(u + 1, c))):
+                g = next((v for v in range(c + 1, end + 1) if units[v].calls(x)), end + 1)
+                out[u:g] = [y] * (g - u)
+                break
             more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(u + 1, c))
             more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(u + 1, c))
             if more_y >= 2 and more_y > more_x and not any(units[v].calls(y) for v in range(c, end + 1)):

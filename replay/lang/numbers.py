@@ -133,15 +133,21 @@ def _tenths(tokens: Sequence[str], k: int) -> bool:
     of a quantity or another number."""
     if k >= len(tokens) or not (tokens[k] in _DIGIT or re.fullmatch(r"\d", tokens[k])):
         return False
-    classifiers = wordlist("classifiers")
     after = tokens[k + 1] if k + 1 < len(tokens) else ""
     if "".join(tokens[k + 1:k + 3]) == "包邮":
         return True  # 二十九块九包邮: 包 of 包邮 (free shipping), not a pack
-    if after in classifiers or after == "号":
-        return False  # 一罐: a quantity; 二十九块钱九号链接: link 9
-    if is_number_token(after):  # 九一件: the tenths, then a quantity; 九十: another number
-        return k + 2 < len(tokens) and tokens[k + 2] in classifiers
+    # 一罐, 一斤, 一卷, 一提: a quantity (十块一斤 is ten a jin, not 10.1); 二十九块钱九号链接: link 9
+    if _quantity_at(tokens, k + 1) or after == "号":
+        return False
+    if is_number_token(after):  # 九一件, 九一斤: the tenths, then a quantity; 九十: another number
+        return _quantity_at(tokens, k + 2)
     return True
+
+
+def _quantity_at(tokens: Sequence[str], k: int) -> bool:
+    """Whether a measure word a quantity is counted in (一罐, 一斤, 一卷, 一提: classifiers, spec_units and
+    stock_measures) starts at token k."""
+    return _measure_at(tokens, k) or (k < len(tokens) and tokens[k] in wordlist("stock_measures"))
 
 
 def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozenset()) -> list[SpokenNumber]:
