@@ -239,9 +239,9 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         spans: dict[str, tuple[int, int]] = {}  # each shared word found, by its text: its first and last token
         for ti, s, e, w, exact in name_hits(u, idx):
             covered.update(range(s, e + 1))
-            if exact:
-                spans[idx.terms[ti].text] = (s, e)
             term = idx.terms[ti]
+            if exact:
+                spans[term.text] = (s, e)
             kind = term.kind if exact else "fuzzy"
             kind = "name" if kind == "full" else kind
             hits.append(Hit(kind, term.text, term.sku_id, w, u.tokens[s].start, term.shared))

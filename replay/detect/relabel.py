@@ -248,7 +248,21 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
 # moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
 # (CLEAR_OPENING) that calls B at full weight, so what this pass mostly sees is the less clear ones.
 _TAKE_OVER_OPENING = 0.5
-_CALLED_NEXT = 2  # sentences after a clear opening that names nothing in which the host calls what it opened
+# Sentences after an opening that names nothing by itself (a clear one, or a category word two items share) in
+# which the host calls the item it opened (take_over_openings, settle_tied_openings).
+_CALLED_NEXT = 2
+
+
+def _called_next(out: list[str | None], units: list[Unit], u: int) -> list[str]:
+    """The items other than A (``out[u]``) called by the first of the ``_CALLED_NEXT`` sentences after unit u
+    that is still A's and calls anything, except one called in a cross-sell or compared with there, or one the
+    opening's own words favour less than A."""
+    a, opening = out[u], units[u]
+    for x in range(u + 1, min(len(out), u + 1 + _CALLED_NEXT)):
+        if out[x] == a and units[x].called():
+            return [b for b in units[x].called() if b != a and not units[x].has("cross")
+                    and b not in units[x].compared and opening.scores.get(a, 0.0) <= opening.scores.get(b, 0.0)]
+    return []
 
 
 def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
@@ -278,9 +292,7 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         # both are within A's talk.)
         # (Nor when the opening's own words favour A: 小米的三斤二十七块九 tells A's other size.)
         if not unit.called() and (unit.opening >= CLEAR_OPENING or unit.has("intro")):
-            called = next(([b for b in units[x].called() if b != a and not units[x].has("cross")
-                            and b not in units[x].compared and unit.scores.get(a, 0.0) <= unit.scores.get(b, 0.0)]
-                           for x in range(u + 1, min(n, u + 1 + _CALLED_NEXT)) if out[x] == a and units[x].called()), [])
+            called = _called_next(out, units, u)
         if len(called) != 1:
             continue
         b = called[0]
