@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from replay.asr.transcript_io import read_transcript
 from replay.catalog import catalog_from_records, load_catalog
 from replay.contracts import Segment, Transcript
 from replay.detect import DetectOptions, detect
@@ -388,3 +389,20 @@ def test_an_intro_cue_the_opening_model_doubts_opens_nothing_by_itself(tmp_path:
     another hairpiece (TF12) for 13 s."""
     found, wanted = _found("t6", "TF04", tmp_path)
     assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found, wanted)
+
+
+def test_a_run_that_opens_by_calling_another_product_is_that_ones_until_its_own_is_called() -> None:
+    """whisper's transcript of dev recording bk3 (author bk): after the hard hats, 6号全身式的五点安全带 opens the
+    full-body harness (link 6) and 7号是半身的 the waist belt (link 7) fifty seconds later. The two share their
+    category word (安全带), and the waist belt's 半身 is said inside the harness's talk, so the decoder kept one run
+    of the waist belt rather than pay for a second switch: the run that opens by calling link 6 is link 6's up to
+    where link 7 is called."""
+    transcript = read_transcript(PARA / "asr" / "bk3.json")
+    records = json.loads((PARA / "dev" / "bk3.json").read_text(encoding="utf-8"))["catalog"]
+    utts = json.loads((PARA / "asr" / "bk3.truth.json").read_text(encoding="utf-8"))
+    wanted = {s["sku_id"]: s for s in truth_segments(utts) if s["sku_id"] in ("BKH06", "BKH07")}
+    hl = {h.sku_id: h for h in detect(transcript, catalog_from_records(records, source="bk3.json"))}
+    for sku in ("BKH06", "BKH07"):
+        assert sku in hl, sorted(hl)
+        assert abs(hl[sku].start - wanted[sku]["start"]) < 3 and abs(hl[sku].end - wanted[sku]["end"]) < 3, (
+            hl[sku], wanted[sku])

@@ -6,7 +6,8 @@ reads a short stretch wrongly, because its costs are local.
 - ``keep_passing_mentions``: B named in passing at the end of A's explanation, and not opened, stays A's;
 - ``take_over_openings``: B opened inside A's run and talked about after it, A named again only later: B's;
 - ``leave_at_clear_openings``: a clear opening in A's run after which A is never named: whatever it opens, not A;
-- ``settle_tied_openings``: a run opened on a word two items share, and the talk after it favouring the other one.
+- ``settle_tied_openings``: a run opened on a word two items share, and the talk after it favouring the other one,
+  or opened by calling another item outright (up to where its own item is called).
 
 Each takes the labels (an sku_id or None per unit) and returns new ones; ``past_mention`` is shared with
 replay.detect.boundaries (a block's parting words).
@@ -350,13 +351,28 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
     return out
 
 
+def _opening_calls_other(out: list[str | None], units: list[Unit], u: int, end: int) -> tuple[int, str] | None:
+    """(o, Y) when the first sentence of X's run (``out[u]``, up to ``end``) that carries evidence, within its
+    first two, calls Y and not X, in neither a comparison nor a cross-sell: the host named Y where the run
+    opens. None otherwise."""
+    x = out[u]
+    o = next((v for v in range(u, min(end + 1, u + _MENTION_UNITS)) if units[v].scores), None)
+    if o is None or units[o].calls(x) or units[o].has("cross"):
+        return None
+    called = [y for y in units[o].called() if y != x and units[o].calls(y) and y not in units[o].compared]
+    return (o, called[0]) if len(called) == 1 else None
+
+
 def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel the start of X's run as Y when the sentence opening it fits X and Y alike (a category word or an
     alias both share: 看升降桌 of two desks) and the sentences after it, up to where X or Y is called by link
     number or name, favour Y (more of them carry more of Y's evidence than of X's). The decoder took X there
     because X is called later in the same run (房间小的亲，看五号), which pays for no switch; what the host said of
     the first product in between is Y's (双电机的，一点四米: Y's size and title words). And when the sentence or two
-    after the opening call Y before X is called, the opening was Y's, up to X's first call."""
+    after the opening call Y before X is called, the opening was Y's, up to X's first call. And when the run's
+    first sentence with evidence calls Y outright (6号全身式的五点安全带 at the start of the waist belt's run), the
+    run is Y's up to where X is called, unless more of the sentences between favour X: two products sharing a
+    category word (安全带) were decoded as one run, because the second switch cost more than Y's evidence paid."""
     out = list(labels)
     n = len(out)
     u = 0
@@ -367,6 +383,16 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
         if x is None or (u > 0 and out[u - 1] == x) or opening.calls(x):
             u = end + 1
             continue
+        y_called = _opening_calls_other(out, units, u, end)
+        if y_called is not None:
+            o, y = y_called
+            c = next((v for v in range(o + 1, end + 1) if units[v].calls(x)), end + 1)
+            more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(o + 1, c))
+            more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(o + 1, c))
+            if more_y >= more_x and c <= end:
+                out[u:c] = [y] * (c - u)
+                u = end + 1
+                continue
         for y in _tied_with(opening, x):
             # Up to where either is called: a sentence calling Y on the way (有亲问元正的也有五号) is a comparison
             # inside X's explanation, not Y's talk.
