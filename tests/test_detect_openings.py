@@ -782,6 +782,20 @@ def test_a_bare_ordinal_ending_a_clause_is_a_link_number_unless_a_link_number_is
     assert not kind_hits(units[2], "link_no"), units[2].hits
 
 
+def test_an_ordinal_before_the_nth_items_own_word_is_its_link_number() -> None:
+    # 翻到第八个拌粉酱: the eighth in the cart is the noodle sauce, and the word after the ordinal is the sauce's own
+    # category word, so the catalog confirms it is link 8. 第二个优点是软 is the second advantage: item 2 is no 优点.
+    noodles = catalog_from_records([
+        {"sku_id": "SAUCE8", "title": "南昌拌粉酱 萝卜丁 辣椒酱套装", "category": "拌粉酱", "price": 19.9, "link_no": 8},
+        {"sku_id": "THIN1", "title": "江西米粉 细粉 5斤装", "category": "米粉", "price": 29.9, "link_no": 1},
+        {"sku_id": "THICK2", "title": "江西米粉 粗粉 5斤装", "category": "米粉", "price": 29.9, "link_no": 2},
+    ])
+    units, _ = evidence_units(["翻到第八个拌粉酱", "第二个优点是软", "第一个，看八号"], noodles)
+    assert kind_hits(units[0], "link_no") == ["SAUCE8"], units[0].hits
+    assert not kind_hits(units[1], "link_no"), units[1].hits
+    assert kind_hits(units[2], "link_no") == ["SAUCE8"], units[2].hits
+
+
 def test_a_bare_number_pointed_at_is_a_link_number_unless_an_item_costs_that_much() -> None:
     # 再看十六 opens link 16 (half a link number's weight, as a bare 第N个). 今天只要二十九 is a price: item 2
     # costs 29, so 要二十九 is not read as link 29 even though the catalog has one.

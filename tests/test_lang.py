@@ -106,6 +106,12 @@ def test_a_bare_ordinal_ending_the_sentence(said: str, ordinals: list[int]) -> N
     assert [int(n.value) for n in spoken_numbers(tokenize(said)) if n.kind == "ordinal"] == ordinals
 
 
+def test_any_other_nth_is_left_for_the_catalog_to_read() -> None:
+    # 第八个拌粉酱 and 第二个优点 are both the Nth of something; only the catalog can tell a link (detect.evidence).
+    assert [(n.kind, int(n.value)) for n in spoken_numbers(tokenize("翻到第八个拌粉酱"))] == [("nth", 8)]
+    assert [n.kind for n in spoken_numbers(tokenize("第二个优点是轻"))] == ["nth"]
+
+
 @pytest.mark.parametrize("said, bare", [
     ("再看十六", [16]), ("上小六", [6]), ("往下拉到十四", [14]), ("拍十八", [18]), ("瞅瞅四", [4]),
     ("拍十单", []), ("在三点开播", []), ("看一看", []), ("看一下第七个", []), ("二十一学生包", []),

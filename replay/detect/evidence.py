@@ -44,6 +44,7 @@ _RETURN_AFTER_S = 20.0  # an item's stock said this long after it was last calle
 _PART_WORDS = frozenset({"alias", "category", "category1", "title", "fuzzy"})  # an accessory's words, not its name
 _KIND_WORDS = frozenset({"category", "category1", "title"})  # what kind of thing, not which item
 _GIFT_REACH = 4  # tokens between a gift word and the thing given (送一个手动打气筒)
+_NTH_REACH = 3  # tokens between 第N个 and a word of item N's own (第八个拌粉酱)
 # Shared kinds that support the current item: a category word, a brand, a price or a size several items share.
 _SUPPORTING = ("category", "category1", "brand", "alias", "price", "spec")
 # A sentence said this soon after another, with no cue opening it, may go on with it: whisper cuts a sentence at
@@ -266,6 +267,15 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 continue
             hits.append(Hit("link_no", f"{no}号", sku, weights.ordinal if bare else weights.link, u.tokens[i].start))
             ends.append(h)
+        # 第八个拌粉酱: a 第N个 before a word of item N's own names item N as the cart's Nth link does (not when a
+        # link number is said beside it, as for a bare 第N个).
+        at_token = {t.start: k for k, t in enumerate(u.tokens)}
+        for num in nums:
+            sku = links.get(int(num.value)) if num.kind == "nth" and not numbered else None
+            if sku is not None and any(h.sku_id == sku and num.last < at_token.get(h.time, -1) <= num.last + _NTH_REACH
+                                       for h in hits if h.kind != "price"):
+                hits.append(Hit("link_no", f"{int(num.value)}号", sku, weights.ordinal, u.tokens[num.first].start))
+                ends.append(num.last)
         for j, (no, sku) in heard.items():
             hits.append(Hit("link_no", f"{no}号链接", sku, weights.link_homophone, u.tokens[j].start))
             ends.append(j + 2)

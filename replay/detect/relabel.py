@@ -322,7 +322,9 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
     which A is never called or named again, as the item with most evidence in the sentences after it (at least
     ``_UNNAMED_LEAST`` and twice the next one's), or as nobody. The host opened something else: whatever it is,
     it is not A, and the decoder kept A only because the new product's words (title words, a mis-heard name)
-    were too faint to pay for a switch."""
+    were too faint to pay for a switch. When A is named again, but not in the ``_UNNAMED_WINDOW`` sentences
+    after the opening, the rest is that item B's if more of its sentences favour B than A (需要的话单独拍八号 sends
+    viewers back to A once, inside B's explanation)."""
     out = list(labels)
     n = len(out)
     u = 1
@@ -334,18 +336,30 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
         end = _stretch_end(out, u)
         # (A compared with is not A named: 比三号便宜九十 says the product in hand is another one; nor is a faint
         # hit, 0.02 of a far fuzzy match in 跟非立普不一样.)
-        if end - u < 2 or any(units[v].scores.get(a, 0.0) >= _FAINT and a not in units[v].compared
-                              for v in range(u, end + 1)):
+        window = range(u, min(end + 1, u + _UNNAMED_WINDOW))
+
+        def named_a(v: int) -> bool:
+            return units[v].scores.get(a, 0.0) >= _FAINT and a not in units[v].compared
+
+        if end - u < 2 or any(named_a(v) for v in window):
             u = end + 1
             continue
         ev: dict[str, float] = {}
-        for v in range(u, min(end + 1, u + _UNNAMED_WINDOW)):
+        for v in window:
             for sku, w in units[v].scores.items():
                 ev[sku] = ev.get(sku, 0.0) + w
         ranked = sorted(ev.items(), key=lambda kv: -kv[1])
         top = ranked[0] if ranked else (None, 0.0)
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         b = top[0] if top[1] >= _UNNAMED_LEAST and top[1] >= 2 * second else None
+        if any(named_a(v) for v in range(u, end + 1)):
+            # A named again past the window: the rest is B's only when more of its sentences favour B than A.
+            more_b = sum(units[v].scores.get(b, 0.0) > units[v].scores.get(a, 0.0) for v in range(u, end + 1))
+            more_a = sum(named_a(v) and units[v].scores.get(a, 0.0) > units[v].scores.get(b, 0.0)
+                         for v in range(u, end + 1))
+            if b is None or more_b <= more_a:
+                u = end + 1
+                continue
         out[u:end + 1] = [b] * (end + 1 - u)
         u = end + 1
     return out

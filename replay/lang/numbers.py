@@ -94,11 +94,11 @@ class SpokenNumber:
     value: float
     first: int
     last: int
-    kind: Literal["price", "link", "ordinal", "bare", "plain", "countdown"]
+    kind: Literal["price", "link", "ordinal", "nth", "bare", "plain", "countdown"]
     """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N;
     ordinal: 第N个 ending the sentence or a clause (我们看一下第七个; 看第七个，还是早饭的) or before an item word
     (第三个宝贝: replay/wordlists/item_words.txt), most often the cart's Nth link but sometimes the Nth product
-    shown; bare: an integer pointed at (看十六, 小六) or said as a clause of its own (二十一，学生包), the cart's Nth
+    shown; nth: any other 第N个/第N款 (第八个拌粉酱), link N only if the catalog's item N is what it says; bare: an integer pointed at (看十六, 小六) or said as a clause of its own (二十一，学生包), the cart's Nth
     link when the catalog has one; countdown: three or more falling digits (三二一); plain: any other number."""
 
 
@@ -233,6 +233,12 @@ def spoken_numbers(tokens: Sequence[str], clause_ends: frozenset[int] = frozense
                                             or nxt in ("个", "款")  # 第三个宝贝, 第五款产品
                                             and any("".join(tokens[j + 2:j + 4]).startswith(w) for w in items)):
             out.append(SpokenNumber(value, i, j + 1, "ordinal"))
+            i = j + 2
+            continue
+        if value == int(value) and nth and nxt in ("个", "款"):
+            # 第八个拌粉酱: the Nth of something. Only the catalog can say whether it is link N (replay.detect.evidence
+            # takes it when the word after it is the Nth item's own).
+            out.append(SpokenNumber(value, i, j + 1, "nth"))
             i = j + 2
             continue
         if nxt in _MONEY:
