@@ -423,3 +423,15 @@ def test_a_run_that_opens_by_calling_another_product_is_that_ones_until_its_own_
         assert sku in hl, sorted(hl)
         assert abs(hl[sku].start - wanted[sku]["start"]) < 3 and abs(hl[sku].end - wanted[sku]["end"]) < 3, (
             hl[sku], wanted[sku])
+
+
+def test_a_pointer_is_timed_from_its_first_word_not_from_the_sentence_before_it() -> None:
+    """Dev stream ac3 (author ac): the whole chicken's explanation ends 冷链只发江浙沪… | 天热的时候不发怕坏 |
+    炖鸡汤的时候可以磕两个一号的土鸡蛋进去 | 今天就三十只，杀多了放不住. The decoder enters the eggs (link 1) through
+    none a sentence before they are named; timed from that sentence the pointer ran past 8 s and was kept as a
+    return of the eggs. Timed from the eggs' first word it is a pointer: the lines stay the chicken's."""
+    transcript, truth, catalog = practice(PARA / "dev" / "ac3.json")
+    chicken = next(s for s in truth["segments"] if s["sku_id"] == "W12")
+    hl = detect(transcript, catalog)
+    assert not any(h.sku_id == "W01" and chicken["start"] < h.start < chicken["end"] + 1 for h in hl), hl
+    assert any(h.sku_id == "W12" and abs(h.end - chicken["end"]) < 1.5 for h in hl), hl

@@ -206,7 +206,8 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
     return out
 
 
-# A product named in passing at the end of another's explanation is decoded for at most this long (seconds).
+# A product named in passing at the end of another's explanation is decoded for at most this long (seconds, from
+# the first sentence with any of its evidence).
 _PASSING_S = 8.0
 # ...and the sentence that names it does not sound like an opening (the learned opening probability, see talk):
 # 十八号也顺嘴说一下这个月球灯 (0.84) is a short explanation; 十一号中空咖啡杯也可以看 (0.06) a pointer.
@@ -230,9 +231,12 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
         v = _stretch_end(out, u)
         span = range(u, v + 1)
         named = [w for w in span if units[w].scores.get(item, 0.0) >= _FAINT]
+        # Timed from B's first word, however faint: a sentence of A's talk before it (天热的时候不发, decoded as B's
+        # because B is entered through none) is no part of the mention.
+        first_said = next((w for w in span if units[w].scores.get(item, 0.0) > 0), u)
         after = out[v + 1] if v + 1 < n else None
         if (item is not None and before is not None and before != item and named
-                and units[v].end - units[u].start <= _PASSING_S
+                and units[v].end - units[first_said].start <= _PASSING_S
                 # Not when B's first sentence names the product the host goes on to as well: 二号跟三号，俺一块儿说
                 # introduces the two together.
                 and not (after is not None and units[u].scores.get(after, 0.0) >= _FAINT)
