@@ -608,3 +608,23 @@ def test_a_stretch_of_room_chat_is_between_two_explanations_not_inside_the_first
     blocks = place_blocks([Run("CUP", 0, 9), Run("SOAP", 10, 10)], units, DetectOptions())
     assert [b.sku_id for b in blocks] == ["CUP", "SOAP"], blocks
     assert near(blocks[0].end, spans[2][1]) and near(blocks[1].start, spans[6][0]), (blocks, spans)
+
+
+def test_a_short_explanation_opened_and_priced_is_kept_before_a_break() -> None:
+    # 顺带讲一下九号 | 九块九十条包邮: two sentences, then the host breaks for chat. Two unpriced sentences would be
+    # the cup's parting word about the cloth; opened and priced, they are the cloth's own short explanation.
+    lines = [
+        "二号，保温杯，双层真空",
+        "装开水一天都是烫的",
+        "今天六十九米",
+        "顺带讲一下九号",
+        "九块九十条包邮",
+        "好，我们歇一会儿",
+        "点点关注，福袋马上开",
+        "欢迎刚进来的朋友",
+        "三号，瑜伽垫，十毫米厚",
+        "防滑的，四十五块",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["CUP", "X9", "MAT"], hl
+    assert near(hl[1].start, spans[3][0]) and near(hl[1].end, spans[4][1]), (hl[1], spans)

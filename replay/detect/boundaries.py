@@ -316,8 +316,11 @@ def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) ->
     if units[b.start_unit].opens or not (breaks or after.opens_clearly):
         return False
     # Two sentences in a few seconds, then a break, are a parting word however much the first sounds like an
-    # opening (泡茶的朋友，一号是狮峰龙井 | 喜欢龙井的去一号看看 | 休息一下): hosts explain for longer than that.
-    if talk <= o.min_units and b.end - b.start <= _PARTING_S:
+    # opening (泡茶的朋友，一号是狮峰龙井 | 喜欢龙井的去一号看看 | 休息一下): hosts explain for longer than that. Unless
+    # the first sounds like an opening and the second says the item's own price (顺便说一下二十一号 | 九块九包邮单拍也
+    # 发): a short explanation. (A priced cross-sell, 玩核桃的十八号刷子必须有 | 十九块九猪鬃的, opens nothing.)
+    priced = any(own_price(units[u], b.sku_id) for u in range(b.first + 1, b.end_unit + 1))
+    if talk <= o.min_units and b.end - b.start <= _PARTING_S and not (priced and units[b.first].opens_clearly):
         return True
     if units[b.start_unit].opens_clearly:
         return False
@@ -327,7 +330,7 @@ def _parting_word(b: Block, units: list[Unit], talk: int, o: BoundaryOptions) ->
             and not any(units[u].visual.get(b.sku_id, 0.0) > 0 for u in range(b.start_unit, b.end_unit + 1))
             and not any(units[u].scores.get(b.sku_id, 0.0) > 0 for u in range(b.first + 1, b.end_unit + 1)
                         if past_mention(units, b.first, u))
-            and not any(own_price(units[u], b.sku_id) for u in range(b.first + 1, b.end_unit + 1)))
+            and not priced)
 
 
 def _run_on(prev: Block, b: Block) -> None:
