@@ -628,3 +628,32 @@ def test_a_short_explanation_opened_and_priced_is_kept_before_a_break() -> None:
     hl, spans = found(lines, PLAIN)
     assert [h.sku_id for h in hl] == ["CUP", "X9", "MAT"], hl
     assert near(hl[1].start, spans[3][0]) and near(hl[1].end, spans[4][1]), (hl[1], spans)
+
+
+def test_an_opening_on_a_word_only_other_items_have_opens_the_one_the_talk_after_it_favours() -> None:
+    # 看这个艾尔 fits the two ales, not the wheat beer; the brand, the can size and the price that follow favour
+    # the IPA. The wheat beer (link 4), called at the end as the milder choice, must not take the IPA's talk.
+    beers = catalog_from_records([
+        {"sku_id": "IPA", "title": "鹅岛 IPA 印度淡色艾尔 精酿啤酒 355ml*12瓶", "price": 168, "live_price": 99,
+         "link_no": 3},
+        {"sku_id": "WHEAT", "title": "鹅岛 312 小麦啤酒 精酿 355ml*12瓶", "price": 158, "live_price": 89,
+         "link_no": 4},
+        {"sku_id": "STOUT", "title": "北京精酿 帝国世涛 黑啤 330ml*6瓶", "price": 139, "live_price": 79,
+         "link_no": 8},
+        {"sku_id": "PALE", "title": "拳击猫 美式淡色艾尔 330ml*6罐", "price": 99, "live_price": 69, "link_no": 6},
+    ])
+    lines = [
+        "点点关注，福袋马上开",
+        "爱喝苦的，看看这个艾尔",
+        "鹅岛家的，芝加哥的牌子",
+        "酒花香很冲，印度那边的老做法",
+        "一箱十二瓶，三百五十五毫升",
+        "平时一百六十八，今天九十九",
+        "怕苦的选四号，三一二小麦",
+        "冲冲冲",
+        "八号，帝国世涛，老酒鬼专属",
+        "黑啤，七十九一箱",
+    ]
+    hl, spans = found(lines, beers)
+    ipa = [h for h in hl if h.sku_id == "IPA"]
+    assert ipa and near(ipa[0].start, spans[1][0]) and ipa[0].end >= spans[5][1] - 1, (hl, spans)

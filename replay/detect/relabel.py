@@ -411,7 +411,11 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
                 out[u:c] = [y] * (c - u)
                 u = end + 1
                 continue
-        for y in _tied_with(opening, x):
+        rivals = _tied_with(opening, x)
+        if not rivals and opening.scores.get(x, 0.0) == 0:
+            # An opening with no word of X at all (看这个艾尔 of three ales, X not among them): it fits the others.
+            rivals = sorted((s for s in opening.scores if s != x), key=lambda s: -opening.scores[s])
+        for y in rivals:
             # Up to where either is called: a sentence calling Y on the way (有亲问元正的也有五号) is a comparison
             # inside X's explanation, not Y's talk.
             c = next((v for v in range(u + 1, end + 1) if units[v].calls(x) or units[v].calls(y)), end + 1)
