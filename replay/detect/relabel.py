@@ -390,7 +390,8 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
     after the opening call Y before X is called, the opening was Y's, up to X's first call. And when the run's
     first sentence with evidence calls Y outright (6号全身式的五点安全带 at the start of the waist belt's run), the
     run is Y's up to where X is called, unless more of the sentences between favour X: two products sharing a
-    category word (安全带) were decoded as one run, because the second switch cost more than Y's evidence paid."""
+    category word (安全带) were decoded as one run, because the second switch cost more than Y's evidence paid.
+    An opening with no word of X at all (看这个艾尔 of two ales, X a wheat beer) is tied between the items it fits."""
     out = list(labels)
     n = len(out)
     u = 0
