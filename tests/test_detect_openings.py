@@ -17,7 +17,8 @@ from replay.detect import BoundaryOptions, DetectOptions, detect
 from replay.detect.boundaries import evidence_span
 from replay.detect.decode import Run
 from replay.detect.evidence import reweigh
-from replay.detect.relabel import absorb_asides, settle_tied_openings
+from replay.detect.openings import settle_tied_openings
+from replay.detect.relabel import absorb_asides
 from replay.detect.talk import features, probability, score_units
 from replay.lang.numbers import spoken_numbers
 

@@ -29,14 +29,8 @@ from replay.detect.boundaries import (
 from replay.detect.decode import DecodeCosts, Run, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
-from replay.detect.relabel import (
-    absorb_asides,
-    hand_back_mentions,
-    keep_passing_mentions,
-    leave_at_clear_openings,
-    settle_tied_openings,
-    take_over_openings,
-)
+from replay.detect.openings import leave_at_clear_openings, settle_tied_openings, take_over_openings
+from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 

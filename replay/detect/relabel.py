@@ -4,10 +4,9 @@ reads a short stretch wrongly, because its costs are local.
 - ``absorb_asides``: A … B … A, B short and not clearly opened, is an aside inside A's explanation;
 - ``hand_back_mentions``: B mentioned at the end of A's explanation, chat, then B called: B starts at the call;
 - ``keep_passing_mentions``: B named in passing at the end of A's explanation, and not opened, stays A's;
-- ``take_over_openings``: B opened inside A's run and talked about after it, A named again only later: B's;
-- ``leave_at_clear_openings``: a clear opening in A's run after which A is never named: whatever it opens, not A;
-- ``settle_tied_openings``: a run opened on a word two items share, and the talk after it favouring the other one,
-  or opened by calling another item outright (up to where its own item is called).
+
+The passes about where a product is opened inside another's run (take-overs, clear openings, tied openings) are
+replay.detect.openings; they run after these.
 
 Each takes the labels (an sku_id or None per unit) and returns new ones; ``past_mention`` is shared with
 replay.detect.boundaries (a block's parting words).
@@ -15,11 +14,11 @@ replay.detect.boundaries (a block's parting words).
 
 from __future__ import annotations
 
-from replay.detect.units import CHAT, CLEAR_OPENING, Unit
+from replay.detect.units import CHAT, Unit
 
 # An item decoded for at most this long between two stretches of another item is an aside inside that one's
 # explanation (a viewer asks about 十三号, the host answers and goes on), not an explanation of its own.
-_ASIDE_S = 20.0
+ASIDE_S = 20.0
 # Sentences of B's stretch comparing the product in hand with A (比五号浓) that show B is in hand, not an aside.
 _COMPARED_IN_HAND = 2
 
@@ -30,7 +29,7 @@ def own_price(unit: Unit, sku: str) -> bool:
             and not unit.names(other_than=sku))
 
 
-def _stretch_end(labels: list[str | None], u: int) -> int:
+def stretch_end(labels: list[str | None], u: int) -> int:
     """The last unit of the stretch of units labelled as unit u is (u itself when the next one differs)."""
     v = u
     while v + 1 < len(labels) and labels[v + 1] == labels[u]:
@@ -45,7 +44,7 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
     out = list(labels)
     u, n = 0, len(out)
     while u < n:
-        v = _stretch_end(out, u)
+        v = stretch_end(out, u)
         item, before = out[u], out[u - 1] if u > 0 else None
         # Or the label before one unit of none, or two of product talk: leaving A for a sentence or two and
         # entering B costs the decoder less than switching, so A, a sentence or two, B … A is the same aside.
@@ -74,11 +73,11 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # A's own price said alone (its price or live price, no other item's) recalls it too: 官方两千四百九十八.
             recalls = [w for w in range(b_first + 1, v + 1)
                        if (units[w].calls(before) or own_price(units[w], before)) and item not in units[w].called()]
-            short = units[v].end - units[u].start <= _ASIDE_S
+            short = units[v].end - units[u].start <= ASIDE_S
             # The stretch may run on over chat after A's recall (三号还剩一百多件, then 点点关注 until the next
             # product): what must be short is B's part, up to the recall, with nothing of B after it.
             last = recalls[-1] if recalls else None
-            short_to_recall = (last is not None and units[last].start - units[u].start <= _ASIDE_S
+            short_to_recall = (last is not None and units[last].start - units[u].start <= ASIDE_S
                                and not any(units[w].scores.get(item, 0.0) > 0 for w in range(last + 1, v + 1)))
             # (Not when B's stretch opens by calling B and B is called again after A's recall: 五号是黄皮鼓 …
             # 老药桔五百克九十九 … 黄皮鼓二百五十克: the host went on with B and said A's price in passing.)
@@ -103,16 +102,16 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
 # A product mentioned at the end of another's explanation and opened clearly this soon after (seconds) was
 # not on in between: 买月季的一定要带十号的加仑盆 … 包活 … 顺丰发 … 那我顺便把十号也给大家上了.
 _LATE_OPENING_S = 30.0
-_FAINT = 0.3  # evidence below this (a shared title word, a far fuzzy match) is too faint to mark where B is named
+FAINT = 0.3  # evidence below this (a shared title word, a far fuzzy match) is too faint to mark where B is named
 # A mention: an item named in its first sentence or two, within this many seconds (a cue of ASR-style subtitles
 # often holds two or three sentences). Shared with boundaries' parting words.
-_MENTION_UNITS = 2
+MENTION_UNITS = 2
 _MENTION_S = 5.0
 
 
 def past_mention(units: list[Unit], first: int, u: int) -> bool:
     """Whether unit u lies past a mention that starts at unit ``first`` (beyond its first two units, or 5 s)."""
-    return u >= first + _MENTION_UNITS or units[u].start - units[first].start >= _MENTION_S
+    return u >= first + MENTION_UNITS or units[u].start - units[first].start >= _MENTION_S
 
 
 def _item_before(out: list[str | None], units: list[Unit], u: int, max_gap: int) -> tuple[int, str | None]:
@@ -153,11 +152,11 @@ def _called_back(units: list[Unit], f: int, w: int, before: str | None, item: st
     if before is None or f + 1 >= w:
         return False
     nxt = units[f + 1]
-    return (nxt.scores.get(before, 0.0) >= max(_FAINT, nxt.scores.get(item, 0.0) + 1e-9)
+    return (nxt.scores.get(before, 0.0) >= max(FAINT, nxt.scores.get(item, 0.0) + 1e-9)
             and any(units[x].calls(before) for x in range(f + 1, w) if past_mention(units, f, x)))
 
 
-def _tied_with(unit: Unit, item: str) -> list[str]:
+def tied_with(unit: Unit, item: str) -> list[str]:
     """The other items the unit's evidence fits at least as well as ``item``, when it fits ``item`` at all
     (小米的三斤二十七块九 of three items whose titles say 小米; 看升降桌 of two desks)."""
     own = unit.scores.get(item, 0.0)
@@ -180,12 +179,12 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
         # the decoder less than switching, so A's talk before the mention can be decoded as nobody's.)
         first, before = _item_before(out, units, u, 2)
         # (A clear opening tied between B and another item opens one of them, and says nothing of which.)
-        if item is None or item == before or (units[u].opens_clearly and not _tied_with(units[u], item)):
+        if item is None or item == before or (units[u].opens_clearly and not tied_with(units[u], item)):
             u += 1
             continue
-        v = _stretch_end(out, u)
+        v = stretch_end(out, u)
         # B's first evidence (not a faint hit, 0.06 of a fuzzy match shared by seven items, in a greeting)
-        f = next((w for w in range(u, v + 1) if units[w].scores.get(item, 0.0) >= _FAINT), u)
+        f = next((w for w in range(u, v + 1) if units[w].scores.get(item, 0.0) >= FAINT), u)
         t0 = units[f].start
         opening = next((w for w in range(f + 1, v + 1) if units[w].start - t0 > _LATE_OPENING_S
                         or (units[w].opens_clearly and units[w].calls(item))
@@ -195,7 +194,7 @@ def hand_back_mentions(labels: list[str | None], units: list[Unit]) -> list[str 
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in range(u, opening))  # not shown yet
                 # (evidence it shares with A, 今天就一百五十棵, is no more B's than A's)
                 and not any(units[w].scores.get(item, 0.0) > units[w].scores.get(before, 0.0) if before else
-                            units[w].scores.get(item, 0.0) >= _FAINT
+                            units[w].scores.get(item, 0.0) >= FAINT
                             for w in range(f + 1, opening) if past_mention(units, f, w))
                 # After chat, with no explanation before it (a prize named in the greeting, then 欢迎欢迎, then
                 # the host opens the product), only when chat lies between the mention and the opening: a real
@@ -228,9 +227,9 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
         # Or over one sentence of A's talk decoded as nobody's (冷链只发江浙沪 | 可以磕两个一号的土鸡蛋进去), as in
         # absorb_asides: leaving A for none and entering B costs the decoder less than switching.
         first, before = _item_before(out, units, u, 1)
-        v = _stretch_end(out, u)
+        v = stretch_end(out, u)
         span = range(u, v + 1)
-        named = [w for w in span if units[w].scores.get(item, 0.0) >= _FAINT]
+        named = [w for w in span if units[w].scores.get(item, 0.0) >= FAINT]
         # Timed from B's first word, however faint: a sentence of A's talk before it (天热的时候不发, decoded as B's
         # because B is entered through none) is no part of the mention.
         first_said = next((w for w in span if units[w].scores.get(item, 0.0) > 0), u)
@@ -239,199 +238,11 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
                 and units[v].end - units[first_said].start <= _PASSING_S
                 # Not when B's first sentence names the product the host goes on to as well: 二号跟三号，俺一块儿说
                 # introduces the two together.
-                and not (after is not None and units[u].scores.get(after, 0.0) >= _FAINT)
+                and not (after is not None and units[u].scores.get(after, 0.0) >= FAINT)
                 and units[u].opening < _PASSING_OPENING
                 and not any(units[w].opens_clearly for w in span)
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in span)
                 and not any(past_mention(units, u, w) for w in named)):
             out[first:v + 1] = [before] * (v + 1 - first)
         u = v + 1
-    return out
-
-
-# The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run (0.1 and 0.3
-# moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
-# (CLEAR_OPENING) that calls B at full weight, so what this pass mostly sees is the less clear ones.
-_TAKE_OVER_OPENING = 0.5
-# Sentences after an opening that names nothing by itself (a clear one, or a category word two items share) in
-# which the host calls the item it opened (take_over_openings, settle_tied_openings).
-_CALLED_NEXT = 2
-
-
-def _called_next(out: list[str | None], units: list[Unit], u: int) -> list[str]:
-    """The items other than A (``out[u]``) called by the first of the ``_CALLED_NEXT`` sentences after unit u
-    that is still A's and calls anything, except one called in a cross-sell or compared with there, or one the
-    opening's own words favour less than A."""
-    a, opening = out[u], units[u]
-    for x in range(u + 1, min(len(out), u + 1 + _CALLED_NEXT)):
-        if out[x] == a and units[x].called():
-            return [b for b in units[x].called() if b != a and not units[x].has("cross")
-                    and b not in units[x].compared and opening.scores.get(a, 0.0) <= opening.scores.get(b, 0.0)]
-    return []
-
-
-def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
-    """Relabel as B the stretch of A's run from a sentence that opens B (an intro or 返场 cue, or an opening
-    probability of at least ``_TAKE_OVER_OPENING``, calling B by link number or name and no other item) up to
-    where A is called again or the run ends, when more of the sentences after it favour B (more of B's evidence
-    than of A's) than favour A.
-
-    The decoder stays on A there when A is named again a little later (一号已经走了三百多单了, 一号山药也剩不多了):
-    one strong mention of A pays for staying, and what the host said about B in between (its features, by title
-    words that weigh less than a name) cannot pay for a switch and a switch back. A host who opens B and goes on
-    about it is explaining B; A's later line is a passing mention. Not when A is called again within ``_ASIDE_S``:
-    B, short, between two stretches of A is an aside (可以拍九号 | 九号是去壳的 … 八号一百个), as in
-    ``absorb_asides``, unless the host opened B clearly (``Unit.opens_clearly``)."""
-    out = list(labels)
-    n = len(out)
-    for u in range(1, n):
-        a, unit = out[u], units[u]
-        if a is None or out[u - 1] != a or not (unit.opens or unit.opening >= _TAKE_OVER_OPENING):
-            continue
-        # Called by link number or name at any weight: 好，再给孩子带个壳，七号 is worded as a cross-sell (its link
-        # number weighed down), and the sentences after it say whether the host went on about it.
-        called = [b for b in unit.called() if b != a]
-        # A clear opening that names no item by itself (看这个也是牛肉干，但是是棒棒的) opens the one the host calls
-        # in the next sentence or two (二十七号往下翻), before any other.
-        # (Not one the next sentence calls in a cross-sell, 配个十五号打气泵, or compares A with, 跟十一号那个有啥区别:
-        # both are within A's talk.)
-        # (Nor when the opening's own words favour A: 小米的三斤二十七块九 tells A's other size.)
-        if not unit.called() and (unit.opening >= CLEAR_OPENING or unit.has("intro")):
-            called = _called_next(out, units, u)
-        if len(called) != 1:
-            continue
-        b = called[0]
-        # (Nor is a sentence that calls both a return to A: 胸大的选七号胸小的选八号 helps the viewer choose, and 一号和
-        # 二十七号哪个好吃 asks to; B called there at any weight, as a comparison weighs it down.)
-        w = u + 1
-        while w < n and out[w] == a and not (units[w].calls(a) and b not in units[w].called()):
-            w += 1
-        more_b = sum(units[x].scores.get(b, 0.0) > units[x].scores.get(a, 0.0) for x in range(u + 1, w))
-        # (A sentence comparing the product in hand with A, 和七号不一样的地方在这, is B's talk, not A's.)
-        more_a = sum(units[x].scores.get(a, 0.0) > units[x].scores.get(b, 0.0) and a not in units[x].compared
-                     for x in range(u + 1, w))
-        # (Unless B is opened clearly: absorb_asides keeps a clear opening too.)
-        aside = w < n and out[w] == a and units[w].start - unit.start < _ASIDE_S and not unit.opens_clearly
-        if more_b >= 1 and more_b > more_a and not aside:
-            out[u:w] = [b] * (w - u)
-    return out
-
-
-_UNNAMED_WINDOW = 8  # sentences after a clear opening whose evidence says which product it opened
-_UNNAMED_LEAST = 0.5  # the least evidence (summed) in that window for the opening to be one item's
-
-
-def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
-    """Relabel the rest of A's run from a clear opening (``CLEAR_OPENING``: 下面这根, 最后一个, 再来看一个) after
-    which A is never called or named again, as the item with most evidence in the sentences after it (at least
-    ``_UNNAMED_LEAST`` and twice the next one's), or as nobody. The host opened something else: whatever it is,
-    it is not A, and the decoder kept A only because the new product's words (title words, a mis-heard name)
-    were too faint to pay for a switch. When A is named again, but not in the ``_UNNAMED_WINDOW`` sentences
-    after the opening, the rest is that item B's if more of its sentences favour B than A (需要的话单独拍八号 sends
-    viewers back to A once, inside B's explanation)."""
-    out = list(labels)
-    n = len(out)
-    u = 1
-    while u < n:
-        a = out[u]
-        if a is None or out[u - 1] != a or units[u].opening < CLEAR_OPENING or units[u].scores.get(a, 0.0) > 0:
-            u += 1
-            continue
-        end = _stretch_end(out, u)
-        # (A compared with is not A named: 比三号便宜九十 says the product in hand is another one; nor is a faint
-        # hit, 0.02 of a far fuzzy match in 跟非立普不一样.)
-        window = range(u, min(end + 1, u + _UNNAMED_WINDOW))
-
-        def named_a(v: int) -> bool:
-            return units[v].scores.get(a, 0.0) >= _FAINT and a not in units[v].compared
-
-        if end - u < 2 or any(named_a(v) for v in window):
-            u = end + 1
-            continue
-        ev: dict[str, float] = {}
-        for v in window:
-            for sku, w in units[v].scores.items():
-                ev[sku] = ev.get(sku, 0.0) + w
-        ranked = sorted(ev.items(), key=lambda kv: -kv[1])
-        top = ranked[0] if ranked else (None, 0.0)
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        b = top[0] if top[1] >= _UNNAMED_LEAST and top[1] >= 2 * second else None
-        if any(named_a(v) for v in range(u, end + 1)):
-            # A named again past the window: the rest is B's only when more of its sentences favour B than A.
-            more_b = sum(units[v].scores.get(b, 0.0) > units[v].scores.get(a, 0.0) for v in range(u, end + 1))
-            more_a = sum(named_a(v) and units[v].scores.get(a, 0.0) > units[v].scores.get(b, 0.0)
-                         for v in range(u, end + 1))
-            if b is None or more_b <= more_a:
-                u = end + 1
-                continue
-        out[u:end + 1] = [b] * (end + 1 - u)
-        u = end + 1
-    return out
-
-
-def _opening_calls_other(out: list[str | None], units: list[Unit], u: int, end: int) -> tuple[int, str] | None:
-    """(o, Y) when the first sentence of X's run (``out[u]``, up to ``end``) that carries evidence, within its
-    first two, calls Y and not X, in neither a comparison nor a cross-sell: the host named Y where the run
-    opens. None otherwise."""
-    x = out[u]
-    o = next((v for v in range(u, min(end + 1, u + _MENTION_UNITS)) if units[v].scores), None)
-    if o is None or units[o].calls(x) or units[o].has("cross"):
-        return None
-    called = [y for y in units[o].called() if y != x and units[o].calls(y) and y not in units[o].compared]
-    return (o, called[0]) if len(called) == 1 else None
-
-
-def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
-    """Relabel the start of X's run as Y when the sentence opening it fits X and Y alike (a category word or an
-    alias both share: 看升降桌 of two desks) and the sentences after it, up to where X or Y is called by link
-    number or name, favour Y (more of them carry more of Y's evidence than of X's). The decoder took X there
-    because X is called later in the same run (房间小的亲，看五号), which pays for no switch; what the host said of
-    the first product in between is Y's (双电机的，一点四米: Y's size and title words). And when the sentence or two
-    after the opening call Y before X is called, the opening was Y's, up to X's first call. And when the run's
-    first sentence with evidence calls Y outright (6号全身式的五点安全带 at the start of the waist belt's run), the
-    run is Y's up to where X is called, unless more of the sentences between favour X: two products sharing a
-    category word (安全带) were decoded as one run, because the second switch cost more than Y's evidence paid.
-    An opening with no word of X at all (看这个艾尔 of two ales, X a wheat beer) is tied between the items it fits."""
-    out = list(labels)
-    n = len(out)
-    u = 0
-    while u < n:
-        x = out[u]
-        end = _stretch_end(out, u)
-        opening = units[u]
-        if x is None or (u > 0 and out[u - 1] == x) or opening.calls(x):
-            u = end + 1
-            continue
-        y_called = _opening_calls_other(out, units, u, end)
-        if y_called is not None:
-            o, y = y_called
-            c = next((v for v in range(o + 1, end + 1) if units[v].calls(x)), end + 1)
-            more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(o + 1, c))
-            more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(o + 1, c))
-            if more_y >= more_x and c <= end:
-                out[u:c] = [y] * (c - u)
-                u = end + 1
-                continue
-        rivals = _tied_with(opening, x)
-        if not rivals and opening.scores.get(x, 0.0) == 0:
-            # An opening with no word of X at all (看这个艾尔 of three ales, X not among them): it fits the others.
-            rivals = sorted((s for s in opening.scores if s != x), key=lambda s: -opening.scores[s])
-        for y in rivals:
-            # Up to where either is called: a sentence calling Y on the way (有亲问元正的也有五号) is a comparison
-            # inside X's explanation, not Y's talk.
-            c = next((v for v in range(u + 1, end + 1) if units[v].calls(x) or units[v].calls(y)), end + 1)
-            # The host calls Y in the sentence or two after the tied opening, before X (等一下讲到立体袋 | 三号宝贝是
-            # 立体压缩袋): the opening was Y's, and Y's talk runs to where X is first called (要装床垫的可以看十一号).
-            # (Not when a sentence in between favours X: 看升降桌 | 一点二米的 | 有人问四号呢 asks about Y inside X's.)
-            if (c <= min(end, u + _CALLED_NEXT) and units[c].calls(y) and not units[c].calls(x)
-                    and not any(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(u + 1, c))):
-                g = next((v for v in range(c + 1, end + 1) if units[v].calls(x)), end + 1)
-                out[u:g] = [y] * (g - u)
-                break
-            more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(u + 1, c))
-            more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(u + 1, c))
-            if more_y >= 2 and more_y > more_x and not any(units[v].calls(y) for v in range(c, end + 1)):
-                out[u:c] = [y] * (c - u)
-                break
-        u = end + 1
     return out

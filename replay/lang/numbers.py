@@ -98,8 +98,9 @@ class SpokenNumber:
     """price: followed by a money unit (块/元/米); link: N号 that is not a date, shade or size, or 第N个链接, 链接N;
     ordinal: 第N个 ending the sentence or a clause (我们看一下第七个; 看第七个，还是早饭的) or before an item word
     (第三个宝贝: replay/wordlists/item_words.txt), most often the cart's Nth link but sometimes the Nth product
-    shown; nth: any other 第N个/第N款 (第八个拌粉酱), link N only if the catalog's item N is what it says; bare: an integer pointed at (看十六, 小六) or said as a clause of its own (二十一，学生包), the cart's Nth
-    link when the catalog has one; countdown: three or more falling digits (三二一); plain: any other number."""
+    shown; nth: any other 第N个/第N款 (第八个拌粉酱), link N only if the catalog's item N is what it says; bare: an
+    integer pointed at (看十六, 小六) or said as a clause of its own (二十一，学生包), the cart's Nth link when the
+    catalog has one; countdown: three or more falling digits (三二一); plain: any other number."""
 
 
 def _run(tokens: Sequence[str], i: int) -> int:
