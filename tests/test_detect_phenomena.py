@@ -657,3 +657,23 @@ def test_an_opening_on_a_word_only_other_items_have_opens_the_one_the_talk_after
     hl, spans = found(lines, beers)
     ipa = [h for h in hl if h.sku_id == "IPA"]
     assert ipa and near(ipa[0].start, spans[1][0]) and ipa[0].end >= spans[5][1] - 1, (hl, spans)
+
+
+def test_a_recap_after_the_last_explanation_is_closed_is_not_that_explanation() -> None:
+    # 今天就讲到这里 closes the tea; the recap after it names two items per sentence and explains none of them, so
+    # the tea's 看点 ends at the closing line, not at the end of the recap.
+    lines = [
+        "一号，狮峰龙井，明前的",
+        "一罐二百五十克",
+        "今天二百六十八",
+        "刚才没抢到的又加了三十罐",
+        "好，今天就讲到这里",
+        "回顾一下",
+        "保温看二号，运动看三号",
+        "喝茶看一号，洗脸看四号",
+        "拍下的四十八小时内发货",
+        "我们明晚见",
+    ]
+    hl, spans = found(lines, PLAIN)
+    tea = [h for h in hl if h.sku_id == "TEA"]
+    assert tea and tea[-1].end <= spans[4][1] + 0.5, (hl, spans)

@@ -52,8 +52,10 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
         while before is None and gap < 2 and u - gap - 1 >= 0 and out[u - gap - 1] is None:
             gap += 1
         w = u - gap - 1  # the unit before the none stretch
+        # (Not over a closing: 好，今天的碎纸机就讲到这里 | 回顾一下 | 家用看二号四号 sums up after A was closed.)
         bridged = (before is None and w >= 0 and out[w] is not None and (w < 1 or out[w - 1] == out[w])
-                   and (gap == 1 or all(units[x].talk >= CHAT for x in range(w + 1, u))))
+                   and (gap == 1 or all(units[x].talk >= CHAT for x in range(w + 1, u)))
+                   and not any(units[x].closes for x in range(w, u)))
         if bridged:
             before = out[w]
         span = range(u, v + 1)
