@@ -68,6 +68,15 @@ def test_one_round_plans_equal_chunks(tmp_path: Path) -> None:
                                                     100.0)))
 
 
+def test_one_round_long_enough_for_two_tails_per_worker_shrinks_too(tmp_path: Path) -> None:
+    """A 600 s recording fits one round of two 320 s chunks, but halves of one stream differ in speech density
+    (long1's took 82 s and 38 s), so it gets shrinking chunks whichever worker is free takes; 400 s does not."""
+    opts = AudioOptions(chunk_seconds=1800.0, search_seconds=5.0, balance=2, tail_seconds=100.0)
+    long = [c.end - c.start for c in plan(_pcm_with_pauses(tmp_path / "c.s16le", 600.0), opts)]
+    assert len(long) >= 4 and long[0] > long[-2] and abs(sum(long) - 600.0) < 1e-3, long
+    assert len(list(plan(_pcm_with_pauses(tmp_path / "d.s16le", 390.0), opts))) == 2
+
+
 def test_a_longer_plan_shrinks_towards_the_end(tmp_path: Path) -> None:
     pcm = _pcm_with_pauses(tmp_path / "b.s16le", 600.0)
     opts = AudioOptions(chunk_seconds=60.0, search_seconds=5.0, balance=2, tail_seconds=8.0)

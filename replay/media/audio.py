@@ -4,10 +4,11 @@ The PCM goes to a raw file that workers memory-map, so a 6 h recording (about 69
 whole in any process's RAM. Chunks are cut at the quietest moment near each chunk boundary, so no word is
 split between two ASR tasks.
 
-The plan (``plan``) is made so that the ASR workers finish together. A recording that fits in one round
-(one chunk per worker) gets equal chunks. A longer one gets chunks that shrink towards the end (guided
-self-scheduling): chunks of the even split's length first, then shorter and shorter ones down to
-``tail_seconds``, each handed to whichever worker is free. Speech density differs from chunk to chunk, and
+The plan (``plan``) is made so that the ASR workers finish together. A recording too short to give each worker
+two chunks of ``tail_seconds`` gets equal chunks, one per worker. A longer one gets chunks that shrink towards
+the end (guided self-scheduling): the left audio's share of twice the worker count first (never longer than the
+even split's chunks), then shorter and shorter ones down to ``tail_seconds``, each handed to whichever worker is
+free. Speech density differs from chunk to chunk, and
 other work (the visual stage) shares the cores for a while, so equal chunks leave one worker idle for up to a
 whole chunk at the end; with a shrinking tail it idles for at most about one short chunk.
 """
@@ -121,12 +122,14 @@ def guided(options: AudioOptions) -> Callable[[float], float]:
 
 
 def plan(pcm_path: Path, options: AudioOptions) -> Iterator[AudioChunk]:
-    """The pipeline's chunks for ``options.balance`` workers: equal chunks when one round of them covers the
-    recording (``balanced``), else shrinking ones (``guided``); see the module docstring. Lazy."""
+    """The pipeline's chunks for ``options.balance`` workers: equal chunks (``balanced``) for a recording under
+    two tails per worker, else shrinking ones (``guided``); see the module docstring. Lazy."""
     total = pcm_duration(pcm_path)
-    usable = max(30.0, options.chunk_seconds - options.search_seconds)
     even = balanced(options, total)
-    if options.balance <= 1 or total <= options.balance * usable:
+    # Equal chunks only when the recording is too short for a shrinking plan to give every worker two chunks of
+    # at least the tail's length. Speech density differs between halves of one recording: on long1 (761 s) the
+    # two equal chunks took 82 s and 38 s, and one worker sat idle for 45 s (docs/BENCHMARKS.md, stop 40).
+    if options.balance <= 1 or total < 2 * options.balance * options.tail_seconds:
         return plan_chunks(pcm_path, even)
     # No chunk longer than the even split's: a worker's memory grows with its chunk (about 1.1 GB at 400 s of
     # audio, +0.26 MB per second beyond), and the visual stage now shares the machine's memory with them.
