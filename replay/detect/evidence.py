@@ -269,10 +269,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             ends.append(h)
         # 第八个拌粉酱: a 第N个 before a word of item N's own names item N as the cart's Nth link does (not when a
         # link number is said beside it, as for a bare 第N个).
-        at_token = {t.start: k for k, t in enumerate(u.tokens)}
+        starts = {t.start: k for k, t in enumerate(u.tokens)}  # a hit's token, by its time
         for num in nums:
             sku = links.get(int(num.value)) if num.kind == "nth" and not numbered else None
-            if sku is not None and any(h.sku_id == sku and num.last < at_token.get(h.time, -1) <= num.last + _NTH_REACH
+            if sku is not None and any(h.sku_id == sku and num.last < starts.get(h.time, -1) <= num.last + _NTH_REACH
                                        for h in hits if h.kind != "price"):
                 hits.append(Hit("link_no", f"{int(num.value)}号", sku, weights.ordinal, u.tokens[num.first].start))
                 ends.append(num.last)
@@ -297,7 +297,6 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 hits.append(Hit("spec", f"{value:g}{unit}", sku, weights.spec / len(skus), u.tokens[first].start,
                                 len(skus)))
                 ends.append(last)
-        starts = {t.start: k for k, t in enumerate(u.tokens)}
         pointed = {h.sku_id for h, e in zip(hits, ends, strict=True) if _before_distal(toks, e)}
         # A comparison goes on into the next sentence said straight after, when that sentence is about the item
         # compared with (跟一号不一样。一号是蒜香的): it is still not the one explained, unless the host opens it

@@ -24,6 +24,11 @@ _TAKE_OVER_OPENING = 0.5
 _CALLED_NEXT = 2
 
 
+def _favour(units: list[Unit], span: range, y: str | None, x: str | None) -> int:
+    """How many units of ``span`` carry more of Y's evidence than of X's."""
+    return sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in span)
+
+
 def _called_next(out: list[str | None], units: list[Unit], u: int) -> list[str]:
     """The items other than A (``out[u]``) called by the first of the ``_CALLED_NEXT`` sentences after unit u
     that is still A's and calls anything, except one called in a cross-sell or compared with there, or one the
@@ -72,7 +77,7 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         w = u + 1
         while w < n and out[w] == a and not (units[w].calls(a) and b not in units[w].called()):
             w += 1
-        more_b = sum(units[x].scores.get(b, 0.0) > units[x].scores.get(a, 0.0) for x in range(u + 1, w))
+        more_b = _favour(units, range(u + 1, w), b, a)
         # (A sentence comparing the product in hand with A, 和七号不一样的地方在这, is B's talk, not A's.)
         more_a = sum(units[x].scores.get(a, 0.0) > units[x].scores.get(b, 0.0) and a not in units[x].compared
                      for x in range(u + 1, w))
@@ -124,7 +129,7 @@ def leave_at_clear_openings(labels: list[str | None], units: list[Unit]) -> list
         b = top[0] if top[1] >= _UNNAMED_LEAST and top[1] >= 2 * second else None
         if any(_named(units[v], a) for v in range(u, end + 1)):
             # A named again past the window: the rest is B's only when more of its sentences favour B than A.
-            more_b = sum(units[v].scores.get(b, 0.0) > units[v].scores.get(a, 0.0) for v in range(u, end + 1))
+            more_b = _favour(units, range(u, end + 1), b, a)
             more_a = sum(_named(units[v], a) and units[v].scores.get(a, 0.0) > units[v].scores.get(b, 0.0)
                          for v in range(u, end + 1))
             if b is None or more_b <= more_a:
@@ -172,8 +177,7 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
         if y_called is not None:
             o, y = y_called
             c = next((v for v in range(o + 1, end + 1) if units[v].calls(x)), end + 1)
-            more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(o + 1, c))
-            more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(o + 1, c))
+            more_y, more_x = _favour(units, range(o + 1, c), y, x), _favour(units, range(o + 1, c), x, y)
             if more_y >= more_x and c <= end:
                 out[u:c] = [y] * (c - u)
                 u = end + 1
@@ -194,8 +198,7 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
                 g = next((v for v in range(c + 1, end + 1) if units[v].calls(x)), end + 1)
                 out[u:g] = [y] * (g - u)
                 break
-            more_y = sum(units[v].scores.get(y, 0.0) > units[v].scores.get(x, 0.0) for v in range(u + 1, c))
-            more_x = sum(units[v].scores.get(x, 0.0) > units[v].scores.get(y, 0.0) for v in range(u + 1, c))
+            more_y, more_x = _favour(units, range(u + 1, c), y, x), _favour(units, range(u + 1, c), x, y)
             if more_y >= 2 and more_y > more_x and not any(units[v].calls(y) for v in range(c, end + 1)):
                 out[u:c] = [y] * (c - u)
                 break
