@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from replay.contracts import Catalog, CatalogItem
 from replay.detect.cues import CueHit
-from replay.detect.links import homophone_links, spoken_links
+from replay.detect.links import homophone_links, rehear_dropped_tens, spoken_links
 from replay.detect.names import category_hits, combined_names, name_hits, term_index
 from replay.detect.units import CALLING, NAMED, Hit, Unit
 from replay.lang import (
@@ -326,8 +326,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # Not while it is being talked about: then the stock is part of its explanation (拍十九 … 十九号库存只有八十箱).
         count = stock_count(toks, nums)
         called = u.called()
-        if count is not None and called and not u.opens and all(u.start - last_called.get(s, -1e9) > _RETURN_AFTER_S
-                                                                 for s in called):
+        # Only an item called before comes back: a stock said with an item not called yet (再送一个火花塞 | 一把备用
+        # 刀片库存三十台, run into one sentence by the ASR) is the stock of the product being explained.
+        if count is not None and called and not u.opens and all(
+                s in last_called and u.start - last_called[s] > _RETURN_AFTER_S for s in called):
             u.cues = [*u.cues, CueHit("return", "".join(toks[count[0]:count[1] + 1]), *count)]
         for sku in called:
             last_called[sku] = u.end
@@ -335,6 +337,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             u.scores[h.sku_id] = u.scores.get(h.sku_id, 0.0) + h.weight
             if h.shared > 1 and h.kind in _SUPPORTING:
                 u.support[h.sku_id] = u.support.get(h.sku_id, 0.0) + h.weight * h.shared * weights.support
+    rehear_dropped_tens(units, links)
 
 
 def reweigh(units: list[Unit], weights: EvidenceWeights = EvidenceWeights()) -> None:
