@@ -147,7 +147,11 @@ def _heads(text: str, brand: str) -> list[str]:
     for k in range(len(ws) - 1, -1, -1):
         w, prev = ws[k], ws[k - 1] if k else ""
         # A numeral is a model number or a size, never what the thing is (K二十 of 凯迪仕K20: not 二十).
-        if not all(is_han(c) for c in w) or w in brand or re.fullmatch(r"[\d.]+", prev) or set(w) <= NUMERAL_CHARS:
+        # (A character of the brand is the brand's only where the brand is written: 伞 of 天堂全自动伞 is the thing,
+        # though the brand is 天堂伞; 菊 of 榄菊 is the brand's.)
+        if (not all(is_han(c) for c in w) or (w in brand and (len(w) > 1 or brand in text))
+                or re.fullmatch(r"[\d.]+", prev)
+                or set(w) <= NUMERAL_CHARS):
             continue
         if len(w) == 1 and w in set(wordlist("pack_chars")) | set(wordlist("classifiers")) and w not in suffixes:
             continue
