@@ -8,6 +8,7 @@ replay.detect.evidence, which weighs them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from itertools import product, takewhile
 
 from replay.detect.units import Unit
@@ -103,3 +104,61 @@ def spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, str
                     out.append((int(value), sku, num.first, num.last, num.kind in ("ordinal", "bare")))
                 break
     return out
+
+
+# Whisper now and then drops the tens of a link number (十七号 heard as 七号, 二十一号 as 一号). Which was said, the
+# catalog decides: the talk after the number is about item 17 (its name, its own price), and nothing of item 7.
+_REHEARD_REACH_S = 30.0  # how far after the number the talk is weighed (seconds; it stops where an item is called)
+_REHEARD_MIN = 1.6  # evidence that singles out the longer number's item, in that talk (two names' worth)
+_REHEARD_FAINT = 0.3  # evidence of the number's own item below which the talk says nothing of it
+
+
+def _reading(n: int) -> str:
+    """The numeral as spoken for a link number of 1-99 (十七, 二十, 三十一)."""
+    tens, ones = divmod(n, 10)
+    head = ("" if tens == 1 else _DIGIT_CHAR[str(tens)]) + "十" if tens else ""
+    return head + (_DIGIT_CHAR[str(ones)] if ones else "")
+
+
+def longer_links(links: Mapping[int, str]) -> dict[int, list[int]]:
+    """For each link number, the other link numbers whose spoken numeral ends with its own (七: 十七, 二十七)."""
+    said = {no: _reading(no) for no in links if 0 < no < 100}
+    return {no: [m for m, r in said.items() if m != no and r.endswith(s)] for no, s in said.items()}
+
+
+def rehear_dropped_tens(units: list[Unit], links: Mapping[int, str]) -> None:
+    """Give a link number's hit to an item whose number ends with it (七号 -> 十七号) when the talk that follows it,
+    up to where a link number is said again (四号链接还有两百单 | 刚才有人问防溅盒 | 十四号这个盒子: the host says 十四
+    when meaning it) or another item is called, the next product is opened, or ``_REHEARD_REACH_S`` on, carries at least ``_REHEARD_MIN`` of evidence
+    that singles that item out (its names, its own price) and next to nothing of the number's own item. Runs on
+    units whose evidence is found (their ``hits`` and ``scores``)."""
+    longer = longer_links(links)
+    for k, u in enumerate(units):
+        for j, h in enumerate(u.hits):
+            no = next((n for n, s in links.items() if s == h.sku_id), None) if h.kind == "link_no" else None
+            if no is None or not longer.get(no) or h.shared != 1:
+                continue
+            rivals = {links[m]: m for m in longer[no]}
+            # Not when the sentence says the longer number too (买一号的可以加个十一号的内衬), nor when the number's own
+            # item was talked about just before (its stock at the end of its explanation: 一号链接我先放一百个上去).
+            if set(rivals) & u.called() or any(
+                    v.scores.get(h.sku_id, 0.0) >= _REHEARD_FAINT for v in units[max(0, k - 30):k]
+                    if u.start - v.start <= _REHEARD_REACH_S):
+                continue
+            talk: dict[str, float] = {}
+            for v in units[k:]:
+                if v is not u and (v.start - u.start > _REHEARD_REACH_S or v.opens_clearly
+                                   or any(g.kind == "link_no" for g in v.hits) or v.called() - set(rivals)):
+                    break
+                for g in v.hits:
+                    if g is h or g.kind == "link_no":
+                        continue
+                    if g.sku_id == h.sku_id or (g.sku_id in rivals and g.shared == 1):
+                        talk[g.sku_id] = talk.get(g.sku_id, 0.0) + g.weight
+            best = max(rivals, key=lambda s: talk.get(s, 0.0))
+            if talk.get(best, 0.0) >= _REHEARD_MIN and talk.get(h.sku_id, 0.0) < _REHEARD_FAINT:
+                u.hits[j] = replace(h, sku_id=best, text=f"{rivals[best]}号")
+                u.scores[h.sku_id] = u.scores.get(h.sku_id, 0.0) - h.weight
+                if u.scores[h.sku_id] <= 1e-9:
+                    del u.scores[h.sku_id]
+                u.scores[best] = u.scores.get(best, 0.0) + h.weight
