@@ -96,3 +96,29 @@ def test_a_brand_character_that_is_the_thing_itself_is_a_category_word():
     assert "全自动伞" in category_words(umbrella)
     repellent = CatalogItem("M1", "榄菊 电热蚊香液 无味 3液+1器", brand="榄菊")
     assert category_words(repellent)[:2] == ["蚊香液", "液"]
+
+
+# A tea-ware shop: a gift set and a teapot at one price.
+WARE = catalog_from_records([
+    {"sku_id": "POT", "title": "紫砂壶 西施壶 半手工 250ml 家用泡茶壶", "price": 399, "live_price": 199, "link_no": 4},
+    {"sku_id": "SET", "title": "紫砂茶具套装 一壶四杯 礼盒装", "aliases": ["套装"], "price": 399, "live_price": 199,
+     "link_no": 20},
+    {"sku_id": "TRAY", "title": "实木茶盘 小号 储水式", "price": 120, "live_price": 68, "link_no": 9},
+])
+
+
+def test_an_intro_cue_cut_off_the_sentence_that_called_the_product_opens_that_one():
+    # 二十号，套装，要送人的看过来 is one sentence: its 看过来, cut off at a comma, opens the set it called, not the
+    # teapot whose title words (半手工) the set's own talk says next.
+    lines = [
+        "九号茶盘，实木的，储水式",
+        "六十八一个，放茶具正好",
+        "二十号，套装，要送人的看过来",
+        "一把壶配四个杯子，带个礼盒",
+        "壶是半手工的，杯子里面是白的",
+        "三百九十九，今天一百九十九",
+        "紫砂壶泡茶不走味",
+    ]
+    found, spans = detected(lines, WARE)
+    assert [sku for sku, *_ in found] == ["TRAY", "SET"], found
+    assert found[1][2] >= spans[5][1] - 1.0, (found, spans)

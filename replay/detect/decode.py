@@ -57,7 +57,10 @@ def _own_cue(units: list[Unit], u: int) -> float:
     if not unit.opens:
         return unit.opening
     prev = units[u - 1] if u > 0 else None
-    if not unit.has("intro") and prev is not None and not unit.names() and prev.calls_clearly():
+    # (An intro cue too, when it goes on the sentence that called the product, cut from it at a comma only:
+    # 十八号，套装，送礼的 | 看过来 opens 十八号, not whatever is named next.)
+    if (prev is not None and not unit.names() and prev.calls_clearly()
+            and (not unit.has("intro") or not unit.tokens[0].boundary)):
         return unit.opening
     # A cue phrase in a sentence that calls nothing, where the learned opening model sees no opening at all, is
     # a weak prior: 下面这个旋钮可以调亮度 and 这款是防风的 go on about the product in hand.
