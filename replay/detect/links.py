@@ -108,9 +108,10 @@ def spoken_links(toks: list[str], nums: list[SpokenNumber], links: dict[int, str
 
 # Whisper now and then drops the tens of a link number (十七号 heard as 七号, 二十一号 as 一号). Which was said, the
 # catalog decides: the talk after the number is about item 17 (its name, its own price), and nothing of item 7.
-_REHEARD_REACH_S = 30.0  # how far after the number the talk is weighed (seconds; it stops where an item is called)
+_REHEARD_REACH_S = 30.0  # how far after the number the talk is weighed, and before it its own item's (seconds)
 _REHEARD_MIN = 1.6  # evidence that singles out the longer number's item, in that talk (two names' worth)
 _REHEARD_FAINT = 0.3  # evidence of the number's own item below which the talk says nothing of it
+_BEFORE_UNITS = 30  # sentences looked back over for the number's own item (within _REHEARD_REACH_S)
 
 
 def _reading(n: int) -> str:
@@ -127,11 +128,11 @@ def longer_links(links: Mapping[int, str]) -> dict[int, list[int]]:
 
 
 def rehear_dropped_tens(units: list[Unit], links: Mapping[int, str]) -> None:
-    """Give a link number's hit to an item whose number ends with it (七号 -> 十七号) when the talk that follows it,
-    up to where a link number is said again (四号链接还有两百单 | 刚才有人问防溅盒 | 十四号这个盒子: the host says 十四
-    when meaning it) or another item is called, the next product is opened, or ``_REHEARD_REACH_S`` on, carries at least ``_REHEARD_MIN`` of evidence
-    that singles that item out (its names, its own price) and next to nothing of the number's own item. Runs on
-    units whose evidence is found (their ``hits`` and ``scores``)."""
+    """Give a link number's hit to an item whose number ends with it (七号 -> 十七号) when the talk that follows it
+    carries at least ``_REHEARD_MIN`` of evidence that singles that item out (its names, its own price) and next to
+    nothing of the number's own item. The talk runs up to where a link number is said again (四号链接还有两百单 |
+    刚才有人问防溅盒 | 十四号这个盒子: the host says 十四 when meaning it), another item is called, the next product
+    is opened, or ``_REHEARD_REACH_S`` on. Runs on units whose evidence is found (their ``hits`` and ``scores``)."""
     longer = longer_links(links)
     for k, u in enumerate(units):
         for j, h in enumerate(u.hits):
@@ -142,7 +143,7 @@ def rehear_dropped_tens(units: list[Unit], links: Mapping[int, str]) -> None:
             # Not when the sentence says the longer number too (买一号的可以加个十一号的内衬), nor when the number's own
             # item was talked about just before (its stock at the end of its explanation: 一号链接我先放一百个上去).
             if set(rivals) & u.called() or any(
-                    v.scores.get(h.sku_id, 0.0) >= _REHEARD_FAINT for v in units[max(0, k - 30):k]
+                    v.scores.get(h.sku_id, 0.0) >= _REHEARD_FAINT for v in units[max(0, k - _BEFORE_UNITS):k]
                     if u.start - v.start <= _REHEARD_REACH_S):
                 continue
             talk: dict[str, float] = {}
