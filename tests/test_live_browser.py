@@ -210,7 +210,9 @@ def test_post_end_finishes_a_live_stream(server, live_run) -> None:
     assert r.status_code == 202 and r.json()["state"] == "ending"
     collected: list = []
     read_events(f"{url}/streams/{sid}/events", collected, threading.Event())
-    assert collected[-1][1] == "ended" and collected[-1][2]["reason"] == "requested"
+    log = settings.stream_dir(sid) / "live" / "follower.log"
+    assert collected[-1][1] == "ended" and collected[-1][2]["reason"] == "requested", \
+        (collected[-3:], log.read_text(errors="replace")[-3000:] if log.exists() else "no follower log")
     body = httpx.get(f"{url}/streams/{sid}/highlights", timeout=10).json()
     assert body["state"] == "final" and body["highlights"] and body["highlights"][0]["sku_id"] == "S301"
     again = httpx.post(f"{url}/streams/{sid}/end", timeout=10)

@@ -97,3 +97,34 @@ def test_an_old_database_is_migrated(tmp_path: Path) -> None:
         got = client.get(h["thumbnail"])
         assert got.status_code == 200 and got.content[:2] == b"\xff\xd8"
     runner.close()
+
+
+def _write_live(path: str, n: int, kind: str) -> str | None:
+    """A process writing one live stream's rows as the follower (events) or the API (end requests) does."""
+    from replay.live.store import LiveStore
+
+    store = LiveStore(Database(path))
+    try:
+        for i in range(n):
+            if kind == "event":
+                store.add_event("s1", "progress", {"i": i})
+            else:
+                store.request_end("s1")
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    return None
+
+
+def test_live_writers_in_three_processes_never_find_the_database_locked(tmp_path: Path) -> None:
+    # An event takes its number from the events before it, then is written. Begun deferred, that transaction
+    # failed at once ("database is locked") whenever another process wrote in between: a follower that failed
+    # this way on POST /streams/{id}/end ended its stream "failed" (stop 41's CI). Begun IMMEDIATE, it waits.
+    import multiprocessing
+
+    path = str(tmp_path / "replay.db")
+    Database(path).db["live_streams"].insert({"stream_id": "s1"}, alter=True)
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        errors = pool.starmap(_write_live, [(path, 300, "event"), (path, 300, "event"), (path, 1500, "end")])
+    assert errors == [None, None, None]
+    seqs = [r[0] for r in Database(path).db.execute("select seq from live_events where stream_id = 's1' order by seq")]
+    assert seqs == list(range(1, 601))

@@ -142,7 +142,7 @@ class LiveStore:
                job_id: str | None) -> LiveRow:
         """Register a followed stream, or take over an existing one (a resumed follower keeps its cursor)."""
         now = time.time()
-        with self.db.atomic():
+        with self.database.write():
             if self.db["live_streams"].count_where("stream_id = ?", [stream_id]):
                 self.db["live_streams"].update(stream_id, {"source": source, "kind": kind, "title": title,
                                                            "options": _dumps(options or {}), "job_id": job_id})
@@ -182,7 +182,7 @@ class LiveStore:
 
     def forget(self, stream_id: str) -> None:
         """Drop what an earlier follow of this stream left (to follow its source again from the start)."""
-        with self.db.atomic():
+        with self.database.write():
             for table in ("live_streams", "live_segments", "live_visual", "live_windows", "live_events"):
                 self.db[table].delete_where("stream_id = ?", [stream_id])
             self.db["highlights"].delete_where("stream_id = ?", [stream_id])
@@ -224,7 +224,7 @@ class LiveStore:
                      sharpness: Sequence[tuple[float, float]] = (), media: dict[str, Any] | None = None) -> None:
         """One piece of the timeline, its visual events, the cursor after it and its fault events, at once."""
         now = time.time()
-        with self.db.atomic():
+        with self.database.write():
             self.db["live_segments"].insert({**to_json(piece), "stream_id": stream_id, "at": now,
                                              "discontinuity": int(piece.discontinuity)}, replace=True)
             if piece.status == "ok":
@@ -244,7 +244,7 @@ class LiveStore:
                       events: Iterable[tuple[str, dict[str, Any]]] = (), **fields: Any) -> None:
         """The cursor alone (a skipped duplicate, a rewind, a stall), with its fault events."""
         now = time.time()
-        with self.db.atomic():
+        with self.database.write():
             self.db["live_streams"].update(stream_id, {"cursor": _dumps(cursor), "faults": _dumps(faults),
                                                        "heartbeat": now, **fields})
             for kind, data in events:
@@ -255,7 +255,7 @@ class LiveStore:
                       seconds: float) -> None:
         """A transcribed window: its utterances appended to the stream's transcript (and search), at once."""
         now = time.time()
-        with self.db.atomic():
+        with self.database.write():
             first = self.db.execute("select coalesce(max(idx) + 1, 0) from segments where stream_id = ?",
                                     [stream_id]).fetchone()[0]
             self.db["segments"].insert_all(
@@ -280,7 +280,7 @@ class LiveStore:
                        events: Iterable[tuple[str, dict[str, Any]]], stream_state: str | None = None) -> None:
         """The index so far (final and live 看点), where detection re-runs from, and what changed, at once."""
         now = time.time()
-        with self.db.atomic():
+        with self.database.write():
             self.db["highlights"].delete_where("stream_id = ?", [stream_id])
             self.db["highlights"].insert_all(
                 ({**{k: v for k, v in to_json(h).items() if k != "edited"},  # edits live apart (replay/edits)
@@ -300,7 +300,7 @@ class LiveStore:
                                        "data": _dumps({**data, "stream_id": stream_id}), "at": at})
 
     def add_event(self, stream_id: str, kind: str, data: dict[str, Any]) -> None:
-        with self.db.atomic():
+        with self.database.write():
             self._event(stream_id, kind, data, time.time())
 
     def events_after(self, stream_id: str, seq: int = 0, limit: int = 500) -> list[Event]:

@@ -8,12 +8,13 @@ the tables and their migrations are in store/schema.py.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,27 @@ class Database:
                 self.db.conn.rollback()
                 raise
             self.db.conn.commit()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A transaction that holds the write lock from its first statement (BEGIN IMMEDIATE); nested, a savepoint.
+
+        For transactions that read and then write (the next event's number, then the event): begun deferred, a
+        write by another process between the read and the write makes SQLite refuse the write at once ("database
+        is locked", WAL's stale snapshot) instead of waiting ``busy_timeout``. The live follower and the API's
+        POST /streams/{id}/end write the same stream at the same moments."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
     # --- streams ----------------------------------------------------------------------------
     def upsert_stream(self, stream_id: str, info: MediaInfo, title: str | None = None) -> None:
