@@ -140,8 +140,9 @@ def _tenths(tokens: Sequence[str], k: int) -> bool:
     # 一罐, 一斤, 一卷, 一提: a quantity (十块一斤 is ten a jin, not 10.1); 二十九块钱九号链接: link 9
     if _quantity_at(tokens, k + 1) or after == "号":
         return False
-    if is_number_token(after):  # 九一件, 九一斤: the tenths, then a quantity; 九十: another number
-        return _quantity_at(tokens, k + 2)
+    if is_number_token(after):
+        # 九一件, 九一斤, 九一百只 (12.9 for a hundred): the tenths, then a counted quantity; 九十: another number
+        return after not in _UNIT and _quantity_at(tokens, _run(tokens, k + 1) + 1)
     return True
 
 
