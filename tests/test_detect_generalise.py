@@ -103,7 +103,7 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # start; av, aw, ax: the end of stop 32, d02e2f2; ay, az, ba: the end of stop 33, 6eb1d96; bb, bc, bd: the end of
 # stop 34, 9e65677; be, bf, bg: the end of stop 35, 5783194; bh, bi, bj: the end of stop 36, 01cf64c; bn, bo,
 # bp: their one measurement, 7491acd; bq, br, bs: stop 40's end, f016e3b; bt, bu, bv: stop 41's end, 1ae3e33; bw, bx, by:
-# stop 42's end, b445841; ad,
+# stop 42's end, feefc5e; ad,
 # ae, af: stop 28's start) less a margin (0.04 on the means, 0.1 on the
 # minimum). The
 # authors in tests/data/paraphrase/heldout have no bounds here.
