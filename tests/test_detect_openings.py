@@ -907,8 +907,10 @@ def test_a_cross_sell_that_names_the_product_goes_on_into_the_next_sentence_on_i
 
 def test_a_product_taken_in_as_a_mention_is_no_rival_in_the_confidence() -> None:
     # A pen explained with few catalog words, ending on its cartridges by link number and name (a parting
-    # cross-sell, taken into the pen's block by absorb_mentions). The cartridges' evidence outweighs the pen's
-    # inside the block; as a rival it sank the pen's confidence below the cut. Taken in as a mention, it is none.
+    # cross-sell). The cartridges' evidence outweighs the pen's inside the block; as a rival it sank the pen's
+    # confidence below the cut. Named in two sentences and not again, they are pointed at in passing: no rival,
+    # whether or not absorb_mentions took them in. Named again later in the block, they are a rival, unless taken
+    # in as a mention.
     from replay.detect import ConfidenceWeights, _confidence
     from replay.detect.boundaries import Block
 
@@ -916,13 +918,20 @@ def test_a_product_taken_in_as_a_mention_is_no_rival_in_the_confidence() -> None
         {"sku_id": "PEN", "title": "凌美狩猎者钢笔 德国进口 EF尖", "price": 268, "live_price": 199, "link_no": 1},
         {"sku_id": "INK", "title": "凌美T10墨囊 5支装", "price": 25, "live_price": 19, "link_no": 3},
     ])
-    lines = ["翻到最上面那个", "狩猎者，德国的", "握笔的地方有凹槽", "写小字选细一点的", "平时二百六十八",
-             "用墨囊的话三号是它家的墨囊", "三号五支十九块"]
-    units, _ = evidence_units(lines, pens)
-    block = Block("PEN", 1, 4, 0, len(units) - 1, units[0].start, units[-1].end)
-    rival = _confidence(block, units, ConfidenceWeights())
-    block.mentions.add("INK")
-    assert _confidence(block, units, ConfidenceWeights()) > rival + 0.1
+    pen = ["翻到最上面那个", "狩猎者，德国的", "握笔的地方有凹槽", "写小字选细一点的", "平时二百六十八"]
+    ink = ["用墨囊的话三号是它家的墨囊", "三号五支十九块"]
+
+    def confidence(lines: list[str], mentions: set[str]) -> float:
+        units, _ = evidence_units(lines, pens)
+        block = Block("PEN", 1, 4, 0, len(units) - 1, units[0].start, units[-1].end)
+        block.mentions |= mentions
+        return _confidence(block, units, ConfidenceWeights())
+
+    passing = confidence(pen + ink, set())
+    assert passing == pytest.approx(confidence(pen + ink, {"INK"}))
+    again = pen + ink + ["墨囊三号记得一起拍"]
+    assert confidence(again, set()) < passing - 0.1
+    assert confidence(again, {"INK"}) > confidence(again, set()) + 0.1
 
 
 def test_a_price_several_items_share_supports_whichever_is_on() -> None:

@@ -174,6 +174,28 @@ def test_a_cross_sell_inside_an_explanation_does_not_switch_the_product() -> Non
     assert near(hl[0].end, spans[4][1])
 
 
+@pytest.mark.parametrize("cross_sell", ["垫子脏了用九号，竹纤维的抹布", "出汗多的话九号那个抹布也看看"])
+def test_talk_after_a_cross_sell_by_link_number_stays_with_the_product_in_hand(cross_sell: str) -> None:
+    # The cross-sell names the cloth by link number; the four sentences after it name nothing at all (the mat's
+    # two sides, its stock, a countdown): they are the mat's explanation going on, however long, not the cloth's
+    # (relabel.keep_passing_mentions; before stop 43 the first phrasing gave the cloth a 看点 of its own).
+    lines = [
+        "三号瑜伽垫，十毫米加厚",
+        "跪着做动作膝盖不疼",
+        cross_sell,   # cross-sell of X9 by link number, with no cue phrase
+        "垫子两面纹路不一样，正反都能用",
+        "库存再放五十张",
+        "三二一，上车",
+        "拍了的扣个已拍，按顺序发",
+        "好，二号保温杯，双层真空",
+        "装开水一天都是烫的",
+        "六十九米",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["MAT", "CUP"], hl
+    assert near(hl[0].end, spans[6][1]) and near(hl[1].start, spans[7][0]), (hl, spans)
+
+
 def test_a_homophone_slip_of_the_brand_still_names_the_product() -> None:
     # A stream opens with room talk; the product-talk model reads each sentence beside its neighbours.
     lines = ["家人们晚上好", "德士朗的杯子来了，给大家拿出来", "保温效果很好，十二个小时", "商务款，送人也体面",

@@ -30,7 +30,7 @@ from replay.detect.decode import DecodeCosts, Run, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
 from replay.detect.openings import leave_at_clear_openings, settle_tied_openings, take_over_openings
-from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions
+from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions, past_mention
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 
@@ -107,8 +107,9 @@ def _confidence(block: Block, units: list[Unit], c: ConfidenceWeights) -> float:
     specific = weak = 0.0
     link = False
     others: dict[str, float] = {}
-    for u in units[block.start_unit:block.end_unit + 1]:
-        for h in u.hits:
+    said_at: dict[str, list[int]] = {}
+    for k in range(block.start_unit, block.end_unit + 1):
+        for h in units[k].hits:
             if h.sku_id == block.sku_id:
                 if h.kind == "price" or h.shared > 1:
                     weak += h.weight
@@ -117,6 +118,14 @@ def _confidence(block: Block, units: list[Unit], c: ConfidenceWeights) -> float:
                 link = link or h.kind == "link_no"
             elif h.sku_id not in block.mentions:  # a product it took in as a mention is no rival
                 others[h.sku_id] = others.get(h.sku_id, 0.0) + h.weight
+                if h.shared == 1 and h.kind != "price":
+                    said_at.setdefault(h.sku_id, []).append(k)
+    # Nor one named in a sentence or two and never again in the block (怕贵的朋友，檀香粉在十二号): pointed at in
+    # passing, as a cross-sell is (see relabel.keep_passing_mentions). Named: by evidence it has alone, not a
+    # size or a price it shares (五十克).
+    for sku, at in said_at.items():
+        if not any(past_mention(units, at[0], k) for k in at):
+            others.pop(sku)
     other = max(others.values(), default=0.0)
     own = specific + weak
     opened = 1.0 if block.start_cue else units[block.start_unit].opening

@@ -215,6 +215,24 @@ _PASSING_S = 8.0
 _PASSING_OPENING = 0.8
 
 
+# A mention's run may go on longer than _PASSING_S when nothing past the mention is B's at all (no word, no price
+# of it) and it ends within this many seconds: the talk after the mention is A's going on (烤盘四十九米, 今天就五十
+# 台，拍了扣已拍), which the decoder gave to B because a switch back to A costs as much as the switch to B.
+_UNCONFIRMED_S = 40.0
+
+
+def _unconfirmed(units: list[Unit], span: range, item: str) -> bool:
+    """Whether B's run (``span``) is short enough (``_UNCONFIRMED_S``), no price of B is said, and nothing of
+    B is said past its mention: no evidence of any weight, shared or not, past the first sentence or two."""
+    u, v = span.start, span.stop - 1
+    # (Nor when a price of its is said, even in the mention and one it shares: 沉香粉是十一号，五十克 | 九十九元 and
+    # 还有朋友说桌布，十四号，十九块九 sell B, briefly.)
+    return (units[v].end - units[u].start <= _UNCONFIRMED_S
+            and not any(h.kind == "price" and h.sku_id == item for w in span for h in units[w].hits)
+            and not any(units[w].scores.get(item, 0.0) > 0 or units[w].support.get(item, 0.0) > 0
+                        for w in span if past_mention(units, u, w)))
+
+
 def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel a short run of item B that is only a mention as the item A right before it: B came in straight
     from A (or over one sentence decoded as nobody's), the host neither opened it (nor sounded like opening it)
@@ -237,7 +255,7 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
         first_said = next((w for w in span if units[w].scores.get(item, 0.0) > 0), u)
         after = out[v + 1] if v + 1 < n else None
         if (item is not None and before is not None and before != item and named
-                and units[v].end - units[first_said].start <= _PASSING_S
+                and (units[v].end - units[first_said].start <= _PASSING_S or _unconfirmed(units, span, item))
                 # Not when B's first sentence names the product the host goes on to as well: 二号跟三号，俺一块儿说
                 # introduces the two together.
                 and not (after is not None and units[u].scores.get(after, 0.0) >= FAINT)
@@ -245,6 +263,10 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
                 and not any(units[w].opens_clearly for w in span)
                 and not any(units[w].visual.get(item, 0.0) > 0 for w in span)
                 and not any(past_mention(units, u, w) for w in named)):
-            out[first:v + 1] = [before] * (v + 1 - first)
+            # A's talk goes on up to chat with the room (檀香粉在十二号 | 我们稍微休息一下): the chat is nobody's, and
+            # A's explanation must not take it in.
+            cut = next((w for w in span if w > u and units[w].talk < CHAT), v + 1)
+            out[first:cut] = [before] * (cut - first)
+            out[cut:v + 1] = [None] * (v + 1 - cut)
         u = v + 1
     return out
