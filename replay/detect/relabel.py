@@ -237,9 +237,11 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
     """Relabel a short run of item B that is only a mention as the item A right before it: B came in straight
     from A (or over one sentence decoded as nobody's), the host neither opened it (nor sounded like opening it)
     nor put it on screen, B is named only in the run's first sentence or two (``past_mention``), and within
-    ``_PASSING_S`` the run ends on something else. The host pointed at B on the way out of A's explanation
-    (十一号中空咖啡杯也可以看; 看四号，双孔的四号是五十九，今天不细讲) and moved on: a cross-sell, not an explanation
-    of B. ``absorb_asides`` takes the same mention when A is named again after it."""
+    ``_PASSING_S`` the run ends on something else, or within ``_UNCONFIRMED_S`` when nothing past the mention is
+    B's (``_unconfirmed``). The host pointed at B on the way out of A's explanation (十一号中空咖啡杯也可以看;
+    看四号，双孔的四号是五十九，今天不细讲), or in its middle, and went on: a cross-sell, not an explanation of B. The run
+    becomes A's up to its first chat line; the chat is nobody's. ``absorb_asides`` takes the same mention when A is
+    named again after it."""
     out = list(labels)
     u, n = 1, len(out)
     while u < n:
