@@ -699,3 +699,65 @@ def test_a_recap_after_the_last_explanation_is_closed_is_not_that_explanation() 
     hl, spans = found(lines, PLAIN)
     tea = [h for h in hl if h.sku_id == "TEA"]
     assert tea and tea[-1].end <= spans[4][1] + 0.5, (hl, spans)
+
+
+def test_a_link_number_pointed_at_with_an_erhua_ending_opens_the_product() -> None:
+    # 四号那块儿 ends the sentence: the host points at item 4 to show it, not at another product to compare with
+    # (evidence._before_distal; the 儿 and the modal particles are in replay/wordlists/sentence_final.txt).
+    lines = [
+        "一号龙井，今年明前的",
+        "一芽一叶，泡出来豆花香",
+        "二百六十八一罐",
+        "得嘞，咱瞧瞧四号那块儿",
+        "您瞧这颜色，透亮的",
+        "闻一下，一股清香",
+        "洗完脸不紧绷，不拔干",
+        "二十九块九一块",
+        "三块起拍，拍了扣个已拍",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["TEA", "SOAP"], hl
+    assert near(hl[1].start, spans[3][0]), (hl, spans)
+
+
+def test_stock_brought_out_for_a_product_explained_before_is_its_return() -> None:
+    # A product called again with its stock (又拿出来三十罐: replay/wordlists/stock_words.txt) after room chat is
+    # its 返场.
+    lines = [
+        "一号龙井，狮峰山的明前茶",
+        "二百六十八一罐，一罐二百五十克",
+        "好，三号瑜伽垫，十毫米厚",
+        "跪着做平板支撑膝盖不疼",
+        "四十五块，两面都防滑",
+        "TPE的，没有味道，卷起来也不占地方",
+        "送一根绑带，背着去健身房方便",
+        "库存不多了，三二一上车",
+        "好，福袋开了，恭喜几位家人",
+        "没中的别走，一会儿还有",
+        "一号龙井仓库又拿出来三十罐",
+        "刚才没抢到的，二百六十八",
+        "明前的就这一批了",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl] == ["TEA", "MAT", "TEA"], hl
+    assert near(hl[2].start, spans[10][0]) and hl[2].kind == "return", (hl, spans)
+
+
+def test_a_plain_look_at_a_link_number_borne_out_by_the_talk_after_it_opens_the_product() -> None:
+    # 那再看看二号 opens nothing by its words; the sentences after it are the cup's (its title words) and none the
+    # mat's. The mat's stock said after them is a passing line. (openings.take_over_openings also takes such a
+    # stretch when the decoder stays on the mat: _TAKE_OVER_BORNE.)
+    lines = [
+        "三号瑜伽垫，十毫米厚",
+        "四十五块，两面都防滑",
+        "有姐妹说家里地方小",
+        "那再看看二号",
+        "不锈钢的，拿在手里挺沉",
+        "开会拿着也体面",
+        "早上倒的水，下午还烫手",
+        "商务款的，送领导送客户都行",
+        "三号垫子卖了两百张了",
+    ]
+    hl, spans = found(lines, PLAIN)
+    assert [h.sku_id for h in hl][:2] == ["MAT", "CUP"], hl
+    assert near(hl[1].start, spans[3][0]), (hl, spans)

@@ -168,8 +168,10 @@ def _before_distal(tokens: list[str], last: int) -> bool:
     nxt = tokens[last + 1:last + 3]
     # Only when the sentence goes on to say something of it: 缓释肥三二零那款 at the end of a sentence is the
     # product in hand being named ("the 320 one"), not another one pointed at.
+    # (Nor when only an erhua 儿 or a modal particle follows: 得，先瞧二号那串儿 opens item 2: sentence_final.txt.)
+    final = wordlist("sentence_final")
     return (len(nxt) == 2 and nxt[0] == "那" and nxt[1] in wordlist("classifiers")
-            and len(tokens) > last + 3)
+            and any(t not in final for t in tokens[last + 3:]))
 
 
 def _discount(h: Hit, toks: list[str], i: int, after_reference: bool, pointed: set[str], accessories: set[str],

@@ -19,6 +19,10 @@ from replay.detect.units import CLEAR_OPENING, Unit
 # moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
 # (CLEAR_OPENING) that calls B at full weight, so what this pass mostly sees is the less clear ones.
 _TAKE_OVER_OPENING = 0.5
+# A less clear opening (那你看一号, which the model gives 0.25) takes over too when the host calls B at full weight
+# and at least _BORNE_OUT sentences after it favour B and none favour A: the talk bears the opening out.
+_TAKE_OVER_BORNE = 0.2
+_BORNE_OUT = 3
 # Sentences after an opening that names nothing by itself (a clear one, or a category word two items share) in
 # which the host calls the item it opened (take_over_openings, settle_tied_openings).
 _CALLED_NEXT = 2
@@ -45,7 +49,10 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
     """Relabel as B the stretch of A's run from a sentence that opens B (an intro or 返场 cue, or an opening
     probability of at least ``_TAKE_OVER_OPENING``, calling B by link number or name and no other item) up to
     where A is called again or the run ends, when more of the sentences after it favour B (more of B's evidence
-    than of A's) than favour A.
+    than of A's) than favour A. A less clear opening (``_TAKE_OVER_BORNE``: 那你看一号) calling B at full weight
+    takes over when the talk bears it out: ``_BORNE_OUT`` sentences after it favour B and none favours A. When
+    A is called again in one sentence and the rest of A's run favours B and never A (真要防坠请选六号全身的), that
+    sentence points viewers at A from inside B's explanation: B's stretch goes on to the run's end.
 
     The decoder stays on A there when A is named again a little later (一号已经走了三百多单了, 一号山药也剩不多了):
     one strong mention of A pays for staying, and what the host said about B in between (its features, by title
@@ -57,7 +64,7 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
     n = len(out)
     for u in range(1, n):
         a, unit = out[u], units[u]
-        if a is None or out[u - 1] != a or not (unit.opens or unit.opening >= _TAKE_OVER_OPENING):
+        if a is None or out[u - 1] != a or not (unit.opens or unit.opening >= _TAKE_OVER_BORNE):
             continue
         # Called by link number or name at any weight: 好，再给孩子带个壳，七号 is worded as a cross-sell (its link
         # number weighed down), and the sentences after it say whether the host went on about it.
@@ -72,6 +79,7 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         if len(called) != 1:
             continue
         b = called[0]
+        clear = unit.opens or unit.opening >= _TAKE_OVER_OPENING
         # (Nor is a sentence that calls both a return to A: 胸大的选七号胸小的选八号 helps the viewer choose, and 一号和
         # 二十七号哪个好吃 asks to; B called there at any weight, as a comparison weighs it down.)
         w = u + 1
@@ -83,7 +91,15 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
                      for x in range(u + 1, w))
         # (Unless B is opened clearly: absorb_asides keeps a clear opening too.)
         aside = w < n and out[w] == a and units[w].start - unit.start < ASIDE_S and not unit.opens_clearly
-        if more_b >= 1 and more_b > more_a and not aside:
+        # A called again in one sentence, and the rest of the run favouring B and never A (真要防坠请选六号全身的 |
+        # 八十九的今天五十九块: B's price): that sentence pointed viewers at A from inside B's explanation, which
+        # goes on to the run's end.
+        if w < n and out[w] == a and more_b >= 1 and more_b > more_a:
+            e = stretch_end(out, w)
+            if _favour(units, range(w + 1, e + 1), b, a) >= 1 and not _favour(units, range(w + 1, e + 1), a, b):
+                w, aside = e + 1, False
+        borne_out = unit.calls(b) and more_b >= _BORNE_OUT and not more_a
+        if more_b >= 1 and more_b > more_a and not aside and (clear or borne_out):
             out[u:w] = [b] * (w - u)
     return out
 
