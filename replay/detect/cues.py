@@ -56,6 +56,20 @@ def _compiled() -> tuple[tuple[str, str, tuple[frozenset[str], ...], frozenset[s
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _by_first_reading() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """The cue lines (their index in ``_compiled()``) by the readings of their first token, one table for
+    phrases matched on exact syllables and one for folded ones: a unit is then checked only against the phrases
+    that can start at each of its tokens, not against all of them (that scan was most of detect's time)."""
+    exact: dict[str, list[int]] = {}
+    folded: dict[str, list[int]] = {}
+    for n, (_, _, pat, _) in enumerate(_compiled()):
+        table = exact if len(pat) < _FOLD_FROM else folded
+        for r in pat[0]:
+            table.setdefault(r, []).append(n)
+    return ({r: tuple(v) for r, v in exact.items()}, {r: tuple(v) for r, v in folded.items()})
+
+
 def find_cues(tokens: Sequence[str]) -> list[CueHit]:
     """All cue phrases whose every token shares a reading with consecutive tokens of the unit: a folded reading
     (``heard_reading``), or for a phrase of one or two tokens an unfolded one (``exact_reading``).
@@ -65,15 +79,24 @@ def find_cues(tokens: Sequence[str]) -> list[CueHit]:
     """
     readings = [heard_reading(t) for t in tokens]
     exact = [exact_reading(t) for t in tokens]
-    hits = []
+    compiled = _compiled()
+    by_exact, by_folded = _by_first_reading()
     n = len(tokens)
-    for kind, phrase, pat, not_spelled in _compiled():
-        m = len(pat)
-        said = exact if m < _FOLD_FROM else readings
-        for i in range(n - m + 1):
-            if all(pat[k] & said[i + k] for k in range(m)) and not any(
-                    "".join(tokens[i:i + len(w)]) == w for w in not_spelled):
-                hits.append(CueHit(kind, phrase, i, i + m - 1))
+    found: set[tuple[int, int]] = set()
+    for i in range(n):
+        for said, table in ((exact, by_exact), (readings, by_folded)):
+            for r in said[i]:
+                for line in table.get(r, ()):
+                    pat, not_spelled = compiled[line][2], compiled[line][3]
+                    m = len(pat)
+                    if (line, i) in found or i + m > n:
+                        continue
+                    if all(pat[k] & said[i + k] for k in range(1, m)) and not any(
+                            "".join(tokens[i:i + len(w)]) == w for w in not_spelled):
+                        found.add((line, i))
+    # In list order, then token order: the order the hits had when every line was scanned in turn.
+    hits = [CueHit(compiled[line][0], compiled[line][1], i, i + len(compiled[line][2]) - 1)
+            for line, i in sorted(found)]
     future = [h for h in hits if h.kind == "future"]
     out = []
     for h in hits:
