@@ -761,3 +761,35 @@ def test_a_plain_look_at_a_link_number_borne_out_by_the_talk_after_it_opens_the_
     hl, spans = found(lines, PLAIN)
     assert [h.sku_id for h in hl][:2] == ["MAT", "CUP"], hl
     assert near(hl[1].start, spans[3][0]), (hl, spans)
+
+
+# A baking shop with two 烤盘 and a spatula at the gold pan's price.
+BAKING = catalog_from_records([
+    {"sku_id": "GOLD", "title": "学厨 金色不粘烤盘 28x28 蛋糕卷烤盘", "price": 69, "live_price": 45, "link_no": 3},
+    {"sku_id": "DEEP", "title": "三能 深烤盘 方形不粘 烘焙烤盘", "price": 89, "live_price": 59, "link_no": 4},
+    {"sku_id": "KNIFE", "title": "不锈钢蛋糕抹刀 裱花抹平刀", "price": 59, "live_price": 45, "link_no": 6},
+    {"sku_id": "PAD", "title": "加厚硅胶揉面垫 带刻度 防滑", "price": 49, "live_price": 29, "link_no": 8},
+])
+
+
+def test_a_kind_word_and_price_of_the_product_in_hand_after_an_aside_take_the_talk_back() -> None:
+    # The mat is recommended in passing (its link number and price); then 烤盘 (two pans) and 四十五 (the gold pan
+    # and the spatula) together fit only the gold pan, the product in hand: the rest is still its explanation
+    # (relabel.kind_and_price).
+    lines = [
+        "三号，金色的这个烤盘",
+        "二十八乘二十八，烤蛋糕卷刚刚好",
+        "涂层是真的好，倒扣一下蛋糕卷就下来",
+        "我揉面的时候底下会铺张硅胶垫",
+        "那个垫子八号有，二十九块，带刻度的",
+        "烤盘这边今天四十五米",
+        "提醒一下啊，下单前量一量烤箱里面",
+        "太小的烤箱是放不进去的",
+        "好，下面六号抹刀",
+        "抹奶油的，不锈钢的刀身",
+        "新手裱花也好上手，一抹就平",
+        "也是四十五一把",
+    ]
+    hl, spans = found(lines, BAKING)
+    assert [h.sku_id for h in hl] == ["GOLD", "KNIFE"], hl
+    assert near(hl[0].end, spans[7][1], tol=1.5), (hl, spans)

@@ -29,6 +29,16 @@ def own_price(unit: Unit, sku: str) -> bool:
             and not unit.names(other_than=sku))
 
 
+def kind_and_price(unit: Unit, sku: str) -> bool:
+    """Whether the unit describes ``sku`` by a kind word and a price that both fit it, and fits no item better,
+    calling none (烤盘四十九米 of three 烤盘 and five items at 49, the 烤盘 in hand among both): each alone is shared,
+    together they point back at the product the host was on."""
+    kinds = {h.kind for h in unit.hits if h.sku_id == sku}
+    own = unit.scores.get(sku, 0.0)
+    return ("price" in kinds and bool(kinds & {"category", "category1", "title"}) and not unit.called()
+            and own >= max(unit.scores.values()) - 1e-9)
+
+
 def stretch_end(labels: list[str | None], u: int) -> int:
     """The last unit of the stretch of units labelled as unit u is (u itself when the next one differs)."""
     v = u
@@ -72,9 +82,12 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
             # Calling, not a word A shares with B (都是花生油) or a comparison (比五号那个还冲, weighed down).
             b_first = next((w for w in span if units[w].scores.get(item, 0.0) > 0), v)
             # (A sentence calling both, 学生选十一号工作用选十二号, is a summing up, not a recall.)
-            # A's own price said alone (its price or live price, no other item's) recalls it too: 官方两千四百九十八.
+            # A's own price said alone (its price or live price, no other item's) recalls it too: 官方两千四百九十八;
+            # so does a kind word and a price that fit A together, with nothing of B (烤盘四十九米).
             recalls = [w for w in range(b_first + 1, v + 1)
-                       if (units[w].calls(before) or own_price(units[w], before)) and item not in units[w].called()]
+                       if (units[w].calls(before) or own_price(units[w], before)
+                           or (kind_and_price(units[w], before) and item not in units[w].scores))
+                       and item not in units[w].called()]
             short = units[v].end - units[u].start <= ASIDE_S
             # The stretch may run on over chat after A's recall (三号还剩一百多件, then 点点关注 until the next
             # product): what must be short is B's part, up to the recall, with nothing of B after it.
