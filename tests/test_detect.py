@@ -150,10 +150,17 @@ def test_link_number_heard_with_shi_before_it():
     ("再返场一次食5号链接", {5, 15, 45}, 15),  # 食 shi, si or yi: 四五 and 一五 are no numbers (bench dev5)
     ("这个酒后不上头", {9}, None),      # a word of its own: no 链接 after it, no pointing verb before it
     ("下班的时候拍", {10}, None),
+    ("石号汤包也是今天到的", {10}, 10),  # opening the sentence: the host opens a product by its number
+    ("母号是夏天穿的", {5}, 5),
+    ("3后又补了五十条", {3}, 3),          # whisper's digit, 号 heard as 后
+    ("以后大家买之前先问问", {1}, None),  # 以后 opens sentences as a word: only a literal 号 after a homophone
+    ("酒后不能开车的", {9}, None),
+    ("90后的宝妈都爱这个", {90}, None),   # a generation, not link 90
 ])
 def test_link_numbers_heard_as_everyday_words(heard: str, links: set[int], wanted: int | None) -> None:
     """Whisper writes a spoken N号 as a word of the same sound (伺候 for 四号, 时期后 for 十七号, 拍巴后 for 拍八号).
-    Such a word is a link number only with 链接 after it or a pointing verb before it."""
+    Such a word is a link number only with 链接 after it, a pointing verb before it, or as a literal 号 (or a digit
+    before 后) opening the sentence."""
     from replay.detect.links import homophone_links
     from replay.detect.units import Token, Unit
     from replay.lang import tokenize
@@ -352,3 +359,16 @@ def test_a_long_subtitle_cue_of_several_sentences_is_cut_at_its_commas():
     units = build_units(tr, 0.3, use_cues=False)
     assert [u.text for u in units] == ["好这款就讲到这里", "我们喝口水", "下面给大家看四号链接的纯棉四件套",
                                        "全棉磨毛的面料", "颜色有十几种都很好看"]
+
+
+def test_a_hao_inside_a_catalog_word_is_not_a_link_number() -> None:
+    """A shop of phone numbers: 尾号 opening the sentence is the catalog's word (its titles say 尾号), not 一号
+    heard through 尾 (wei or yi); 石号 opening the next one is item 10."""
+    from detect_support import evidence_units, kind_hits
+
+    shop = catalog_from_records([
+        {"sku_id": "N1", "title": "移动靓号 尾号豹子号 全国通用", "price": 1888, "live_price": 1088, "link_no": 1},
+        {"sku_id": "N10", "title": "联通情侣号 尾号连号 两张", "price": 399, "live_price": 299, "link_no": 10},
+    ])
+    units, _ = evidence_units(["尾号八八八一千零八十八", "石号这两张是情侣的"], shop)
+    assert kind_hits(units[0], "link_no") == [] and kind_hits(units[1], "link_no") == ["N10"]

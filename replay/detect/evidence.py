@@ -260,7 +260,8 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             ends.append(last)
         # A homophone reading that covers more of the number wins over the plain digits inside it (食5号链接 is
         # 十五号链接, not 5号链接).
-        heard = {h: (no, sku) for no, sku, h in homophone_links(u, links)}
+        # Not a 号 inside a catalog word (尾号 of phone numbers, 印号 in a title): the word was said, not a number.
+        heard = {h: (no, sku) for no, sku, h in homophone_links(u, links) if h not in covered}
         said = spoken_links(toks, nums, links, titles, prices)
         # A bare 第N个 beside a link number is the evening's Nth product, not link N: 第一个，看五号.
         numbered = any(not bare for *_x, bare in said) or bool(heard)

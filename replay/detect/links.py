@@ -24,7 +24,8 @@ _PLACES = frozenset("十百千")  # a numeral of more than one character says on
 
 def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, int]]:
     """N号 heard through homophones (伺候 for 四号, 食5号 for 十五号, 时期后 for 十七号), with 链接 after it (伺候练结),
-    or pointed at by a word of ``bare_link_verbs`` before it (拍似后 for 拍四号, 看时期后, 来 21 后). Whisper writes a
+    pointed at by a word of ``bare_link_verbs`` before it (拍似后 for 拍四号, 看时期后, 来 21 后), or opening the
+    sentence (石号汤包, 1后又补了). Whisper writes a
     spoken N号 as an everyday word of the same sound, and only 链接 after it or a pointing verb before it tells
     that it was a number (伺候, 时候 and 酒后 are words too). A character read several ways (似 shi or si, 母 mu or
     wu) may be any numeral it sounds like; when the readings resolve to two items, the number is not read. Only
@@ -57,7 +58,12 @@ def homophone_links(unit: Unit, links: dict[int, str]) -> list[tuple[int, str, i
                 else:
                     break
                 k -= 1
-        if not homophone or not run or (not linked and not pointed_at(texts, k + 1)):
+        # Or it opens the sentence (石号汤包, 母号是夏天用的, 1后又补了五十条): a host opens a product by its number, and
+        # whisper wrote the numeral or the 号 as a homophone. Only a literal 号 after a homophone, or whisper's own
+        # digits before 后: 以后 and 酒后 open sentences as words, and 90后 and 00后 are generations.
+        initial = k + 1 == 0 and (toks[h].text == "号" or (len(run) == 1 and run[0][0].isdigit()
+                                                           and not run[0][0].endswith("0")))
+        if not homophone or not run or (not linked and not initial and not pointed_at(texts, k + 1)):
             continue
         found: set[int] = set()
         for n, numerals in enumerate(product(*run)):
