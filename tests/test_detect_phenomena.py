@@ -793,3 +793,47 @@ def test_a_kind_word_and_price_of_the_product_in_hand_after_an_aside_take_the_ta
     hl, spans = found(lines, BAKING)
     assert [h.sku_id for h in hl] == ["GOLD", "KNIFE"], hl
     assert near(hl[0].end, spans[7][1], tol=1.5), (hl, spans)
+
+
+# A kitchen shop: a kettle, a tea strainer (its category word 滤网 is unique), a vacuum flask.
+KITCHEN = catalog_from_records([
+    {"sku_id": "KETTLE", "title": "苏泊尔 电热水壶 1.7L 304不锈钢 自动断电", "price": 159, "live_price": 89,
+     "link_no": 2},
+    {"sku_id": "FLASK", "title": "象印 保温杯 480ml 真空", "price": 199, "live_price": 129, "link_no": 4},
+    {"sku_id": "STRAINER", "title": "不锈钢茶漏 泡茶滤网 细网", "category": "滤网", "price": 19.9,
+     "live_price": 9.9, "link_no": 12},
+])
+
+
+def test_a_product_done_without_then_sold_in_passing_stays_inside_the_explanation() -> None:
+    # 不用滤网 says what the kettle does without (evidence._after_negation: negation_markers.txt); 今天八十九块 is the
+    # kettle's own price; the strainer is then sold in passing (its link number, its price) and the kettle called
+    # again: the strainer has no 看点 of its own, and the kettle's runs to its countdown (relabel.absorb_asides).
+    lines = [
+        "二号，这个烧水壶",
+        "一点七升的，一家人够用",
+        "不用滤网，壶嘴里自带一层",
+        "水垢少，烧出来的水干净",
+        "三分钟就开，开了自己断电",
+        "今天八十九块",
+        "烧水的时候声音也小，晚上烧水不吵孩子",
+        "壶身是双层的，摸着不烫手",
+        "泡茶的顺手拍个十二号的滤网，九块九",
+        "搁杯口上，茶叶渣一点不漏",
+        "二号库存还有三百台",
+        "三二一，上车",
+        "好，家人们点点关注",
+        "刚来的朋友左上角领个券",
+        "下面四号保温杯",
+        "真空的，早上装的热水晚上还烫",
+        "一百二十九一个",
+    ]
+    hl, spans = found(lines, KITCHEN)
+    assert [h.sku_id for h in hl] == ["KETTLE", "FLASK"], hl
+    assert near(hl[0].end, spans[11][1], tol=1.5), (hl, spans)
+
+
+def test_a_kind_word_after_a_negation_is_weighed_down() -> None:
+    units, _ = evidence_units(["不用滤网，壶嘴里自带一层", "这个滤网是细网的"], KITCHEN)
+    without, shown = (u.scores.get("STRAINER", 0.0) for u in units)
+    assert 0 < without <= 0.3 * shown + 1e-9, (without, shown)

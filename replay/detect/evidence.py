@@ -154,6 +154,13 @@ def _after_gift(tokens: list[str], i: int) -> bool:
     return any(m in before for m in markers)
 
 
+def _after_negation(tokens: list[str], i: int) -> bool:
+    """Whether token i comes right after a word that says a thing is not needed or not there (不用夹子, 没有支架:
+    replay/wordlists/negation_markers.txt)."""
+    before = "".join(tokens[max(0, i - 3):i])
+    return any(before.endswith(m) for m in wordlist("negation_markers"))
+
+
 def _before_degree(tokens: list[str], last: int) -> bool:
     """Whether the evidence ending at token ``last`` is followed by a degree word of comparison (没有七号那么聚拢:
     replay/wordlists/degree_markers.txt): the item is what the product in hand is measured against."""
@@ -178,13 +185,13 @@ def _discount(h: Hit, toks: list[str], i: int, after_reference: bool, pointed: s
               weights: EvidenceWeights) -> float:
     """The share of its weight a hit starting at token i keeps: after a comparison word (``after_reference``, as
     ``_after_reference`` tells) or for a product pointed away at (``reference``), a kind word after a gift word
-    (``gift``) or a content word (``reference``), an accessory's part word (``accessory``)."""
+    (``gift``), a content word or a negation (``reference``), an accessory's part word (``accessory``)."""
     f = 1.0
     if h.sku_id in pointed or after_reference:
         f *= weights.reference
     if h.kind in _KIND_WORDS and _after_gift(toks, i):
         f *= weights.gift
-    if h.kind in _KIND_WORDS and _after_content(toks, i):
+    if h.kind in _KIND_WORDS and (_after_content(toks, i) or _after_negation(toks, i)):
         f *= weights.reference
     if h.sku_id in accessories and h.kind in _PART_WORDS:
         f *= weights.accessory

@@ -110,6 +110,17 @@ def absorb_asides(labels: list[str | None], units: list[Unit]) -> list[str | Non
                                                   or short_to_recall):
                 first = w + 1 if bridged else u
                 out[first:v + 1] = [before] * (v - first + 1)
+            elif (not compares_a and not priced and last is not None and not recalled_b
+                  and units[last].start - units[u].start <= ASIDE_S
+                  and not any(units[x].calls(item) for x in range(u, last + 1))):
+                # B's stretch up to A's last recall is A's when B was not called in it (五斤一箱五十九块九, A's own
+                # price, between 不用夹子 and 买核桃的顺手拍个十三号的夹子): B talked of after it is looked at again,
+                # from there, as a stretch of its own (an aside between A and A, or where B's explanation starts).
+                # (Called, 三号，小黄车第三个就是, B was opened, and A's word after it is B's too: 汤上面一层红油.)
+                first = w + 1 if bridged else u
+                out[first:last + 1] = [before] * (last + 1 - first)
+                u = last + 1
+                continue
         u = v + 1
     return out
 
