@@ -442,3 +442,14 @@ def test_a_pointer_is_timed_from_its_first_word_not_from_the_sentence_before_it(
     hl = detect(transcript, catalog)
     assert not any(h.sku_id == "W01" and chicken["start"] < h.start < chicken["end"] + 1 for h in hl), hl
     assert any(h.sku_id == "W12" and abs(h.end - chicken["end"]) < 1.5 for h in hl), hl
+
+
+def test_two_products_called_together_are_explained_in_the_order_said() -> None:
+    """Dev stream ce5: 七号八号卡砖卡套一起清 calls both, and item 8's word (卡套, two items share it) outweighs item
+    7's (卡砖, four share it); the talk after is item 7's (这个砖五十个一箱, its price) until 八号卡套 is called. The
+    decoder kept item 8 from the joint call (openings.settle_tied_openings: _called_first)."""
+    transcript, truth, catalog = practice(PARA / "dev" / "ce5.json")
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == "CE507")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "CE507"]
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (found,
+                                                                                                         wanted)

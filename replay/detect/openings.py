@@ -13,7 +13,7 @@ Each takes the labels (an sku_id or None per unit) and returns new ones.
 from __future__ import annotations
 
 from replay.detect.relabel import ASIDE_S, FAINT, MENTION_UNITS, stretch_end, tied_with
-from replay.detect.units import CLEAR_OPENING, Unit
+from replay.detect.units import CALLING, CLEAR_OPENING, Unit
 
 # The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run (0.1 and 0.3
 # moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
@@ -168,6 +168,15 @@ def _opening_calls_other(out: list[str | None], units: list[Unit], u: int, end: 
     return (o, called[0]) if len(called) == 1 else None
 
 
+def _called_first(unit: Unit, x: str) -> str | None:
+    """The one other item the unit calls at full weight, by a hit said before X's first call, and does not
+    compare X with; None when there is none or several."""
+    first_x = min((h.time for h in unit.hits if h.sku_id == x and h.kind in CALLING), default=None)
+    ys = {h.sku_id for h in unit.hits if h.sku_id != x and h.kind in CALLING and first_x is not None
+          and h.time < first_x and unit.calls(h.sku_id) and h.sku_id not in unit.compared}
+    return ys.pop() if len(ys) == 1 else None
+
+
 def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[str | None]:
     """Relabel the start of X's run as Y when the sentence opening it fits X and Y alike (a category word or an
     alias both share: 看升降桌 of two desks) and the sentences after it, up to where X or Y is called by link
@@ -186,7 +195,19 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
         x = out[u]
         end = stretch_end(out, u)
         opening = units[u]
-        if x is None or (u > 0 and out[u - 1] == x) or opening.calls(x):
+        if x is None or (u > 0 and out[u - 1] == x):
+            u = end + 1
+            continue
+        if opening.calls(x):
+            # Two products called together, Y first (七号八号卡砖卡套一起清): the host takes them in the order said.
+            # When the sentences after favour Y (at least two, more than X) up to where X is called again, they
+            # are Y's explanation, and X's starts at that call.
+            y = _called_first(opening, x)
+            c = next((v for v in range(u + 1, end + 1) if units[v].calls(x)), end + 1)
+            if y is not None and c <= end:
+                more_y, more_x = _favour(units, range(u + 1, c), y, x), _favour(units, range(u + 1, c), x, y)
+                if more_y >= 2 and more_y > more_x:
+                    out[u:c] = [y] * (c - u)
             u = end + 1
             continue
         y_called = _opening_calls_other(out, units, u, end)
