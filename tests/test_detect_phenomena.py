@@ -837,3 +837,26 @@ def test_a_kind_word_after_a_negation_is_weighed_down() -> None:
     units, _ = evidence_units(["不用滤网，壶嘴里自带一层", "这个滤网是细网的"], KITCHEN)
     without, shown = (u.scores.get("STRAINER", 0.0) for u in units)
     assert 0 < without <= 0.3 * shown + 1e-9, (without, shown)
+
+
+# A toy shop: a walker of the brand 乐达, a stacking-ring toy whose category word is the one character 圈.
+TOYS = catalog_from_records([
+    {"sku_id": "WALKER", "title": "乐达 宝宝手推学步车 防侧翻", "brand": "乐达", "category": "学步车", "price": 399,
+     "live_price": 259, "link_no": 6},
+    {"sku_id": "RINGS", "title": "彩虹叠叠圈 婴儿套圈", "category": "圈", "price": 69, "live_price": 39, "link_no": 16},
+])
+
+
+def test_words_that_only_look_like_a_comparison_or_a_cue_leave_a_call_at_full_weight() -> None:
+    # 比如六号 is "for example, item 6" (replay/wordlists/reference_lookalikes.txt), and 乐达这款 holds 达这, which
+    # sounds like the cross-sell cue 搭着 but starts inside the brand's name: item 6 keeps its full link weight.
+    units, _ = evidence_units(["我推荐手推的，比如六号乐达这款", "六号乐达的"], TOYS)
+    example, plain = units
+    assert not example.has("cross")
+    assert example.scores["WALKER"] >= plain.scores["WALKER"] - 1e-9, (example.hits, plain.hits)
+
+
+def test_a_kind_word_said_twice_over_is_one_mention() -> None:
+    units, _ = evidence_units(["那种圈圈的我不推荐", "那种圈的我不推荐"], TOYS)
+    twice, once = (u.scores.get("RINGS", 0.0) for u in units)
+    assert twice == once > 0, (units[0].hits, units[1].hits)

@@ -126,6 +126,9 @@ def _after_reference(tokens: list[str], i: int) -> bool:
     """Whether token i comes right after a comparison word (跟二号, 比一号, 和刚才的), within two tokens."""
     markers = wordlist("reference_markers")
     before = "".join(tokens[max(0, i - 3):i])
+    # (Not 比如六号, 同样五号: replay/wordlists/reference_lookalikes.txt.)
+    if any(before.endswith(w) for w in wordlist("reference_lookalikes")):
+        return False
     if any(before.endswith(m) or before[:-1].endswith(m) for m in markers if before):
         return True
     # Past a 刚才, 前面 or 那个 (跟刚才九号比, 和前面的三号): replay/wordlists/reference_fillers.txt.
@@ -247,8 +250,10 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         ends: list[int] = []  # the token each hit ends on
         covered: set[int] = set()  # tokens inside a name or word found
         spans: dict[str, tuple[int, int]] = {}  # each shared word found, by its text: its first and last token
+        named_spans: list[tuple[int, int]] = []
         for ti, s, e, w, exact in name_hits(u, idx):
             covered.update(range(s, e + 1))
+            named_spans.append((s, e))
             term = idx.terms[ti]
             if exact:
                 spans[term.text] = (s, e)
@@ -256,9 +261,17 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             kind = "name" if kind == "full" else kind
             hits.append(Hit(kind, term.text, term.sku_id, w, u.tokens[s].start, term.shared))
             ends.append(e)
+        # A cue phrase that starts inside a name and runs on past it is no cue: 维一达这款 (伟易达, heard) holds 达这,
+        # which sounds like the cross-sell cue 搭着.
+        u.cues = [c for c in u.cues if not any(s < c.first <= e < c.last for s, e in named_spans)]
+        said_at: dict[tuple[str, str], int] = {}  # each kind word's last token, by its text and item
         for term, i in category_hits(u, idx):
             if i in covered:
                 continue  # 煲 of 这个电饭煲 is the word 电饭煲 already found: one word, one mention
+            # A word said twice over (圈圈, 罐罐) is one word, one mention.
+            if said_at.get((term.text, term.sku_id)) == i - len(term.text) and toks[i - 1] == toks[i]:
+                continue
+            said_at[term.text, term.sku_id] = i
             hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))
             ends.append(i)
             spans[term.text] = (i, i)
