@@ -46,13 +46,14 @@ def follow_cmd(
     Example: replay follow /data/live/room1/index.m3u8 --catalog products.json --out highlights.json
     """
     from replay.catalog import load_catalog
-    from replay.cli import _settings, _write_json, console
+    from replay.cli import _settings, _write_json
     from replay.contracts import to_json
     from replay.jobs.lifecycle import run_job
     from replay.live.fetch import IngestPolicy
     from replay.live.follower import Follower
     from replay.live.stream import live_stream_id
     from replay.store.database import Database
+    from replay.terminal import console
 
     settings = _settings(sets, visual={"enabled": False} if no_visual else None, live_idle_seconds=idle)
     cat = load_catalog(catalog)
