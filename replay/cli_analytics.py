@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from replay.settings import load_settings
+from replay.terminal import out
 from replay.timecode import clock
-
-out = Console()
 
 
 def _pct(x: float | None) -> str:

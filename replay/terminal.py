@@ -10,7 +10,7 @@ console = Console(stderr=True)
 out = Console()
 
 
-def progress_bar() -> Progress:
-    """A bar per stage: its name, the bar, the percentage and the time left."""
-    return Progress(TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                    TimeRemainingColumn(), console=console, transient=False)
+def progress_bar(stage_width: int = 11) -> Progress:
+    """A bar per stage: its name (padded to ``stage_width``), the bar, the percentage and the time left."""
+    return Progress(TextColumn(f"[bold]{{task.fields[stage]:<{stage_width}}}"), BarColumn(),
+                    TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(), console=console, transient=False)

@@ -264,12 +264,12 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
         # A cue phrase that starts inside a name and runs on past it is no cue: 维一达这款 (伟易达, heard) holds 达这,
         # which sounds like the cross-sell cue 搭着.
         u.cues = [c for c in u.cues if not any(s < c.first <= e < c.last for s, e in named_spans)]
-        said_at: dict[tuple[str, str], int] = {}  # each kind word's last token, by its text and item
+        said_at: dict[tuple[str, str], int] = {}  # the token of each one-token kind word, by its text and item
         for term, i in category_hits(u, idx):
             if i in covered:
                 continue  # 煲 of 这个电饭煲 is the word 电饭煲 already found: one word, one mention
             # A word said twice over (圈圈, 罐罐) is one word, one mention.
-            if said_at.get((term.text, term.sku_id)) == i - len(term.text) and toks[i - 1] == toks[i]:
+            if said_at.get((term.text, term.sku_id)) == i - 1:
                 continue
             said_at[term.text, term.sku_id] = i
             hits.append(Hit("category", term.text, term.sku_id, term.weight, u.tokens[i].start, term.shared))

@@ -10,10 +10,9 @@ import getpass
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-_out = Console()
+from replay.terminal import out
 
 
 def _who(editor: str | None) -> str:
@@ -88,7 +87,7 @@ def edit_cmd(
     if action == "--revert":
         assert revert is not None
         e = service.revert(db, stream, revert, who)
-        _out.print(f"reverted {e.id}: {e.summary}")
+        out.print(f"reverted {e.id}: {e.summary}")
         return
     if action == "--segment":
         assert segment is not None
@@ -111,13 +110,13 @@ def edit_cmd(
         o = service.update(db, stream, hid(highlight), who, start=start, end=end, sku_id=sku, snap=not no_snap,
                            rules=rules)
     if o.edit is None:
-        _out.print("nothing changed")
+        out.print("nothing changed")
     else:
-        _out.print(f"edit {o.edit.id}: {o.edit.summary}")
+        out.print(f"edit {o.edit.id}: {o.edit.summary}")
     for h in o.highlights:
-        _out.print(f"  {h.id}  {h.sku_id}  {h.start:.2f}–{h.end:.2f} s  {h.title[:30]}")
+        out.print(f"  {h.id}  {h.sku_id}  {h.start:.2f}–{h.end:.2f} s  {h.title[:30]}")
     if o.segment is not None:
-        _out.print(f"  line {o.segment_idx}: {o.segment.start:.2f}–{o.segment.end:.2f} s  {o.segment.text}")
+        out.print(f"  line {o.segment_idx}: {o.segment.start:.2f}–{o.segment.end:.2f} s  {o.segment.text}")
 
 
 def _print_edits(edits: list) -> None:  # noqa: ANN001 - list[Edit]; the type import stays lazy
@@ -130,5 +129,5 @@ def _print_edits(edits: list) -> None:  # noqa: ANN001 - list[Edit]; the type im
         state = "active" if e.active else f"reverted by {e.reverted_by}"
         table.add_row(e.id, datetime.fromtimestamp(e.created_at).strftime("%Y-%m-%d %H:%M:%S"), e.editor, e.kind,
                       e.summary, state)
-    _out.print(table)
+    out.print(table)
 

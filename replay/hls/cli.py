@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-console = Console(stderr=True)
-out = Console()
+from replay.terminal import console, out, progress_bar
 
 SET_HELP = ("Change a package setting for this run, e.g. package.keep_original=false, package.heights=[720,360], "
             "package.extra_codecs=[\"h265\"] (names: `replay config`). Repeatable.")
@@ -55,8 +52,7 @@ def run_package_job(db, settings, stream_id: str, options: dict, force: bool = F
     job_id = job_id or create_package_job(db, stream_id, options, force).id
     req = PackageRequest(job_id=job_id, stream_id=stream_id, options=options, force=force)
     gate = IndexGate(settings.database)
-    with Progress(TextColumn("[bold]{task.fields[stage]:<8}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), console=console) as bar:
+    with progress_bar(stage_width=8) as bar:
         task = bar.add_task("package", total=1.0, stage="search")
 
         def report(p) -> None:  # noqa: ANN001

@@ -9,9 +9,14 @@ the one function that starts returning them, and every clip uses the corrected t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from replay.contracts import Catalog, Segment, VisualEvent, VisualTrack, from_json
+from replay.contracts import Catalog, MediaInfo, Segment, VisualEvent, VisualTrack, from_json
 from replay.store.database import Database
+
+if TYPE_CHECKING:
+    from replay.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +27,15 @@ class ClipInputs:
     """The visual stage's card readings with their boxes (for ``--reframe auto``); empty when it did not run."""
     catalog: Catalog
     """The stream's catalog, for the price check."""
+
+
+def clip_media(settings: Settings, db: Database, stream_id: str) -> MediaInfo:
+    """The recording a clip of the stream is cut from, probed: the original while it is kept, else the best HLS
+    rendition (package.keep_original=false: ``hls.package.clip_source``)."""
+    from replay.hls.package import clip_source, hls_dir
+    from replay.media.probe import probe
+
+    return probe(clip_source(Path(db.stream(stream_id)["path"]), hls_dir(settings.stream_dir(stream_id))))
 
 
 def clip_inputs(db: Database, stream_id: str) -> ClipInputs:

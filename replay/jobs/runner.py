@@ -95,13 +95,10 @@ def clips_dir(settings: Settings, stream_id: str) -> Path:
 
 
 def clip_work(settings: Settings, req: ClipRequest, db: Database, report: Report) -> dict:
-    from replay.hls.package import clip_source, hls_dir
-    from replay.jobs.clip_inputs import clip_inputs
+    from replay.jobs.clip_inputs import clip_inputs, clip_media
     from replay.media.clips import cut_clip, result_json
-    from replay.media.probe import probe
 
-    # The original while it is kept, else the best HLS rendition (package.keep_original=false).
-    info = probe(clip_source(Path(db.stream(req.stream_id)["path"]), hls_dir(settings.stream_dir(req.stream_id))))
+    info = clip_media(settings, db, req.stream_id)  # the original while it is kept, else the best HLS rendition
     out = clips_dir(settings, req.stream_id) / f"{req.job_id}.mp4"
     inputs = clip_inputs(db, req.stream_id)  # the editors' corrected transcript, the cards, the catalog
     try:

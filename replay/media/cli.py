@@ -66,15 +66,13 @@ def clip_cmd(
     Example: replay clip s1a2b3c4d5e6 --highlight 2 --vertical --reframe auto --subtitles burn --out clip.mp4
     """
     from replay.edits import corrected_highlights
-    from replay.hls.package import clip_source, hls_dir
-    from replay.jobs.clip_inputs import clip_inputs
+    from replay.jobs.clip_inputs import clip_inputs, clip_media
     from replay.media.clips import cut_clip
-    from replay.media.probe import probe
     from replay.store.database import Database
 
     settings = load_settings()
     db = Database(settings.database)
-    info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
+    info = clip_media(settings, db, stream)
     sku = title = None
     if highlight is not None:
         hs = corrected_highlights(db, stream).highlights  # an editor's times and SKU (replay edit)
@@ -115,15 +113,13 @@ def export_cmd(
 
     Example: replay export s1a2b3c4d5e6 clips/ --padding 1 --vertical --reframe auto
     """
-    from replay.hls.package import clip_source, hls_dir
-    from replay.jobs.clip_inputs import clip_inputs
+    from replay.jobs.clip_inputs import clip_inputs, clip_media
     from replay.media.clips import export_stream
-    from replay.media.probe import probe
     from replay.store.database import Database
 
     settings = load_settings()
     db = Database(settings.database)
-    info = probe(clip_source(Path(db.stream(stream)["path"]), hls_dir(settings.stream_dir(stream))))
+    info = clip_media(settings, db, stream)
     with progress_bar() as bar:
         task = bar.add_task("export", total=1.0, stage="export")
         inputs = clip_inputs(db, stream)
