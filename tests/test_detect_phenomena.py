@@ -161,6 +161,30 @@ def test_room_chat_between_products_belongs_to_none_but_one_chat_line_inside_doe
     assert near(hl[1].start, spans[8][0])
 
 
+def test_its_own_price_after_two_chat_lines_keeps_the_explanation_going() -> None:
+    # Two lines the talk model hears as chat (a greeting, then 回到这个茶 at 0.25), then a price only the tea has:
+    # the host is back on the tea, so its explanation runs to the price (boundaries.evidence_span). A faint word
+    # after the same chat (a title word shared with others) would not carry it on.
+    from replay.detect.boundaries import BoundaryOptions, build_blocks
+    from replay.detect.decode import Run
+
+    lines = [
+        "一号龙井，先给大家泡一杯",
+        "你们看这个叶底，一芽一叶",
+        "欢迎刚进来的朋友，点个关注不迷路",
+        "回到这个茶，冲三四泡味道都还在",
+        "今天二百六十八一罐，送一个茶漏",      # 268: the tea's price, no other item's
+        "好，屏幕前的家人们帮忙点点赞",
+        "点赞到一万我们抽一波福袋",
+        "四号链接，手工皂",
+        "冷制的，放了三个月才卖",
+    ]
+    units, spans = given_probabilities(lines, [1, 0.95, 0.4, 0.25, 0.7, 0, 0, 1, 1])
+    blocks = build_blocks([Run("TEA", 0, 6), Run("SOAP", 7, 8)], units, BoundaryOptions())
+    assert [b.sku_id for b in blocks] == ["TEA", "SOAP"]
+    assert near(blocks[0].end, spans[4][1]), (blocks[0].end, spans)
+
+
 def test_a_cross_sell_inside_an_explanation_does_not_switch_the_product() -> None:
     lines = [
         "一号保湿日霜，白天用",

@@ -108,8 +108,10 @@ def evidence_span(run: Run, units: list[Unit], anchor_min: float = 0.0) -> tuple
     if closed and not any(run.sku_id in units[u].called() for u in said if u > closed[-1]):
         said = [u for u in said if u <= closed[-1]]
     # Nor is a faint word after a stretch of chat (a title word, 学生, in the lead-in of the next product): a
-    # host back on the product says more of it than that.
-    while len(said) > 1 and units[said[-1]].scores[run.sku_id] < NAMED and _chat_between(units, said[-2], said[-1]):
+    # host back on the product says more of it than that. Its own price is more (今天二百六十八一罐 after a
+    # greeting): no other item costs that, so the host is back on it, as after a single chat line.
+    while (len(said) > 1 and units[said[-1]].scores[run.sku_id] < NAMED and not own_price(units[said[-1]], run.sku_id)
+           and _chat_between(units, said[-2], said[-1])):
         said.pop()
     # The same before it: a faint word (克服再解10, heard as 度假) and then chat is not where the host opened it.
     while len(said) > 1 and units[said[0]].scores[run.sku_id] < NAMED and _chat_between(units, said[0], said[1]):
