@@ -160,7 +160,8 @@ def test_practice_transcripts_by_author(author: str) -> None:
 
 def test_the_talk_model_never_saw_the_held_out_set_or_the_bench() -> None:
     model = json.loads((ROOT / "replay" / "detect" / "talk_model.json").read_text(encoding="utf-8"))
-    sources = model["trained_on"]
+    sources = [s for head in model["heads"].values() for s in head["trained_on"]]
+    assert len(model["heads"]) == 2 and all(head["trained_on"] for head in model["heads"].values())
     assert sources and all(s.startswith(("tests/data/paraphrase/train/", "tests/data/paraphrase/dev/",
                                          "tests/data/paraphrase/asr/")) for s in sources)
     heldout_authors = {p.stem.rstrip("0123456789") for p in (PARA / "heldout").glob("*.json")}
@@ -169,7 +170,9 @@ def test_the_talk_model_never_saw_the_held_out_set_or_the_bench() -> None:
 
 
 @pytest.mark.parametrize(("argv", "said"), [(["--fit-only"], "--fit-only needs --c"),
-                                            (["--c", "10", "30", "3"], "--c takes one value or 2")])
+                                            (["--c", "10", "30", "3"], "--c takes one value or 2"),
+                                            (["--c", "10", "--fit-only", "--heads", "talk", "--out",
+                                              "/nonexistent/m.json"], "keeps the other heads from")])
 def test_training_the_talk_model_at_fixed_c_says_what_it_needs(argv: list[str], said: str, capsys) -> None:  # noqa: ANN001
     # --fit-only fits once at the given C (how stop 35 compared models trained on more or fewer authors); without a
     # C, or with more values than heads, the script stops before reading a single transcript.
