@@ -15,6 +15,7 @@ from replay.asr.transcribe import (
     loops,
     resegment,
     select_hotwords,
+    skipped_speech,
     to_simplified,
     transcribe_chunk,
 )
@@ -162,3 +163,59 @@ def test_a_window_that_loops_is_decoded_again(tmp_path: Path, monkeypatch: pytes
     errors, total = _cer(row["reference_text"], text)
     assert errors / total <= 0.2, text
     assert all(0.0 <= w.start <= w.end <= info.duration + 0.3 for s in segs for w in s.words)
+
+
+def _answering(model: object, window: SimpleNamespace):  # noqa: ANN202
+    """load_model's stand-in: the real sequential model, and a batched pipeline that answers ``window``."""
+
+    class Pipeline:
+        def transcribe(self, audio: object, **kwargs: object) -> tuple[list[SimpleNamespace], None]:
+            return [window], None
+
+    return lambda options: (model, Pipeline())
+
+
+def test_a_window_that_skipped_speech_is_decoded_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whisper's batched decoder now and then jumps from a window's first words to its last (8 characters for 25 s
+    of a dev recording). Here it is made to answer two characters for the whole of a 13 s real clip: the window
+    is decoded again on its own, and the clip's words come back, inside the window."""
+    import replay.asr.transcribe as transcribe
+
+    row = next(r for r in csv.DictReader((DATA / "audio" / "references.tsv").open(encoding="utf-8"), delimiter="\t")
+               if r["file"] == "funasr_csharp_example_1.wav")
+    info = probe(DATA / "audio" / row["file"])
+    pcm = extract_pcm(info, tmp_path / "x.pcm")
+    opts = TranscribeOptions(model_dir=resolve_model("whisper-base", Path(__file__).parent.parent / "data" /
+                                                     "models"), threads=2)
+    model, _ = transcribe.load_model(opts)
+    sparse = SimpleNamespace(start=0.0, end=info.duration, text="欢迎", no_speech_prob=0.01, avg_logprob=-0.2,
+                             words=None)
+    assert skipped_speech(sparse.start, sparse.end, sparse.text)
+    assert not skipped_speech(0.0, 6.0, "欢迎")            # a short window: a word or two is all there was
+    assert not skipped_speech(0.0, 10.0, "欢迎大家来到直播间今天给大家带来")  # 1.7 characters a second
+    monkeypatch.setattr(transcribe, "load_model", _answering(model, sparse))
+    segs = transcribe_chunk(AudioChunk(index=0, start=0.0, end=info.duration, path=pcm), opts)
+    text = "".join(s.text for s in segs)
+    errors, total = _cer(row["reference_text"], text)
+    assert len(text) > 10 and errors / total <= 0.3, text
+    assert all(0.0 <= w.start <= w.end <= info.duration + 0.3 for s in segs for w in s.words)
+
+
+def test_a_sparse_window_decoded_again_to_no_more_words_keeps_its_own(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten seconds of silence the VAD took for speech, with one word heard: the second decoding finds nothing
+    more (whisper says nothing, or the hallucination filter drops it), so the window keeps its own word."""
+    import numpy as np
+
+    import replay.asr.transcribe as transcribe
+
+    pcm = tmp_path / "quiet.pcm"
+    (np.random.default_rng(0).normal(0, 30, 16000 * 10)).astype(np.int16).tofile(pcm)
+    opts = TranscribeOptions(model_dir=resolve_model("whisper-base", Path(__file__).parent.parent / "data" /
+                                                     "models"), threads=2)
+    model, _ = transcribe.load_model(opts)
+    word = SimpleNamespace(start=1.0, end=1.5, word="上车", probability=0.9)
+    sparse = SimpleNamespace(start=0.5, end=10.0, text="上车", no_speech_prob=0.01, avg_logprob=-0.2, words=[word])
+    monkeypatch.setattr(transcribe, "load_model", _answering(model, sparse))
+    segs = transcribe_chunk(AudioChunk(index=0, start=0.0, end=10.0, path=pcm), opts)
+    assert [s.text for s in segs] == ["上车"]

@@ -8,6 +8,7 @@ snaps 看点 boundaries to utterance starts.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from replay.contracts import AudioChunk, CatalogItem, Segment, Word
 from replay.lang import wordlist
 from replay.lang.terms import spoken_terms
 from replay.media.audio import load_pcm
+
+log = logging.getLogger("replay.asr")
 
 # faster-whisper keeps max_length // 2 = 223 prompt tokens of hotwords; ~180 Chinese characters fit.
 HOTWORD_BUDGET_CHARS = 180
@@ -204,13 +207,30 @@ def loops(text: str) -> bool:
     return len(text) - len(collapse_repeats(text)) >= _LOOP_CHARS
 
 
+# A window the batched decoder returns this long (seconds) with fewer than this many characters a second skipped
+# speech: the VAD kept it as speech, and a host says 4-6 characters a second. Whisper now and then jumps from a
+# window's first words to its last (伊罕的戏军球也好, 8 characters for 25 s of one dev recording's talk about a filter
+# medium, its price and the next product's name); decoded again on its own, the window comes back whole. (Whole
+# segments missing from the batched pipeline's output, not the sequential one's: SYSTRAN/faster-whisper#1179.)
+_SPARSE_MIN_S = 8.0
+_SPARSE_CHARS_PER_S = 1.0
+
+
+def skipped_speech(start: float, end: float, text: str) -> bool:
+    """Whether a window of the batched decoder from ``start`` to ``end`` (seconds) with ``text`` skipped speech
+    (see ``_SPARSE_MIN_S``)."""
+    said = len(re.sub(r"\s", "", to_simplified(text)))
+    return end - start >= _SPARSE_MIN_S and said < _SPARSE_CHARS_PER_S * (end - start)
+
+
 def transcribe_chunk(chunk: AudioChunk, options: TranscribeOptions) -> list[Segment]:
     """Transcribe one chunk; returned times are absolute (chunk.start added).
 
     The batched pipeline decodes each window at one temperature only (faster-whisper 1.x drops the fallback
     schedule in batched mode), so a window that loops (买买买买…) keeps the loop, and cutting the loop loses the
     rest of the window's speech: 25 s of one dev recording, an explanation's start with it. Such a window is
-    decoded again on its own by the sequential decoder, which retries hotter until the loop is gone.
+    decoded again on its own by the sequential decoder, which retries hotter until the loop is gone. So is a
+    window that skipped speech (``skipped_speech``); its second decoding is kept when it says more.
     """
     model, pipeline = load_model(options)
     audio = load_pcm(chunk.path, chunk.start, chunk.end)
@@ -235,10 +255,18 @@ def transcribe_chunk(chunk: AudioChunk, options: TranscribeOptions) -> list[Segm
                     "temperature": _FALLBACK_TEMPERATURES}
     out: list[Segment] = []
     for seg in segments:
-        if not loops(seg.text):
+        looped, sparse = loops(seg.text), skipped_speech(seg.start, seg.end, seg.text)
+        if not looped and not sparse:
             out += postprocess([seg], chunk.start, options)
             continue
+        log.info("decoding %.1f-%.1f s again: %s", chunk.start + seg.start, chunk.start + seg.end,
+                 "a loop" if looped else f"{len(seg.text.strip())} characters in {seg.end - seg.start:.0f} s")
         first, last = int(seg.start * 16000), int(seg.end * 16000)
         again, _ = model.transcribe(audio[first:last], **again_kwargs)
-        out += postprocess(list(again), chunk.start + seg.start, options)
+        redone = postprocess(list(again), chunk.start + seg.start, options)
+        if sparse and not looped:
+            kept = postprocess([seg], chunk.start, options)
+            if sum(len(x.text) for x in redone) <= sum(len(x.text) for x in kept):
+                redone = kept  # nothing more was said there (music the VAD took for speech)
+        out += redone
     return out
