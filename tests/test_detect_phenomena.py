@@ -884,3 +884,64 @@ def test_a_kind_word_said_twice_over_is_one_mention() -> None:
     units, _ = evidence_units(["那种圈圈的我不推荐", "那种圈的我不推荐"], TOYS)
     twice, once = (u.scores.get("RINGS", 0.0) for u in units)
     assert twice == once > 0, (units[0].hits, units[1].hits)
+
+
+KETTLES = catalog_from_records([
+    {"sku_id": "KET", "title": "美厨 电热水壶 1.7L 304不锈钢 自动断电", "price": 129, "live_price": 79, "link_no": 5},
+    {"sku_id": "NET", "title": "美厨 水壶滤网 食品级尼龙 3片装 防水垢", "price": 29, "live_price": 15.9, "link_no": 6},
+    {"sku_id": "ACID", "title": "柠檬酸除垢剂 食品级 10包", "price": 19.9, "live_price": 9.9, "link_no": 8},
+    {"sku_id": "BOWL", "title": "青瓷 陶瓷饭碗 4只装 釉下彩", "price": 39, "live_price": 25, "link_no": 2},
+])
+
+
+def test_an_accessory_pointed_at_then_described_and_priced_is_explained_on_its_own() -> None:
+    # The host points at the filter in a cross-sell sentence (配个…就是六号), then describes it in words only it has
+    # (尼龙, 三片装) and says its own price: that is the filter's explanation, not the kettle's talk going on. The
+    # whole detector, with the talk model's own probabilities (the pointing sentence reads as an opening here, so
+    # openings.take_over_openings gives it to the filter; the next test covers one that does not).
+    lines = [
+        "五号电热水壶，一点七升的",
+        "三零四不锈钢内胆，烧开自动断电",
+        "今天七十九块",
+        "烧水的话一定要配个滤网，就是六号",     # 3: pointed at, in a cross-sell
+        "尼龙的，很细，水垢一点都漏不下来",
+        "三片装，半年换一片",
+        "滤网十五块九",                         # 6: its own price
+        "好，下面看二号饭碗",
+        "釉下彩的，四只一套",
+        "二十五块",
+    ]
+    hl, spans = found(lines, KETTLES)
+    assert [h.sku_id for h in hl] == ["KET", "NET", "BOWL"], hl
+    assert near(hl[0].end, spans[2][1]) and near(hl[1].start, spans[3][0]) and near(hl[1].end, spans[6][1]), (hl, spans)
+
+
+def test_an_accessory_pointed_at_without_an_opening_then_described_and_priced_is_its_own() -> None:
+    # As above, but the pointing sentence does not sound like an opening at all (the talk model's 0.2, as for
+    # 灯泡一定要配个灯罩，就是七号这个 in a dev stream): the filter described in its own words and priced after it is
+    # still its explanation (openings.explain_pointed_items). Pointed at and priced with no word of its own in
+    # between, it stays a cross-sell inside the kettle's explanation.
+    from replay.detect.openings import explain_pointed_items
+
+    lines = [
+        "五号电热水壶，一点七升的",
+        "三零四不锈钢内胆，烧开自动断电",
+        "今天七十九块，拍一个送一个杯子",
+        "电热水壶最好配个滤网，就是六号这个",    # 3: pointed at
+        "尼龙的，很细，放进电热水壶里水垢就漏不下来",
+        "三片装，半年换一片",
+        "滤网十五块九，跟电热水壶一起拍九十块",  # 6: its own price
+        "好，下面看二号饭碗",
+        "釉下彩的，四只一套",
+        "二十五块",
+    ]
+    units, _spans = evidence_units(lines, KETTLES)
+    for u in units:
+        u.opening = min(u.opening, 0.2) if u.index == 3 else u.opening
+    labels = ["KET"] * 7 + ["BOWL"] * 3
+    assert explain_pointed_items(labels, units) == ["KET"] * 3 + ["NET"] * 4 + ["BOWL"] * 3
+    # Only pointed at and priced: the kettle's.
+    pointed = lines[:4] + ["滤网十五块九，跟电热水壶一起拍九十块"] + lines[7:]
+    units, _spans = evidence_units(pointed, KETTLES)
+    labels = ["KET"] * 5 + ["BOWL"] * 3
+    assert explain_pointed_items(labels, units) == labels

@@ -29,7 +29,12 @@ from replay.detect.boundaries import (
 from replay.detect.decode import DecodeCosts, Run, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
-from replay.detect.openings import leave_at_clear_openings, settle_tied_openings, take_over_openings
+from replay.detect.openings import (
+    explain_pointed_items,
+    leave_at_clear_openings,
+    settle_tied_openings,
+    take_over_openings,
+)
 from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions, past_mention
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
@@ -218,6 +223,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
     labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
     labels = settle_tied_openings(leave_at_clear_openings(take_over_openings(labels, units), units), units)
+    labels = explain_pointed_items(labels, units)
     blocks = place_blocks(runs(labels, units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)

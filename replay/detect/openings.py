@@ -12,7 +12,7 @@ Each takes the labels (an sku_id or None per unit) and returns new ones.
 
 from __future__ import annotations
 
-from replay.detect.relabel import ASIDE_S, FAINT, MENTION_UNITS, stretch_end, tied_with
+from replay.detect.relabel import ASIDE_S, FAINT, MENTION_UNITS, kind_and_price, own_price, stretch_end, tied_with
 from replay.detect.units import CALLING, CLEAR_OPENING, Unit
 
 # The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run (0.1 and 0.3
@@ -240,4 +240,41 @@ def settle_tied_openings(labels: list[str | None], units: list[Unit]) -> list[st
                 out[u:c] = [y] * (c - u)
                 break
         u = end + 1
+    return out
+
+
+# An accessory the host goes on to explain after pointing at it (灯泡一定要配个灯罩，就是七号这个 | 铝的，反光 | 外面有一圈
+# 防护网 | 灯罩二十二块): this many sentences of its own words at least, between the one that calls it and its price.
+_ACCESSORY_TALK = 1
+
+
+def explain_pointed_items(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Inside A's run, an item B called by its link number (in a cross-sell or not) that the host then describes,
+    in words only B has, and prices, with A not called again, is B's own explanation from the sentence that
+    called it to the end of A's run: a cross-sell points at B in a sentence or two, this talks about it."""
+    out = list(labels)
+    u, n = 0, len(out)
+    while u < n:
+        v = stretch_end(out, u)
+        a = out[u]
+        if a is None:
+            u = v + 1
+            continue
+        for k in range(u + 1, v + 1):
+            linked = {h.sku_id for h in units[k].hits if h.kind == "link_no" and h.sku_id != a}
+            if len(linked) != 1:
+                continue
+            b = next(iter(linked))
+            after = range(k + 1, v + 1)
+            if any(units[w].calls(a) or a in units[w].called() for w in after):
+                break
+            priced = [w for w in after if own_price(units[w], b) or kind_and_price(units[w], b)]
+            if not priced:
+                continue
+            own_words = [w for w in range(k + 1, priced[0])
+                         if any(h.sku_id == b and h.shared == 1 and h.kind != "price" for h in units[w].hits)]
+            if len(own_words) >= _ACCESSORY_TALK and not any(b in units[w].compared for w in after):
+                out[k:v + 1] = [b] * (v + 1 - k)
+                break
+        u = v + 1
     return out
