@@ -945,3 +945,34 @@ def test_an_accessory_pointed_at_without_an_opening_then_described_and_priced_is
     units, _spans = evidence_units(pointed, KETTLES)
     labels = ["KET"] * 5 + ["BOWL"] * 3
     assert explain_pointed_items(labels, units) == labels
+
+
+BASINS = catalog_from_records([
+    {"sku_id": "DUCK", "title": "禽丰 鸭鹅饮水盆 加深防溅 大号", "price": 35, "live_price": 22, "link_no": 4},
+    {"sku_id": "FEED", "title": "禽丰 喂料盆 圆形 小号", "price": 25, "live_price": 15, "link_no": 18},
+    {"sku_id": "TROUGH", "title": "翻转料槽 1米 防扒", "price": 24.8, "live_price": 16.8, "link_no": 6},
+])
+
+
+@pytest.mark.parametrize("priced", [True, False])
+def test_a_short_run_that_says_its_own_price_is_no_lead_in(priced: bool) -> None:
+    # A short run straight before another product's is that one's lead-in when its evidence is faint (a shared
+    # word, 盆), and needs lead_in_confidence to be shown; not when it says its item's own price (大号的二十二块一个):
+    # a host prices what they explain (replay.detect.place_blocks). lead_in_confidence is set out of reach here
+    # so that the rule alone decides.
+    from replay.detect import place_blocks
+    from replay.detect.decode import Run
+
+    lines = [
+        "鸭子的看这个盆",
+        "鸭子喝水跟鸡不一样，它要把整个嘴伸进去",
+        "这个盆深，边上往里卷，甩不出去",
+        "大号的二十二块一个" if priced else "大号的，放在院子里",
+        "还有六号，六号也顺便说",
+        "一米长的料槽，上面有个翻转的杆子",
+        "十六块八，买两个凑单包邮",
+    ]
+    units, _spans = evidence_units(lines, BASINS)
+    options = replace(DetectOptions(), min_confidence=0.05, lead_in_confidence=0.99)
+    blocks = place_blocks([Run("DUCK", 0, 3), Run("TROUGH", 4, 6)], units, options)
+    assert [b.sku_id for b in blocks] == (["DUCK", "TROUGH"] if priced else ["TROUGH"]), blocks

@@ -35,7 +35,7 @@ from replay.detect.openings import (
     settle_tied_openings,
     take_over_openings,
 )
-from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions, past_mention
+from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions, own_price, past_mention
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 
@@ -183,10 +183,13 @@ def place_blocks(decoded: list[Run], units: list[Unit], o: DetectOptions,
     # (Not a lead-in to a run the block took in as a mention: that run is no explanation to lead into. Nor a run
     # longer than _LEAD_IN_RUN_S: a host leads up to a product in a sentence or three, and 40 s of talk about a
     # pen with few catalog words is the pen's explanation, whatever follows it.)
+    # (Nor a run that says its item's own price, 大号的二十二块一个: a host prices what they explain, not a product
+    # they lead up to another with.)
     def needed(k: int) -> float:
         r = decoded[k]
         leads_in = (k + 1 < len(decoded) and decoded[k + 1].first == r.last + 1 and bool(blocks_of(decoded[k + 1]))
-                    and units[r.last].end - units[r.first].start <= _LEAD_IN_RUN_S)
+                    and units[r.last].end - units[r.first].start <= _LEAD_IN_RUN_S
+                    and not any(own_price(units[x], r.sku_id) for x in range(r.first, r.last + 1)))
         return max(o.min_confidence, o.lead_in_confidence) if leads_in and o.min_confidence > 0 else o.min_confidence
 
     # (Nor a run another block took in as its parting word, two sentences or more about another item: it is
