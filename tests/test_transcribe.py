@@ -134,6 +134,16 @@ def test_times_are_absolute_for_a_later_chunk(tmp_path: Path) -> None:
     assert segs[-1].end <= info.duration + 0.3
 
 
+def _answering(model: object, window: SimpleNamespace):  # noqa: ANN202
+    """load_model's stand-in: the real sequential model, and a batched pipeline that answers ``window``."""
+
+    class Pipeline:
+        def transcribe(self, audio: object, **kwargs: object) -> tuple[list[SimpleNamespace], None]:
+            return [window], None
+
+    return lambda options: (model, Pipeline())
+
+
 def test_a_window_that_loops_is_decoded_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The batched pipeline keeps a decoder loop (it has no temperature fallback); the window is decoded again.
 
@@ -150,12 +160,7 @@ def test_a_window_that_loops_is_decoded_again(tmp_path: Path, monkeypatch: pytes
     model, _ = transcribe.load_model(opts)
     looped = SimpleNamespace(start=0.0, end=info.duration, text="广州" + "买" * 40, no_speech_prob=0.01,
                              avg_logprob=-0.2, words=None)
-
-    class LoopingPipeline:
-        def transcribe(self, audio: object, **kwargs: object) -> tuple[list[SimpleNamespace], None]:
-            return [looped], None
-
-    monkeypatch.setattr(transcribe, "load_model", lambda options: (model, LoopingPipeline()))
+    monkeypatch.setattr(transcribe, "load_model", _answering(model, looped))
     assert loops(looped.text) and not loops("好好好好好，三二一上链接")
     segs = transcribe_chunk(AudioChunk(index=0, start=0.0, end=info.duration, path=pcm), opts)
     text = "".join(s.text for s in segs)
@@ -163,16 +168,6 @@ def test_a_window_that_loops_is_decoded_again(tmp_path: Path, monkeypatch: pytes
     errors, total = _cer(row["reference_text"], text)
     assert errors / total <= 0.2, text
     assert all(0.0 <= w.start <= w.end <= info.duration + 0.3 for s in segs for w in s.words)
-
-
-def _answering(model: object, window: SimpleNamespace):  # noqa: ANN202
-    """load_model's stand-in: the real sequential model, and a batched pipeline that answers ``window``."""
-
-    class Pipeline:
-        def transcribe(self, audio: object, **kwargs: object) -> tuple[list[SimpleNamespace], None]:
-            return [window], None
-
-    return lambda options: (model, Pipeline())
 
 
 def test_a_window_that_skipped_speech_is_decoded_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -266,12 +266,12 @@ def explain_pointed_items(labels: list[str | None], units: list[Unit]) -> list[s
                 continue
             b = next(iter(linked))
             after = range(k + 1, v + 1)
-            if any(units[w].calls(a) or a in units[w].called() for w in after):
+            if any(a in units[w].called() for w in after):
                 break
-            priced = [w for w in after if own_price(units[w], b) or kind_and_price(units[w], b)]
-            if not priced:
+            priced = next((w for w in after if own_price(units[w], b) or kind_and_price(units[w], b)), None)
+            if priced is None:
                 continue
-            own_words = [w for w in range(k + 1, priced[0])
+            own_words = [w for w in range(k + 1, priced)
                          if any(h.sku_id == b and h.shared == 1 and h.kind != "price" for h in units[w].hits)]
             if len(own_words) >= _ACCESSORY_TALK and not any(b in units[w].compared for w in after):
                 out[k:v + 1] = [b] * (v + 1 - k)
