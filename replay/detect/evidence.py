@@ -10,7 +10,9 @@ Everything here comes from the catalog, not from phrase lists:
   看十六 (replay.detect.links);
 - an accessory's or consumable's part words (滚刷 of an item titled 洗地机配件) weigh less: they are said of
   the main product;
-- spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices;
+- spoken prices (元, 块, 米, bare numbers) equal to an item's price or live price: weak, items share prices; both
+  of an item's prices in one sentence or two in a row (原价六十九，今天三十九), when no other item is listed at both,
+  weigh as a brand does;
 - spoken sizes and pack counts (四十升, 二百六十毫升, 五双) equal to one in an item's title (40L, 260ml, 5双装):
   weak, like a title word.
 
@@ -21,9 +23,10 @@ current product rather than choosing one.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import combinations
 
 from replay.contracts import Catalog, CatalogItem
 from replay.detect.cues import CueHit
@@ -87,6 +90,9 @@ class EvidenceWeights:
     """The same heard through homophones (伺候链接 for 四号链接, 拍似后 for 拍四号)."""
     price: float = 0.6
     """A spoken price equal to an item's price or live price, split among the items at that price."""
+    price_pair: float = 1.5
+    """An item's price and live price both said in one sentence or two in a row (原价八十九，今天五十九), no other item
+    listed at both: as telling as its brand, though each price alone is shared."""
     spec: float = 0.6
     """A spoken size or pack count equal to one written in an item's title (四十升 for 40L, 五双 for 5双装),
     split among the items whose titles have it."""
@@ -236,6 +242,11 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     links = catalog_links(catalog)
     titles = {i.sku_id: normalize(i.title) for i in catalog.items}
     prices = catalog_prices(catalog)
+    # Each item's (live price, price) pair, where no other item is listed at both.
+    price_pairs = {i.sku_id: tuple(sorted((round(i.price, 2), round(i.live_price, 2)))) for i in catalog.items
+                   if i.price is not None and i.live_price is not None and i.price != i.live_price}
+    listed = Counter(price_pairs.values())
+    pairs = {tuple(f"{p:g}" for p in pair): sku for sku, pair in price_pairs.items() if listed[pair] == 1}
     specs: dict[tuple[float, str], set[str]] = defaultdict(set)
     for item in catalog.items:
         for spec in title_specs(item.title):
@@ -243,6 +254,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     compared: set[str] = set()  # items the previous unit compared the product in hand with (跟一号不一样)
     last_called: dict[str, float] = {}  # when each item was last called by link number or name
     prev: Unit | None = None
+    last_prices: dict[str, tuple[float, int]] = {}  # the prices said in the unit before
     for u in units:
         toks = [t.text for t in u.tokens]
         nums = spoken_numbers(toks, frozenset(k for k, t in enumerate(u.tokens) if t.clause_end))
@@ -309,11 +321,30 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
             # fifteen balls, 十二期 twelve instalments, whatever the items cost.
             if num.kind != "price" and counted_at(toks, num.last + 1):
                 continue
+            # Nor is a one or a two without a money unit: 一 and 两 are articles and counts in every other
+            # sentence (先说一句, 高一档, 一克一千多), so a one-yuan item (a 1元拍下 service link) would collect
+            # price evidence from all the talk around it.
+            if num.kind != "price" and num.value <= 2:
+                continue
             skus = prices.get(round(num.value, 2), frozenset())
             for sku in skus:  # a price shared by many items says little
                 hits.append(Hit("price", f"{num.value:g}", sku, weights.price / len(skus), u.tokens[num.first].start,
                                 len(skus)))
                 ends.append(num.last)
+        # Both of an item's prices in one sentence (八十九的，今天五十九) single it out when no other item is listed at
+        # both: each price alone is shared (six items at 89, five at 59), the pair is this item's.
+        said_prices = {h.text: (h.time, e) for h, e in zip(hits, ends, strict=True) if h.kind == "price"}
+        # (Or the list price in the sentence before, 原价二百九十九 | 今天一百九十九: whisper cuts there.)
+        before = set(last_prices) - set(said_prices)
+        last_prices = {t: v for t, v in said_prices.items() if "/" not in t}
+        for pair in combinations(sorted({*said_prices, *before}, key=float), 2):
+            if before.issuperset(pair):
+                continue
+            if (sku := pairs.get(pair)) is not None:
+                said_prices.update({t: (u.tokens[0].start, 0) for t in pair if t in before})
+                (t_low, e_low), (t_high, e_high) = said_prices[pair[0]], said_prices[pair[1]]
+                hits.append(Hit("price", f"{pair[1]}/{pair[0]}", sku, weights.price_pair, min(t_low, t_high)))
+                ends.append(max(e_low, e_high))
         for value, unit, first, last in spoken_specs(toks, nums):
             skus = specs.get((value, unit), set())
             for sku in sorted(skus):

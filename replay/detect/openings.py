@@ -52,7 +52,8 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
     than of A's) than favour A. A less clear opening (``_TAKE_OVER_BORNE``: 那你看一号) calling B at full weight
     takes over when the talk bears it out: ``_BORNE_OUT`` sentences after it favour B and none favours A. When
     A is called again in one sentence and the rest of A's run favours B and never A (真要防坠请选六号全身的), that
-    sentence points viewers at A from inside B's explanation: B's stretch goes on to the run's end.
+    sentence points viewers at A from inside B's explanation: B's stretch goes on to the run's end, and B's talk on
+    both sides of it bears the opening out with one sentence fewer.
 
     The decoder stays on A there when A is named again a little later (一号已经走了三百多单了, 一号山药也剩不多了):
     one strong mention of A pays for staying, and what the host said about B in between (its features, by title
@@ -94,11 +95,14 @@ def take_over_openings(labels: list[str | None], units: list[Unit]) -> list[str 
         # A called again in one sentence, and the rest of the run favouring B and never A (真要防坠请选六号全身的 |
         # 八十九的今天五十九块: B's price): that sentence pointed viewers at A from inside B's explanation, which
         # goes on to the run's end.
+        pointed = 0  # sentences favouring B after A's one call, when B's talk goes on to the run's end
         if w < n and out[w] == a and more_b >= 1 and more_b > more_a:
             e = stretch_end(out, w)
-            if _favour(units, range(w + 1, e + 1), b, a) >= 1 and not _favour(units, range(w + 1, e + 1), a, b):
-                w, aside = e + 1, False
-        borne_out = unit.calls(b) and more_b >= _BORNE_OUT and not more_a
+            after = _favour(units, range(w + 1, e + 1), b, a)
+            if after >= 1 and not _favour(units, range(w + 1, e + 1), a, b):
+                w, aside, pointed = e + 1, False, after
+        # (B's talk on both sides of A's one call bears B out as well as more of it before.)
+        borne_out = unit.calls(b) and more_b + pointed >= (_BORNE_OUT - 1 if pointed else _BORNE_OUT) and not more_a
         if more_b >= 1 and more_b > more_a and not aside and (clear or borne_out):
             out[u:w] = [b] * (w - u)
     return out
