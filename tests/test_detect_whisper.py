@@ -127,6 +127,27 @@ def test_a_one_said_without_a_unit_is_no_price_of_a_one_yuan_item() -> None:
     assert not any(h.sku_id == "JT20" and h.start < wanted["end"] for h in found), found
 
 
+def test_a_sentence_that_ends_by_calling_a_product_opens_it() -> None:
+    """Dev recording n6: after chat about the fan club's coupon, 满99减10块，1号链接 | 飞立普的大人款 (飞利浦, heard): the
+    decoder entered link 1 at the clearer second sentence, and the 看点 that began there, with no link number and a
+    brand three items share, was too weak to show. The sentence that ends on the call is where the host opened it,
+    and the clear opening right after the call is the same product's, not a new one that ends it."""
+    transcript, segments, catalog = whisper_practice("n6")
+    wanted = next(s for s in segments if s["sku_id"] == "NF01")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "NF01"]
+    assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (
+        found, wanted)
+
+
+def test_a_cross_sell_call_before_the_item_opens_stays_with_the_one_before() -> None:
+    """Dev recording au6: 买了马甲的家人加条十七号打底裤 (a cross-sell, weighed down) | 打底裤也清一下 (opens link 17). The
+    call is the vest's last sentence, so link 17's 看点 starts at the opening after it."""
+    transcript, segments, catalog = whisper_practice("au6")
+    wanted = next(s for s in segments if s["sku_id"] == "AU617")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "AU617"]
+    assert found and abs(found[0].start - wanted["start"]) < 1.5, (found, wanted)
+
+
 # Three cat litters: prices each shares with another, one pair of them each.
 LITTER = catalog_from_records([
     {"sku_id": "TOFU", "title": "豆腐猫砂 原味 6L 可冲厕所", "price": 59, "live_price": 39, "link_no": 3},
@@ -153,3 +174,20 @@ def test_both_prices_of_an_item_said_together_single_it_out() -> None:
 
 def _pairs(unit) -> list[tuple[str, str, float]]:
     return [(h.sku_id, h.text, h.weight) for h in unit.hits if h.kind == "price" and "/" in h.text]
+
+
+def test_which_sentence_that_calls_the_next_product_is_its_opening() -> None:
+    """openings.call_before_opening on three sentences each: the middle one calls link 6 and the decoder entered
+    link 6 at the third. It is link 6's when the call ends it and it says nothing of the product before; not when
+    the host goes on after the call (a viewer's question, a cross-sell) or says the product before in it."""
+    from detect_support import evidence_units
+
+    from replay.detect.openings import call_before_opening
+
+    def relabelled(middle: str) -> list[str | None]:
+        units, _ = evidence_units(["豆腐猫砂冲厕所很方便", middle, "膨润土混合的结团快"], LITTER)
+        return call_before_opening(["TOFU", "TOFU", "MIX"], units)
+
+    assert relabelled("好了宝宝们六号链接") == ["TOFU", "MIX", "MIX"]
+    assert relabelled("刚才好多人说六号没抢到") == ["TOFU", "TOFU", "MIX"]
+    assert relabelled("豆腐猫砂的也拍六号链接") == ["TOFU", "TOFU", "MIX"]

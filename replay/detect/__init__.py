@@ -30,6 +30,7 @@ from replay.detect.decode import DecodeCosts, Run, runs, viterbi
 from replay.detect.evidence import EvidenceWeights, add_evidence, reweigh
 from replay.detect.fusion import add_visual
 from replay.detect.openings import (
+    call_before_opening,
     explain_pointed_items,
     leave_at_clear_openings,
     settle_tied_openings,
@@ -226,7 +227,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     labels = viterbi(units, [i.sku_id for i in catalog.items], costs)
     labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
     labels = settle_tied_openings(leave_at_clear_openings(take_over_openings(labels, units), units), units)
-    labels = explain_pointed_items(labels, units)
+    labels = call_before_opening(explain_pointed_items(labels, units), units)
     blocks = place_blocks(runs(labels, units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)

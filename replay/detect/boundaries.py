@@ -152,10 +152,11 @@ def _loglik(p: float, other: float) -> float:
     return math.log(max(1e-9, (1 - other) * p + other * (1 - p)))
 
 
-def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: str | None,
+def _split_gap(units: list[Unit], lo: int, hi: int, prev_sku: str | None, next_sku: str | None,
                o: BoundaryOptions) -> tuple[int, int]:
-    """Best (e, s) with lo-1 <= e < s <= hi+1: units lo..e end the previous explanation, e+1..s-1 are chat,
+    """Best (e, s) with lo-1 <= e < s <= hi+1: units lo..e end ``prev_sku``'s explanation, e+1..s-1 are chat,
     s..hi open ``next_sku``'s. Without a previous (next) explanation e (s) is pinned."""
+    has_prev = prev_sku is not None
     has_next = next_sku is not None
     n = hi - lo + 1
     last_t = units[lo - 1].end if lo > 0 else 0.0
@@ -192,8 +193,11 @@ def _split_gap(units: list[Unit], lo: int, hi: int, has_prev: bool, next_sku: st
             break  # an explanation never runs over the stream's sign-off or a teaser of the next product
         if e - 1 >= max(0, lo - 1) and has_prev and units[e - 1].has("outro"):
             break  # nor past its own outro (讲到这里): the outro is its last unit
-        if e >= lo and has_prev and units[e].opening >= CLEAR_OPENING:
-            break  # nor over a clear opening (最后一个, 下面这根) after its last evidence: the host moved on
+        # Nor over a clear opening (最后一个, 下面这根) after its last evidence: the host moved on. Unless it is the
+        # sentence right after the one that called the product (一号链接 | 飞利浦的大人款): that opens this one.
+        if (e >= lo and has_prev and units[e].opening >= CLEAR_OPENING
+                and not (e == lo and prev_sku in units[lo - 1].called() and not units[e].names(prev_sku))):
+            break
         bonus_e = 0.0
         if has_prev and e >= lo - 1 >= 0:
             ue = units[e] if e >= 0 else None
@@ -230,7 +234,8 @@ def build_blocks(runs: list[Run], units: list[Unit], o: BoundaryOptions = Bounda
     for i in range(len(spans) + 1):
         lo = spans[i - 1][1][1] + 1 if i > 0 else 0
         hi = spans[i][1][0] - 1 if i < len(spans) else len(units) - 1
-        e, s = _split_gap(units, lo, hi, i > 0, spans[i][0].sku_id if i < len(spans) else None, o)
+        e, s = _split_gap(units, lo, hi, spans[i - 1][0].sku_id if i > 0 else None,
+                          spans[i][0].sku_id if i < len(spans) else None, o)
         if i > 0:
             ends.append(e)
         if i < len(spans):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from replay.detect.relabel import ASIDE_S, FAINT, MENTION_UNITS, kind_and_price, own_price, stretch_end, tied_with
 from replay.detect.units import CALLING, CLEAR_OPENING, Unit
+from replay.lang.numbers import is_number_token
 
 # The least opening probability (see talk) of a sentence that calls B for it to open B inside A's run (0.1 and 0.3
 # moved many dev streams both ways for nothing on the whole). The decoder's switch is free at a clear opening
@@ -281,4 +282,31 @@ def explain_pointed_items(labels: list[str | None], units: list[Unit]) -> list[s
                 out[k:v + 1] = [b] * (v + 1 - k)
                 break
         u = v + 1
+    return out
+
+
+_CALL_TAIL = 2  # tokens a sentence may say after the N号 that ends it (链接)
+
+
+def call_before_opening(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """A sentence that ends by calling B (满九十九减十块，一号链接) right before B's run starts (飞利浦的大人款) is where the host
+    opened B: relabel it B. The decoder enters B one sentence late when that sentence is a clearer opening than the
+    one with the call, and then B's 看点 lacks its link number, and may be too weak to show at all.
+    Not when the sentence says anything of A (its own label): it is still A's. Nor when the call does not end the
+    sentence (买了马甲的家人加条十七号打底裤 | 打底裤也清一下, 有人问一号还有没有 | 一号我老公又找到一箱): a cross-sell
+    or a viewer's question, ending A's explanation or standing between the two."""
+    out = list(labels)
+    for u in range(len(units) - 1):
+        a, b = out[u], out[u + 1]
+        if b is None or a == b or b not in units[u].called():
+            continue
+        call = max(h.time for h in units[u].hits if h.sku_id == b and h.kind in CALLING)
+        if a is not None and a in units[u].scores:
+            continue
+        # The call ends the sentence (…一号链接): the host turned to B there. 刚才好多姐妹说二号没抢到 goes on after it.
+        tail = [t.text for t in units[u].tokens if t.start > call]
+        tail = tail[next((k for k, t in enumerate(tail) if not (is_number_token(t) or t == "号")), len(tail)):]
+        if len(tail) > _CALL_TAIL:
+            continue
+        out[u] = b
     return out
