@@ -281,6 +281,21 @@ def test_a_product_priced_between_two_stretches_of_another_is_no_aside(tmp_path:
     assert found and abs(found[0].start - wanted["start"]) < 3 and found[0].end > wanted["end"] - 8, (found, wanted)
 
 
+def test_a_short_return_that_says_its_price_is_no_mention(tmp_path: Path) -> None:
+    """Dev stream am1 as ASR-style cues: the last 返场 (一号稳健的也补了一百单 | 外科口罩二十五块九要的赶紧好今天就到
+    这儿了家人们) has one sentence the talk model calls product talk; the next runs the price into the sign-off and reads
+    as chat. One sentence of talk is a mention, and the return was absorbed into the explanation before it. A sentence
+    that says the item's own price is talk about it."""
+    from replay.asr.transcript_io import read_transcript
+
+    convert(PARA / "dev" / "am1.json", tmp_path, seed=1, merge=True)
+    transcript, catalog = read_transcript(tmp_path / "transcript.srt"), load_catalog(tmp_path / "catalog.json")
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    wanted = next(s for s in truth["segments"] if s["sku_id"] == "KZ01" and s["kind"] == "return")
+    found = [h for h in detect(transcript, catalog) if h.sku_id == "KZ01" and h.end > wanted["start"]]
+    assert found and abs(found[0].start - wanted["start"]) < 3, (found, wanted)
+
+
 def test_the_transcript_scorer_reads_whisper_transcripts_of_the_recordings(tmp_path: Path) -> None:
     """scripts/eval_transcripts.py on tests/data/paraphrase/asr's layout (NAME.json, NAME.truth.json, the script in
     a sibling dev/): dev recording n6 as whisper heard it, scored against its spoken lines' labels."""

@@ -290,8 +290,11 @@ def absorb_mentions(blocks: list[Block], units: list[Unit], o: BoundaryOptions) 
         # Product talk, not units: a mention followed by 好姐妹们 or 今天不讲 is still one sentence about it. A
         # sentence that calls the item (喜欢的直接去拍三号链接) counts unless the model is sure it is chat
         # (狗粮今天不讲了, 想要的先去十六号看看: a product put off, not explained).
+        # Nor a sentence that says the item's own price (外科口罩二十五块九要的赶紧好今天就到这儿了: a price and the
+        # sign-off run together, which the model reads as chat): a host prices what they explain.
         talk = sum(1 for u in units[b.start_unit:b.end_unit + 1]
-                   if u.talk >= 0.5 or (u.talk >= 0.3 and u.scores.get(b.sku_id, 0.0) >= NAMED))
+                   if u.talk >= 0.5 or (u.talk >= 0.3 and u.scores.get(b.sku_id, 0.0) >= NAMED)
+                   or own_price(u, b.sku_id))
         prev = out[-1] if out else None
         touching = prev is not None and prev.end_unit + 1 >= b.start_unit
         returns = any(x.sku_id == b.sku_id for x in out)  # a short 返场 (三号也还有一点库存) is its own
