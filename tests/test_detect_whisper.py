@@ -162,11 +162,11 @@ def test_both_prices_of_an_item_said_together_single_it_out() -> None:
     from detect_support import evidence_units
 
     units, _ = evidence_units(["原价六十九今天三十九", "别的都一样"], LITTER)
-    assert _pairs(units[0]) == [("PINE", "69/39", 1.5)], units[0].hits
+    assert _pairs(units[0]) == [("PINE", "69/39", 2.5)], units[0].hits
     units, _ = evidence_units(["原价六十九", "今天三十九"], LITTER)
-    assert _pairs(units[1]) == [("PINE", "69/39", 1.5)], units[1].hits
+    assert _pairs(units[1]) == [("PINE", "69/39", 2.5)], units[1].hits
     units, _ = evidence_units(["原价六十九今天四十九"], LITTER)
-    assert _pairs(units[0]) == [("MIX", "69/49", 1.5)], units[0].hits
+    assert _pairs(units[0]) == [("MIX", "69/49", 2.5)], units[0].hits
     # Two of an item's prices that are the same number, or one price said twice, are no pair.
     units, _ = evidence_units(["今天三十九", "这个也是三十九"], LITTER)
     assert not [p for u in units for p in _pairs(u)], [u.hits for u in units]
