@@ -104,7 +104,8 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # stop 34, 9e65677; be, bf, bg: the end of stop 35, 5783194; bh, bi, bj: the end of stop 36, 01cf64c; bn, bo,
 # bp: their one measurement, 7491acd; bq, br, bs: stop 40's end, f016e3b; bt, bu, bv: stop 41's end, 1ae3e33; bw, bx, by:
 # stop 42's end, feefc5e; bz, ca, cb: stop 43's end, 3c8189b; cc, cd, ce: stop 44's end, 13184c9; cf, cg, ch:
-# stop 45's end, dae84ed; ci, cj, ck: stop 46, 3acb779; cl, cm, cn: stop 46's end, 419786d; ad,
+# stop 45's end, dae84ed; ci, cj, ck: stop 46, 3acb779; cl, cm, cn: stop 46's end, 419786d; bk: stop 47, after the
+# price weight went from 0.6 to 3.0 (bk3 and bk4 1.000 -> 0.824, the dev set as a whole much better); ad,
 # ae, af: stop 28's start) less a margin (0.04 on the means, 0.1 on the
 # minimum). The
 # authors in tests/data/paraphrase/heldout have no bounds here.
@@ -135,7 +136,7 @@ AUTHOR_BOUNDS = {"g": ("dev", 0.95, 0.96, 0.85), "i": ("dev", 0.93, 0.94, 0.80),
                  "be": ("dev", 0.94, 0.96, 0.78), "bf": ("dev", 0.90, 0.94, 0.66),
                  "bg": ("dev", 0.82, 0.94, 0.63), "bh": ("dev", 0.87, 0.96, 0.66),
                  "bi": ("dev", 0.80, 0.90, 0.56), "bj": ("dev", 0.85, 0.93, 0.60),
-                 "bk": ("dev", 1.00, 1.00, 1.00), "bl": ("dev", 0.94, 0.98, 0.84),
+                 "bk": ("dev", 0.90, 0.96, 0.72), "bl": ("dev", 0.94, 0.98, 0.84),
                  "bm": ("dev", 0.97, 1.00, 0.87), "bn": ("dev", 0.79, 0.92, 0.56),
                  "bo": ("dev", 0.90, 0.91, 0.65), "bp": ("dev", 0.92, 0.96, 0.74),
                  "bq": ("dev", 0.91, 0.93, 0.78), "br": ("dev", 0.93, 0.96, 0.84), "bs": ("dev", 0.93, 0.96, 0.80),

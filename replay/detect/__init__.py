@@ -36,7 +36,14 @@ from replay.detect.openings import (
     settle_tied_openings,
     take_over_openings,
 )
-from replay.detect.relabel import absorb_asides, hand_back_mentions, keep_passing_mentions, own_price, past_mention
+from replay.detect.relabel import (
+    absorb_asides,
+    hand_back_mentions,
+    keep_passing_mentions,
+    keep_shared_words_with_item_on,
+    own_price,
+    past_mention,
+)
 from replay.detect.talk import score_units
 from replay.detect.units import Unit, build_units
 
@@ -228,6 +235,7 @@ def detect(transcript: Transcript, catalog: Catalog, options: DetectOptions = De
     labels = keep_passing_mentions(hand_back_mentions(absorb_asides(labels, units), units), units)
     labels = settle_tied_openings(leave_at_clear_openings(take_over_openings(labels, units), units), units)
     labels = call_before_opening(explain_pointed_items(labels, units), units)
+    labels = keep_shared_words_with_item_on(labels, units)
     blocks = place_blocks(runs(labels, units), units, o, visual)
     titles = {i.sku_id: i.title for i in catalog.items}
     duration = transcript.duration or (units[-1].end if units else 0.0)

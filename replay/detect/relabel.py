@@ -296,3 +296,29 @@ def keep_passing_mentions(labels: list[str | None], units: list[Unit]) -> list[s
             out[cut:v + 1] = [None] * (v + 1 - cut)
         u = v + 1
     return out
+
+
+def keep_shared_words_with_item_on(labels: list[str | None], units: list[Unit]) -> list[str | None]:
+    """Relabel the start of B's run as A, the item decoded before it (across up to ``MENTION_UNITS`` units of product
+    talk decoded as none), when up to B's first evidence of its own (a hit only B has) the run carries nothing of B
+    but words or prices A shares with it: 今天二十九块九包邮 of two flavours at one price, said before 怕辣的拍二号.
+    Shared evidence supports whichever item is on (``Unit.support``), and A was on; the decoder entered B early
+    because passing through none costs less than a switch. Not when the host opens B clearly there (看这个，也是牛肉干，
+    但是是棒棒的: a kind word A shares, in B's opening)."""
+    out = list(labels)
+    u = 1
+    while u < len(out):
+        b = out[u]
+        if b is None or out[u - 1] == b:
+            u += 1
+            continue
+        first, a = _item_before(out, units, u, MENTION_UNITS)
+        end = stretch_end(out, u)
+        own = next((v for v in range(u, end + 1)
+                    if any(h.sku_id == b and h.shared == 1 for h in units[v].hits)), None)
+        shared = [v for v in range(u, own if own is not None else u) if a in units[v].scores and b in units[v].scores]
+        opened = own is not None and any(units[v].opens_clearly for v in range(u, own))
+        if a is not None and a != b and own is not None and shared and not opened:
+            out[first:own] = [a] * (own - first)
+        u = end + 1
+    return out

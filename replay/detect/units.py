@@ -137,7 +137,10 @@ class Unit:
     def names(self, other_than: str | None = None) -> bool:
         """Whether the host names a product here (speech evidence of at least ``NAMED``), optionally one
         other than ``other_than``. A shared brand or price alone does not name one."""
-        return any(w >= NAMED for sku, w in self.scores.items() if sku != other_than)
+        # (A price weighs as much as a name when only one item is listed at it, but saying it names nothing: 直播间
+        # 三十二块 of the product in hand does not name the other item at 32.)
+        priced = {h.sku_id: h.weight for h in self.hits if h.kind == "price"}
+        return any(w - priced.get(sku, 0.0) >= NAMED for sku, w in self.scores.items() if sku != other_than)
 
 
 def transcript_tokens(transcript: Transcript) -> list[Token]:
