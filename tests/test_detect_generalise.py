@@ -104,9 +104,9 @@ def test_practice_transcripts_dev(path: Path) -> None:
 # stop 34, 9e65677; be, bf, bg: the end of stop 35, 5783194; bh, bi, bj: the end of stop 36, 01cf64c; bn, bo,
 # bp: their one measurement, 7491acd; bq, br, bs: stop 40's end, f016e3b; bt, bu, bv: stop 41's end, 1ae3e33; bw, bx, by:
 # stop 42's end, feefc5e; bz, ca, cb: stop 43's end, 3c8189b; cc, cd, ce: stop 44's end, 13184c9; cf, cg, ch:
-# stop 45's end, dae84ed; ci, cj, ck: stop 46, 3acb779; cl, cm, cn: stop 46's end, 419786d; co, cp, cq: stop 47's end, their first measurement
-# after the held-out one; bk: stop 47, after the
-# price weight went from 0.6 to 3.0 (bk3 and bk4 1.000 -> 0.824, the dev set as a whole much better); ad,
+# stop 45's end, dae84ed; ci, cj, ck: stop 46, 3acb779; cl, cm, cn: stop 46's end, 419786d; co, cp, cq: stop 47's
+# end, their first measurement after the held-out one; bk: stop 47, after the price weight went from 0.6 to 3.0 (bk3
+# and bk4 1.000 -> 0.824, the dev set as a whole much better); ad,
 # ae, af: stop 28's start) less a margin (0.04 on the means, 0.1 on the
 # minimum). The
 # authors in tests/data/paraphrase/heldout have no bounds here.
