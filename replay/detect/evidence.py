@@ -257,7 +257,7 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
     compared: set[str] = set()  # items the previous unit compared the product in hand with (跟一号不一样)
     last_called: dict[str, float] = {}  # when each item was last called by link number or name
     prev: Unit | None = None
-    last_prices: dict[str, tuple[float, int]] = {}  # the prices said in the unit before
+    last_prices: set[str] = set()  # the prices said in the unit before
     for u in units:
         toks = [t.text for t in u.tokens]
         nums = spoken_numbers(toks, frozenset(k for k, t in enumerate(u.tokens) if t.clause_end))
@@ -336,16 +336,14 @@ def add_evidence(units: list[Unit], catalog: Catalog, weights: EvidenceWeights =
                 ends.append(num.last)
         # Both of an item's prices in one sentence (八十九的，今天五十九) single it out when no other item is listed at
         # both: each price alone is shared (six items at 89, five at 59), the pair is this item's.
-        said_prices = {h.text: (h.time, e) for h, e in zip(hits, ends, strict=True) if h.kind == "price"}
-        # (Or the list price in the sentence before, 原价二百九十九 | 今天一百九十九: whisper cuts there.)
-        before = set(last_prices) - set(said_prices)
-        last_prices = {t: v for t, v in said_prices.items() if "/" not in t}
-        for pair in combinations(sorted({*said_prices, *before}, key=float), 2):
-            if before.issuperset(pair):
-                continue
-            if (sku := pairs.get(pair)) is not None:
-                said_prices.update({t: (u.tokens[0].start, 0) for t in pair if t in before})
-                (t_low, e_low), (t_high, e_high) = said_prices[pair[0]], said_prices[pair[1]]
+        said = {h.text: (h.time, e) for h, e in zip(hits, ends, strict=True) if h.kind == "price"}
+        # (Or one of them in the sentence before, 原价二百九十九 | 今天一百九十九: whisper cuts there. Timed and ended
+        # at this sentence's start.)
+        at = {**dict.fromkeys(last_prices - said.keys(), (u.tokens[0].start, 0)), **said}
+        last_prices = set(said)
+        for pair in combinations(sorted(at, key=float), 2):
+            if (sku := pairs.get(pair)) is not None and not said.keys().isdisjoint(pair):
+                (t_low, e_low), (t_high, e_high) = at[pair[0]], at[pair[1]]
                 hits.append(Hit("price", f"{pair[1]}/{pair[0]}", sku, weights.price_pair, min(t_low, t_high)))
                 ends.append(max(e_low, e_high))
         for value, unit, first, last in spoken_specs(toks, nums):

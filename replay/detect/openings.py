@@ -298,11 +298,9 @@ def call_before_opening(labels: list[str | None], units: list[Unit]) -> list[str
     out = list(labels)
     for u in range(len(units) - 1):
         a, b = out[u], out[u + 1]
-        if b is None or a == b or b not in units[u].called():
+        if b is None or a == b or b not in units[u].called() or (a is not None and a in units[u].scores):
             continue
         call = max(h.time for h in units[u].hits if h.sku_id == b and h.kind in CALLING)
-        if a is not None and a in units[u].scores:
-            continue
         # The call ends the sentence (…一号链接): the host turned to B there. 刚才好多姐妹说二号没抢到 goes on after it.
         tail = [t.text for t in units[u].tokens if t.start > call]
         tail = tail[next((k for k, t in enumerate(tail) if not (is_number_token(t) or t == "号")), len(tail)):]

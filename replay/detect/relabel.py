@@ -316,9 +316,10 @@ def keep_shared_words_with_item_on(labels: list[str | None], units: list[Unit]) 
         end = stretch_end(out, u)
         own = next((v for v in range(u, end + 1)
                     if any(h.sku_id == b and h.shared == 1 for h in units[v].hits)), None)
-        shared = [v for v in range(u, own if own is not None else u) if a in units[v].scores and b in units[v].scores]
-        opened = own is not None and any(units[v].opens_clearly for v in range(u, own))
-        if a is not None and a != b and own is not None and shared and not opened:
-            out[first:own] = [a] * (own - first)
+        if a is not None and a != b and own is not None:
+            lead = range(u, own)
+            if (any(a in units[v].scores and b in units[v].scores for v in lead)
+                    and not any(units[v].opens_clearly for v in lead)):
+                out[first:own] = [a] * (own - first)
         u = end + 1
     return out
