@@ -191,3 +191,14 @@ def test_which_sentence_that_calls_the_next_product_is_its_opening() -> None:
     assert relabelled("好了宝宝们六号链接") == ["TOFU", "MIX", "MIX"]
     assert relabelled("刚才好多人说六号没抢到") == ["TOFU", "TOFU", "MIX"]
     assert relabelled("豆腐猫砂的也拍六号链接") == ["TOFU", "TOFU", "MIX"]
+
+
+def test_prices_name_nothing_however_many_are_said() -> None:
+    """A price names no item (``Unit.names``), also when a sentence says two of one item's prices and so singles it
+    out by their pair: the pair points at the product in hand, it does not call another."""
+    from detect_support import evidence_units
+
+    units, _ = evidence_units(["原价六十九今天三十九"], LITTER)
+    assert units[0].scores["PINE"] > 0.8 and not units[0].names(), units[0].hits
+    units, _ = evidence_units(["六号链接原价六十九今天三十九"], LITTER)
+    assert units[0].names(), units[0].hits

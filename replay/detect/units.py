@@ -139,7 +139,10 @@ class Unit:
         other than ``other_than``. A shared brand or price alone does not name one."""
         # (A price weighs as much as a name when only one item is listed at it, but saying it names nothing: 直播间
         # 三十二块 of the product in hand does not name the other item at 32.)
-        priced = {h.sku_id: h.weight for h in self.hits if h.kind == "price"}
+        priced: dict[str, float] = {}
+        for h in self.hits:
+            if h.kind == "price":
+                priced[h.sku_id] = priced.get(h.sku_id, 0.0) + h.weight
         return any(w - priced.get(sku, 0.0) >= NAMED for sku, w in self.scores.items() if sku != other_than)
 
 
