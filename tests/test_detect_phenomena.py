@@ -15,6 +15,8 @@ from detect_support import evidence_units, srt
 from replay.catalog import catalog_from_records
 from replay.contracts import Segment, Transcript
 from replay.detect import DetectOptions, detect
+from replay.detect.cues import find_cues
+from replay.lang import tokenize
 
 # A shop that exports only sku_id, title, prices and link numbers: no short names, aliases or categories.
 PLAIN = catalog_from_records([
@@ -119,7 +121,7 @@ def test_brand_and_category_word_together_name_the_one_item_that_is_both() -> No
 @pytest.mark.parametrize("said, value", [("今天三十九块九就能带走", 39.9), ("直播间只要六十九米", 69.0),
                                          ("券后到手二十九米九", 29.9), ("活动价269元一罐", 269.0)])
 def test_prices_in_any_unit_are_evidence(said: str, value: float) -> None:
-    from replay.lang import spoken_numbers, tokenize
+    from replay.lang import spoken_numbers
 
     prices = [n.value for n in spoken_numbers(tokenize(said)) if n.kind in ("price", "plain")]
     assert value in prices
@@ -407,53 +409,40 @@ def test_after_its_outro_a_shared_category_word_in_chat_does_not_carry_the_expla
     assert near(hl[0].end, spans[3][1]), (hl[0].end, spans)
 
 
+def cue_kinds(text: str) -> set[str]:
+    """The kinds of cue phrase found in one sentence."""
+    return {c.kind for c in find_cues(tokenize(text))}
+
+
 def test_cue_phrases_are_read_as_written_not_by_rare_readings_of_their_characters() -> None:
-    from replay.detect.cues import find_cues
-    from replay.lang import tokenize
-
-    def kinds(text: str) -> set[str]:
-        return {c.kind for c in find_cues(tokenize(text))}
-
-    assert "outro" not in kinds("这是德国新出的")        # 过款 (guo kuan): 款 also reads xin in pypinyin
-    assert "outro" in kinds("三号就说到这里")
-    assert "outro" in kinds("好这个过款了")
-    assert "intro" in kinds("接下来看这款")
-    assert "outro" in kinds("好校服先说到这") and "outro" in kinds("好打蛋器就先这样")  # stop 25 (dev l)
+    assert "outro" not in cue_kinds("这是德国新出的")        # 过款 (guo kuan): 款 also reads xin in pypinyin
+    assert "outro" in cue_kinds("三号就说到这里")
+    assert "outro" in cue_kinds("好这个过款了")
+    assert "intro" in cue_kinds("接下来看这款")
+    assert "outro" in cue_kinds("好校服先说到这") and "outro" in cue_kinds("好打蛋器就先这样")  # stop 25 (dev l)
     # Cross-sells (stop 25; in dev and train 顺手带, 再带一, 一起带 are 67 cross-sells against 5 other lines)
-    assert all("cross" in kinds(t) for t in ("买锅的顺手带一个铲子", "再带一瓶酱油", "可以一起带两包"))
+    assert all("cross" in cue_kinds(t) for t in ("买锅的顺手带一个铲子", "再带一瓶酱油", "可以一起带两包"))
 
 
 def test_cue_words_that_read_alike_but_mean_otherwise_are_not_cues() -> None:
     # Readings carry no tones, so 卖了 (the host's own sales) read as the cross-sell cue 买了 and weighed the
     # product it names down to a third: 三号链接刚才卖了六百多箱 could not bring item 3 back. In the practice
     # transcripts all 37 lines with 卖了 tell sales (replay/wordlists/cues_cross.txt: 买了 !卖了).
-    from replay.detect.cues import find_cues
-    from replay.lang import tokenize
-
-    def kinds(text: str) -> set[str]:
-        return {c.kind for c in find_cues(tokenize(text))}
-
-    assert "cross" not in kinds("三号链接刚才卖了六百多箱")
-    assert "cross" not in kinds("这个礼盒去年春节卖了两万多套")
-    assert "cross" in kinds("买了保温杯的再带一块九号抹布")
+    assert "cross" not in cue_kinds("三号链接刚才卖了六百多箱")
+    assert "cross" not in cue_kinds("这个礼盒去年春节卖了两万多套")
+    assert "cross" in cue_kinds("买了保温杯的再带一块九号抹布")
     # The same for 等下 (later), not 等下个月 (next month): 看四号，等下讲 puts item 4 off (stop 33, dev av5).
-    assert "future" in kinds("主卡是电信的，看四号，等下讲")
-    assert "future" not in kinds("卖完这批要等下个月") and "future" not in kinds("没中的等下一轮")
+    assert "future" in cue_kinds("主卡是电信的，看四号，等下讲")
+    assert "future" not in cue_kinds("卖完这批要等下个月") and "future" not in cue_kinds("没中的等下一轮")
 
 
 def test_bu_le_after_a_verb_is_no_restock() -> None:
     # 不了 (发不了, 受不了) reads bu le as the restock cue 补了 does: 114 of the cue's 416 matches in the dev practice
     # transcripts, and whisper never wrote a restock that way in the dev recordings (replay/wordlists/cues_return.txt:
     # 补了 !不了). Dev recording cn3: 偏远地方发不了 opened the first feed 7 s before the host did.
-    from replay.detect.cues import find_cues
-    from replay.lang import tokenize
-
-    def kinds(text: str) -> set[str]:
-        return {c.kind for c in find_cues(tokenize(text))}
-
-    assert "return" not in kinds("偏远地方发不了")
-    assert "return" not in kinds("这个味道我真的受不了")
-    assert "return" in kinds("黑色又补了八十件")
+    assert "return" not in cue_kinds("偏远地方发不了")
+    assert "return" not in cue_kinds("这个味道我真的受不了")
+    assert "return" in cue_kinds("黑色又补了八十件")
 
 
 def test_short_cue_phrases_match_their_own_syllables_not_folded_ones() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from replay.asr.transcript_io import read_transcript
 from replay.catalog import catalog_from_records
-from replay.contracts import Segment, Transcript, Word
+from replay.contracts import Highlight, Segment, Transcript, Word
 from replay.detect import detect
 from replay.detect.units import transcript_tokens
 
@@ -30,13 +30,19 @@ def whisper_practice(name: str) -> tuple[Transcript, list[dict], object]:
     return transcript, truth_segments(utts), catalog_from_records(records, source=f"{name}.json")
 
 
+def whisper_found(name: str, sku: str) -> tuple[list[Highlight], dict, list[Highlight]]:
+    """The 看点 of ``sku`` detected on whisper's transcript of dev recording ``name``, the first truth segment of
+    ``sku``, and every 看点 detected."""
+    transcript, segments, catalog = whisper_practice(name)
+    hl = detect(transcript, catalog)
+    return [h for h in hl if h.sku_id == sku], next(s for s in segments if s["sku_id"] == sku), hl
+
+
 def test_a_clear_opening_after_which_the_talk_favours_another_item_leaves_the_one_before() -> None:
     """whisper's transcript of dev recording at2 (author at): 接着讲十号 came out as 接着讲时后, so the air cooler
     (link 10) is opened without a name; its 12-litre tank and its price follow, and the host sends viewers to link 8
     (the ice packs explained before) once, 需要的话单独拍8号. The stretch after the clear opening is link 10's."""
-    transcript, segments, catalog = whisper_practice("at2")
-    wanted = next(s for s in segments if s["sku_id"] == "AT210")
-    found = [h for h in detect(transcript, catalog) if h.sku_id == "AT210"]
+    found, wanted, _ = whisper_found("at2", "AT210")
     assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (
         found, wanted)
 
@@ -60,10 +66,7 @@ def test_chat_run_into_an_opening_by_whisper_is_cut_off_it() -> None:
     """Dev recording au6 as whisper heard it: one 41-character unit without a comma runs the host's chat (我老公在
     后面搬箱子 … 哪个码有我就说哪个码) into the opening 先上1号基础款, with only a 0.26 s gap before 先. The 看点 of
     item 1 started with the chat, 8 s early; cut at that breath, it starts at the opening."""
-    script = json.loads((PARA / "dev" / "au6.json").read_text(encoding="utf-8"))
-    transcript = read_transcript(PARA / "asr" / "au6.json")
-    found = [h for h in detect(transcript, catalog_from_records(script["catalog"], source="au6.json"))
-             if h.sku_id == "AU601"]
+    found, _, _ = whisper_found("au6", "AU601")
     assert found and abs(found[0].start - 19.62) < 3, found
 
 
@@ -72,10 +75,7 @@ def test_an_unnamed_opening_is_not_kept_by_a_comparison_with_the_product_before(
     without its name, whisper garbles its brand (欧尔币), and the host compares it with item 3 (跟非立普不一样,
     比3号便宜90). Those comparisons kept item 3 on for the whole explanation; they say the product in hand is
     another one."""
-    script = json.loads((PARA / "dev" / "n6.json").read_text(encoding="utf-8"))
-    transcript = read_transcript(PARA / "asr" / "n6.json")
-    found = detect(transcript, catalog_from_records(script["catalog"], source="n6.json"))
-    four = [h for h in found if h.sku_id == "NF04"]
+    four, _, found = whisper_found("n6", "NF04")
     assert four and abs(four[0].start - 78.6) < 3, found
     assert not any(h.sku_id == "NF03" and h.end > 85 and h.start < 78 for h in found), found
 
@@ -107,22 +107,17 @@ def test_prices_whisper_split_into_pieces_no_longer_name_a_cheap_accessory() -> 
     """Dev recording cm5 as whisper heard it: the JBL GO3 (link 1, 299 → 199) opens 23 s in, right after the host
     holds up its strap (link 23, 19.9). With 299 and 199 read as 29 | 9 and 19 | 9, the strap's price was said three
     times over and the strap's 看点 swallowed the speaker's."""
-    transcript, segments, catalog = whisper_practice("cm5")
-    wanted = next(s for s in segments if s["sku_id"] == "CME01")
-    found = [h for h in detect(transcript, catalog) if h.sku_id == "CME01"]
+    found, wanted, hl = whisper_found("cm5", "CME01")
     assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (
         found, wanted)
-    assert not any(h.sku_id == "CME23" and h.end > wanted["start"] + 3 for h in detect(transcript, catalog))
+    assert not any(h.sku_id == "CME23" and h.end > wanted["start"] + 3 for h in hl)
 
 
 def test_a_one_said_without_a_unit_is_no_price_of_a_one_yuan_item() -> None:
     """Dev recording cl2: the catalog lists a buy-back service at 1 yuan (1元拍下生成单号). 先说一句, 高一档 and
     一克一千多 each said a one, and the service collected price evidence from all the talk before the first gold bar
     (三号链接, 33 s), which it kept."""
-    transcript, segments, catalog = whisper_practice("cl2")
-    wanted = next(s for s in segments if s["sku_id"] == "JT03")
-    found = detect(transcript, catalog)
-    three = [h for h in found if h.sku_id == "JT03"]
+    three, wanted, found = whisper_found("cl2", "JT03")
     assert three and abs(three[0].start - wanted["start"]) < 3, (found, wanted)
     assert not any(h.sku_id == "JT20" and h.start < wanted["end"] for h in found), found
 
@@ -132,9 +127,7 @@ def test_a_sentence_that_ends_by_calling_a_product_opens_it() -> None:
     decoder entered link 1 at the clearer second sentence, and the 看点 that began there, with no link number and a
     brand three items share, was too weak to show. The sentence that ends on the call is where the host opened it,
     and the clear opening right after the call is the same product's, not a new one that ends it."""
-    transcript, segments, catalog = whisper_practice("n6")
-    wanted = next(s for s in segments if s["sku_id"] == "NF01")
-    found = [h for h in detect(transcript, catalog) if h.sku_id == "NF01"]
+    found, wanted, _ = whisper_found("n6", "NF01")
     assert found and abs(found[0].start - wanted["start"]) < 3 and abs(found[0].end - wanted["end"]) < 3, (
         found, wanted)
 
@@ -142,9 +135,7 @@ def test_a_sentence_that_ends_by_calling_a_product_opens_it() -> None:
 def test_a_cross_sell_call_before_the_item_opens_stays_with_the_one_before() -> None:
     """Dev recording au6: 买了马甲的家人加条十七号打底裤 (a cross-sell, weighed down) | 打底裤也清一下 (opens link 17). The
     call is the vest's last sentence, so link 17's 看点 starts at the opening after it."""
-    transcript, segments, catalog = whisper_practice("au6")
-    wanted = next(s for s in segments if s["sku_id"] == "AU617")
-    found = [h for h in detect(transcript, catalog) if h.sku_id == "AU617"]
+    found, wanted, _ = whisper_found("au6", "AU617")
     assert found and abs(found[0].start - wanted["start"]) < 1.5, (found, wanted)
 
 
